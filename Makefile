@@ -1,0 +1,96 @@
+# weighgate: plain make, every library through pkg-config.
+#   make            build the programs
+#   make check      install missing Debian packages, build, run every test
+#   make demo       install missing Debian packages, build, run the demo
+#   make SAN=1 ...  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+
+CC      ?= cc
+PKGS     = libevent libevent_pthreads libevent_openssl libmodbus sqlite3 \
+           libcurl libcjson inih libcrypto libssl
+PREFIX  ?= /usr/local
+
+ifeq ($(SAN),1)
+B       ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+B       ?= build
+SANFLAGS =
+endif
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wconversion \
+           -Wno-sign-conversion -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+# Everything in src/*.c but the programs' mains is the library the programs
+# and the tests link against.
+MAINS    = src/main.c src/tool.c
+LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
+LIB      = $(B)/libweighgate.a
+SIM_SRCS = $(wildcard src/sim/*.c)
+PLAT_SRCS = $(wildcard src/platform/*.c)
+
+PROGS    = $(B)/weighgated $(B)/weighgate
+ifneq ($(SIM_SRCS),)
+PROGS   += $(B)/weighgate-sim
+endif
+ifneq ($(PLAT_SRCS),)
+PROGS   += $(B)/weighgate-platform
+endif
+
+UNIT_SRCS  = $(wildcard test/check_*.c)
+UNIT_BINS  = $(UNIT_SRCS:test/%.c=$(B)/test/%)
+TEST_HELPER_SRCS = $(wildcard test/helper_*.c)
+TEST_HELPERS = $(TEST_HELPER_SRCS:test/%.c=$(B)/test/%)
+
+.PHONY: all deps check unit scenarios demo clean install tests
+.DELETE_ON_ERROR:
+
+all: $(PROGS)
+
+deps:
+	@tools/deps.sh
+
+$(B)/obj/%.o: src/%.c $(wildcard include/weighgate/*.h) | $(B)/obj/sim $(B)/obj/platform
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj $(B)/obj/sim $(B)/obj/platform $(B)/test:
+	mkdir -p $@
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/weighgated: $(B)/obj/main.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/weighgate: $(B)/obj/tool.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/weighgate-sim: $(SIM_SRCS:src/%.c=$(B)/obj/%.o) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/weighgate-platform: $(PLAT_SRCS:src/%.c=$(B)/obj/%.o) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/test/%: test/%.c $(LIB) $(wildcard test/*.h) | $(B)/test
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-conversion -o $@ $< $(LIB) $(CHECK_LIBS) $(LIBS)
+
+tests: $(UNIT_BINS) $(TEST_HELPERS)
+
+# The whole suite: Check unit suites, then the black-box scenarios.
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@B=$(B) tools/run-tests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) tools/demo.sh
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,116 @@
+/* The configuration file of SPEC §3, parsed by libinih into one struct. */
+#ifndef WEIGHGATE_CONFIG_H
+#define WEIGHGATE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weighgate/rules.h"
+
+#define CFG_MAX_LANES 16
+#define CFG_PATH_MAX 512
+#define CFG_TEXT_MAX 512	/* an LED template, UTF-8 */
+#define CFG_EX_CONFIG 78	/* sysexits EX_CONFIG */
+
+enum word_order { WO_ABCD, WO_CDAB, WO_BADC, WO_DCBA };
+enum text_encoding { ENC_GB18030, ENC_UTF8 };
+enum barrier_mode { BARRIER_LEVEL, BARRIER_PULSE };
+
+enum dev_type { DEV_NONE, DEV_TCP, DEV_RTU };
+
+/* tcp://HOST:PORT?unit=N or rtu:DEVICE?baud=B&parity=N|E|O&data=D&stop=S&unit=N */
+struct devaddr {
+	enum dev_type type;
+	char host[256];		/* TCP */
+	int port;
+	char device[256];	/* RTU */
+	int baud;
+	char parity;		/* 'N', 'E' or 'O' */
+	int data_bits;
+	int stop_bits;
+	int unit;		/* 0-247 */
+};
+
+/* Returns 0, or -1 with err saying what is wrong with the address. */
+int devaddr_parse(const char *s, struct devaddr *out, char *err, size_t errlen);
+/* Two addresses reach the same connection (TCP host:port or RTU device). */
+bool devaddr_same_link(const struct devaddr *a, const struct devaddr *b);
+
+enum led_msg {
+	LED_IDLE, LED_PASS, LED_TURNBACK, LED_INTERCEPT, LED_RETRY, LED_HOLD,
+	LED_FAULT, LED_NMSG
+};
+
+struct lane_cfg {
+	char name[16];
+	int line;			/* line of the [lane NAME] header */
+	struct devaddr scale, io, led;
+	int poll_ms;
+	int timeout_ms;
+	int fault_after_ms;
+	int pass_timeout_s;
+	int barrier_timeout_ms;
+	int scale_base;
+	enum word_order word_order;
+	enum text_encoding plate_encoding;
+	int io_coil_base;
+	int io_input_base;
+	enum barrier_mode barrier_mode;
+	int led_base;
+	int led_registers;
+	enum text_encoding led_encoding;
+	char led_text[LED_NMSG][CFG_TEXT_MAX];	/* defaults of §4.3 unless set */
+};
+
+struct config {
+	char path[CFG_PATH_MAX];
+	struct {
+		char id[64];
+		char db[CFG_PATH_MAX];
+		char status_listen[128];
+		char override_token_file[CFG_PATH_MAX];
+		int retention_days;
+		int64_t db_max_mb;
+		int64_t disk_min_free_mb;
+	} controller;
+	struct rules rules;		/* [rules] and [limits] */
+	struct {
+		char url[CFG_PATH_MAX];
+		char ca_file[CFG_PATH_MAX];
+		char cert_file[CFG_PATH_MAX];
+		char key_file[CFG_PATH_MAX];
+		char token_file[CFG_PATH_MAX];
+		char pinned_pubkey[CFG_PATH_MAX];
+		int batch_max;
+		int batch_wait_ms;
+		int list_poll_s;
+		int retry_min_ms;
+		int retry_max_ms;
+	} platform;
+	int n_lanes;
+	struct lane_cfg lanes[CFG_MAX_LANES];
+};
+
+enum cfg_mode {
+	CFG_DAEMON,	/* [controller] id and db and at least one lane required */
+	CFG_RULES	/* replay: only [rules]/[limits] needed, others still checked */
+};
+
+/*
+ * Load and check a configuration file.  Returns 0, or -1 with err holding
+ * "FILE:LINE: message" (or "FILE: message" where no line applies).  cfg is
+ * filled with defaults first, so a file may omit any key that has one.
+ */
+int cfg_load(const char *path, enum cfg_mode mode, struct config *cfg,
+    char *err, size_t errlen);
+
+/* Defaults only (what a missing key means). */
+void cfg_defaults(struct config *cfg);
+
+/* SHA-256 hex of the whole effective configuration (the startup event's hash). */
+void cfg_hash(const struct config *cfg, char out[65]);
+
+const char *cfg_led_msg_key(enum led_msg m);	/* "led_idle", ... */
+
+#endif

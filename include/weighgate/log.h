@@ -1,0 +1,31 @@
+/* Logging to standard error with syslog priority prefixes for journald. */
+#ifndef WEIGHGATE_LOG_H
+#define WEIGHGATE_LOG_H
+
+#include <stdint.h>
+
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+void log_init(const char *progname, int verbose);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A repeating error: logged the first time, then counted and summarised at
+ * most every 10 s ("... (repeated 512 times in 10 s)").  One per source.
+ */
+struct log_limit {
+	int64_t window_start_ms;
+	uint64_t suppressed;
+	int active;
+};
+void log_limited(struct log_limit *ll, int64_t now_ms, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The error has stopped: log the summary of what was suppressed, if any. */
+void log_limited_end(struct log_limit *ll, const char *what);
+
+#endif

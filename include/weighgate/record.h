@@ -1,0 +1,42 @@
+/* Replay records: a measurement read from JSON (SPEC §8) and the decision written back. */
+#ifndef WEIGHGATE_RECORD_H
+#define WEIGHGATE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "weighgate/measurement.h"
+#include "weighgate/rules.h"
+#include "weighgate/sbuf.h"
+
+struct record {
+	struct measurement m;
+	bool has_recorded;		/* recorded_decision present */
+	enum decision_kind recorded;
+	int n_recorded_reasons;
+	enum reason recorded_reasons[DEC_MAX_REASONS];
+};
+
+enum record_status { RECORD_OK, RECORD_SKIP, RECORD_BAD };
+
+/*
+ * Read one JSON Lines record (the measurement object of §8, traffic-file
+ * keys ignored).  RECORD_SKIP for a simulator fault line, RECORD_BAD with
+ * err naming the field for anything that is not a valid record.
+ */
+enum record_status record_from_json(const char *line, size_t len,
+    struct record *r, char *err, size_t errlen);
+
+/* The measurement as the JSON input object of §8 (compact, fixed key order). */
+void record_measurement_json(struct sbuf *b, const struct measurement *m);
+
+/*
+ * The flat output object of §8: lane, seq, decision, reasons,
+ * legal_limit_kg, applied_limit_kg, over_kg, over_pct, flag_100t, permit_id,
+ * ruleset.  With with_measurement, "measurement" follows (the weighing
+ * event body of §6).  Compact, fixed key order, no newline.
+ */
+void record_decision_json(struct sbuf *b, const struct measurement *m,
+    const struct decision *d, const char ruleset[65], bool with_measurement);
+
+#endif

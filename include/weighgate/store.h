@@ -1,0 +1,95 @@
+/* The event store of SPEC §6: SQLite, hash-chained, gapless, append-only. */
+#ifndef WEIGHGATE_STORE_H
+#define WEIGHGATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store_t;
+
+#define STORE_UUID_LEN 36
+#define STORE_HASH_LEN 64
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_FULL,		/* db_max_mb reached or disk full: lanes go FAULT */
+	STORE_ERROR		/* any other failure */
+};
+
+/* What append returns about the event it committed. */
+struct store_appended {
+	char uuid[STORE_UUID_LEN + 1];
+	int64_t seq;
+	char hash[STORE_HASH_LEN + 1];
+};
+
+/* One stored event, as the sync sends it. */
+struct store_event {
+	char uuid[STORE_UUID_LEN + 1];
+	int64_t seq;
+	char kind[32];
+	char ts[32];			/* YYYY-MM-DDTHH:MM:SS.mmmZ */
+	char prev_hash[STORE_HASH_LEN + 1];
+	char hash[STORE_HASH_LEN + 1];
+	char *body;			/* compact JSON text, owned by the batch */
+};
+
+struct store_batch {
+	size_t n;
+	struct store_event *ev;
+};
+
+/*
+ * Open (creating and migrating as needed) the store at path.  A new store
+ * gets a fresh chain uuid.  db_max_mb 0 means no cap.  Returns NULL with err
+ * set on failure.
+ */
+store_t *store_open(const char *path, int64_t db_max_mb, char *err, size_t errlen);
+void store_close(store_t *s);
+
+const char *store_chain(const store_t *s);
+const char *store_errmsg(const store_t *s);	/* last SQLite error text */
+
+/*
+ * Append one event atomically: the next seq, prev_hash of the last event,
+ * hash = SHA-256(prev_hash_hex || body).  When lane is not NULL, the lane's
+ * last decided result sequence is set to result_seq in the same transaction.
+ * Durable when it returns STORE_OK.
+ */
+enum store_status store_append(store_t *s, const char *kind, const char *body,
+    int64_t ts_ms, const char *lane, int64_t result_seq,
+    struct store_appended *out);
+
+/* Last decided result sequence of a lane; 0 with *found false when none. */
+int store_lane_seq(store_t *s, const char *lane, int64_t *seq, bool *found);
+
+/* The oldest unsynced, unrejected events: at most max_events, max_bytes of body. */
+int store_fetch_unsynced(store_t *s, size_t max_events, size_t max_bytes,
+    struct store_batch *out);
+void store_batch_free(struct store_batch *b);
+
+int store_mark_synced(store_t *s, const char *const *uuids, size_t n);
+int store_mark_rejected(store_t *s, const char *uuid, const char *error);
+
+/* Counts for the status board and metrics. */
+int64_t store_count_unsynced(store_t *s);
+int64_t store_count_rejected(store_t *s);
+int64_t store_last_seq(store_t *s);
+
+/* Delete synced events with ts before before_ms; returns rows deleted or -1. */
+int64_t store_prune(store_t *s, int64_t before_ms);
+
+/* The list document in force: the text as validated, its source and time. */
+int store_lists_save(store_t *s, const char *doc, const char *source, int64_t ts_ms);
+/* *doc is malloc'd (caller frees) or NULL when none is stored. */
+int store_lists_load(store_t *s, char **doc, char source[16], int64_t *ts_ms);
+
+/*
+ * Walk the whole log: seq from 1 without gap (pruned prefix allowed),
+ * each hash matching.  Returns 0 when sound, -1 with err naming the first
+ * broken seq.
+ */
+int store_verify(store_t *s, char *err, size_t errlen);
+
+#endif
