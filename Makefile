@@ -31,6 +31,8 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 MAINS    = src/main.c src/tool.c
 LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
+# The schema migrations sql/NNN_*.sql, embedded as C strings for store.c.
+LIB_OBJS += $(B)/obj/store_migrations.o
 LIB      = $(B)/libweighgate.a
 SIM_SRCS = $(wildcard src/sim/*.c)
 PLAT_SRCS = $(wildcard src/platform/*.c)
@@ -56,8 +58,13 @@ all: $(PROGS)
 deps:
 	@tools/deps.sh
 
-$(B)/obj/%.o: src/%.c $(wildcard include/weighgate/*.h) | $(B)/obj/sim $(B)/obj/platform
+$(B)/obj/%.o: src/%.c $(wildcard include/weighgate/*.h src/*.h src/sim/*.h src/platform/*.h) | $(B)/obj/sim $(B)/obj/platform
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/store_migrations.o: tools/embed-sql.sh $(wildcard sql/*.sql) | $(B)/obj
+	mkdir -p $(B)/gen
+	sh tools/embed-sql.sh $(wildcard sql/*.sql) > $(B)/gen/store_migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $(B)/gen/store_migrations.c
 
 $(B)/obj $(B)/obj/sim $(B)/obj/platform $(B)/test:
 	mkdir -p $@

@@ -17,7 +17,7 @@ log_init(const char *progname, int verbose)
 	log_verbose = verbose;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(enum log_level lvl, const char *err, const char *fmt, va_list ap)
 {
 	char msg[2048];

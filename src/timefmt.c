@@ -1,6 +1,5 @@
 /* UTC timestamps: ms since the epoch <-> RFC 3339 text, and the clocks. */
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,17 +35,42 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+static char *
+put_digits(char *p, unsigned v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 void
 ts_format(int64_t ms, char out[TS_TEXT_LEN + 1])
 {
 	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-	int64_t rem = ms - days * 86400000;
+	unsigned rem = (unsigned)(ms - days * 86400000);
 	int y, m, d;
+	char *p = out;
 
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, TS_TEXT_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    y % 10000, m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
-	    (int)(rem / 1000 % 60), (int)(rem % 1000));
+	p = put_digits(p, (unsigned)(y < 0 ? 0 : y), 4);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)m, 2);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)d, 2);
+	*p++ = 'T';
+	p = put_digits(p, rem / 3600000, 2);
+	*p++ = ':';
+	p = put_digits(p, rem / 60000 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, rem / 1000 % 60, 2);
+	*p++ = '.';
+	p = put_digits(p, rem % 1000, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int

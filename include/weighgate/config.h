@@ -36,6 +36,8 @@ struct devaddr {
 int devaddr_parse(const char *s, struct devaddr *out, char *err, size_t errlen);
 /* Two addresses reach the same connection (TCP host:port or RTU device). */
 bool devaddr_same_link(const struct devaddr *a, const struct devaddr *b);
+/* The canonical text of an address ("none" for DEV_NONE), for logs and hashes. */
+void devaddr_format(const struct devaddr *a, char *out, size_t outlen);
 
 enum led_msg {
 	LED_IDLE, LED_PASS, LED_TURNBACK, LED_INTERCEPT, LED_RETRY, LED_HOLD,
@@ -100,7 +102,9 @@ enum cfg_mode {
 /*
  * Load and check a configuration file.  Returns 0, or -1 with err holding
  * "FILE:LINE: message" (or "FILE: message" where no line applies).  cfg is
- * filled with defaults first, so a file may omit any key that has one.
+ * filled with defaults first, so a file may omit any key that has one; on
+ * failure *cfg is left as it was (a reload can keep the old one).  Sets
+ * libinih's global switches: call from one thread at a time.
  */
 int cfg_load(const char *path, enum cfg_mode mode, struct config *cfg,
     char *err, size_t errlen);

@@ -2,6 +2,7 @@
 #ifndef WEIGHGATE_DECODE_H
 #define WEIGHGATE_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,8 @@ int encode_scale(const struct measurement *m, uint16_t status, uint16_t seq,
 int text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t outsz);
 int text_to_utf8(enum text_encoding enc, const char *in, size_t inlen,
     char *out, size_t outsz);
+
+/* Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
+bool text_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -12,6 +12,8 @@ struct lists;
 
 #define LISTS_MAX_DOC_BYTES (64u * 1024u * 1024u)
 #define LISTS_MAX_ENTRIES 1000000
+#define LISTS_VERSION_MAX 128	/* bytes */
+#define LISTS_PLATE_MAX 32	/* bytes, normalised */
 
 /*
  * Parse and validate a whole list document (the body of GET /v1/lists).
@@ -49,5 +51,12 @@ struct permit {
  */
 size_t lists_permits(const struct lists *l, const char *plate,
     enum pcolor color, int64_t now_ms, const struct permit **out, size_t max);
+/*
+ * The same, passing over the first skip counting permits: out[0] is the
+ * (skip+1)-th.  Returns how many counted in all, the skipped ones included.
+ */
+size_t lists_permits_from(const struct lists *l, const char *plate,
+    enum pcolor color, int64_t now_ms, size_t skip,
+    const struct permit **out, size_t max);
 
 #endif

@@ -21,8 +21,19 @@ enum record_status { RECORD_OK, RECORD_SKIP, RECORD_BAD };
 
 /*
  * Read one JSON Lines record (the measurement object of §8, traffic-file
- * keys ignored).  RECORD_SKIP for a simulator fault line, RECORD_BAD with
- * err naming the field for anything that is not a valid record.
+ * keys ignored).  RECORD_SKIP for the simulator's other lines (a
+ * "device_fault" or "barrier_manual" key), RECORD_BAD with err naming the field for anything that is not a
+ * valid record ("gross_kg: must be a non-negative integer ...").
+ *
+ * Required: lane (1-15 bytes), ts (RFC 3339: permits are judged at it),
+ * seq, kind, config, axles, gross_kg, speed_kmh, plate (may be "").
+ * Optional: axle_kg (absent: no axle-sum check), plate_color ("unknown"),
+ * valid, unstable, fault, abnormal (true, false, false, false), and
+ * recorded_decision, either a decision name ("pass") or an object
+ * {"decision": "turnback", "reasons": ["over_gross"]} (reasons optional).
+ * Integers must be integral (1.5 is bad); axles and axle weights are what
+ * a u16 register holds, gross_kg a u32; speed_kmh 0-6553.5 is rounded to
+ * 0.1 km/h half up.  A key given twice is bad; unknown keys are ignored.
  */
 enum record_status record_from_json(const char *line, size_t len,
     struct record *r, char *err, size_t errlen);

@@ -42,14 +42,16 @@ struct store_batch {
 
 /*
  * Open (creating and migrating as needed) the store at path.  A new store
- * gets a fresh chain uuid.  db_max_mb 0 means no cap.  Returns NULL with err
- * set on failure.
+ * gets a fresh chain uuid.  db_max_mb 0 means no cap; the cap is SQLite's
+ * max_page_count, so it bounds the database file but not its WAL file.
+ * Returns NULL with err set on failure.
  */
 store_t *store_open(const char *path, int64_t db_max_mb, char *err, size_t errlen);
 void store_close(store_t *s);
 
 const char *store_chain(const store_t *s);
-const char *store_errmsg(const store_t *s);	/* last SQLite error text */
+/* What the last failed call hit; the store logs nothing itself. */
+const char *store_errmsg(const store_t *s);
 
 /*
  * Append one event atomically: the next seq, prev_hash of the last event,
@@ -77,17 +79,29 @@ int64_t store_count_unsynced(store_t *s);
 int64_t store_count_rejected(store_t *s);
 int64_t store_last_seq(store_t *s);
 
-/* Delete synced events with ts before before_ms; returns rows deleted or -1. */
+/*
+ * Delete synced events with ts before before_ms, in short transactions;
+ * never unsynced or rejected ones, nor the newest event (the chain's tail).
+ * Returns rows deleted or -1.
+ */
 int64_t store_prune(store_t *s, int64_t before_ms);
 
 /* The list document in force: the text as validated, its source and time. */
 int store_lists_save(store_t *s, const char *doc, const char *source, int64_t ts_ms);
+/*
+ * Save the list document and append its lists_applied event (body
+ * event_body, at ts_ms) in one transaction: both or neither.
+ */
+enum store_status store_lists_apply(store_t *s, const char *doc,
+    const char *source, int64_t ts_ms, const char *event_body,
+    struct store_appended *out);
 /* *doc is malloc'd (caller frees) or NULL when none is stored. */
 int store_lists_load(store_t *s, char **doc, char source[16], int64_t *ts_ms);
 
 /*
- * Walk the whole log: seq from 1 without gap (pruned prefix allowed),
- * each hash matching.  Returns 0 when sound, -1 with err naming the first
+ * Walk the whole log: seq from 1 without gap (a pruned prefix allowed, and
+ * the gaps prune recorded between kept events), each prev_hash the hash
+ * before it, each hash matching.  Returns 0 when sound, -1 with err naming the first
  * broken seq.
  */
 int store_verify(store_t *s, char *err, size_t errlen);

@@ -1,0 +1,10 @@
+/* The subcommands of the `weighgate` tool; each returns the process exit status. */
+#ifndef WEIGHGATE_CMD_H
+#define WEIGHGATE_CMD_H
+
+/* weighgate lists import|show (src/cmd_lists.c) */
+int cmd_lists(int argc, char **argv);
+/* weighgate replay (src/replay.c) */
+int cmd_replay(int argc, char **argv);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * The lane state machine of SPEC §4.2: pure.  lane_step() takes one input
+ * (new scale data, new I/O inputs, a device's health, a timer tick, the
+ * outcome of a commit, an override, shutdown) and the time, changes the
+ * lane's state and returns the actions the shell must take, in order:
+ * record this event, then write these outputs.  It never touches a socket,
+ * a file or a clock.  The shell runs a LA_RECORD action first and, if the
+ * commit fails, drops the rest and feeds LI_COMMIT_FAILED back.
+ */
+#ifndef WEIGHGATE_LANE_H
+#define WEIGHGATE_LANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "weighgate/config.h"
+#include "weighgate/decode.h"
+#include "weighgate/measurement.h"
+#include "weighgate/rules.h"
+
+struct lists;
+
+enum lane_state { LANE_IDLE, LANE_OPEN, LANE_REFUSED, LANE_FAULT };
+
+enum lane_dev { LDEV_SCALE, LDEV_IO, LDEV_LED, LDEV_BARRIER, LDEV_N };
+
+/* Discrete inputs of the lane I/O module, in map order. */
+enum { IO_BARRIER_UP, IO_BARRIER_DOWN, IO_PASS_LOOP, IO_PRESENCE, IO_NINPUTS };
+
+enum lane_input_kind {
+	LI_TICK,		/* time passes */
+	LI_SCALE,		/* a new scale block (regs) */
+	LI_IO,			/* new I/O module inputs (bits) */
+	LI_DOWN,		/* dev stopped answering at since_mono_ms */
+	LI_UP,			/* dev answers again */
+	LI_COMMITTED,		/* the last LA_RECORD committed as uuid */
+	LI_COMMIT_FAILED,	/* the last LA_RECORD could not be committed */
+	LI_OVERRIDE,		/* staff let a refused vehicle through */
+	LI_SHUTDOWN		/* the daemon is stopping */
+};
+
+struct lane_input {
+	enum lane_input_kind kind;
+	enum lane_dev dev;			/* LI_DOWN, LI_UP */
+	int64_t since_mono_ms;			/* LI_DOWN */
+	uint16_t regs[SCALE_NREGS];		/* LI_SCALE */
+	bool bits[IO_NINPUTS];			/* LI_IO */
+	const char *uuid;			/* LI_COMMITTED */
+	const char *err;			/* LI_DOWN, LI_COMMIT_FAILED */
+	const char *operator_id;		/* LI_OVERRIDE */
+	const char *reason;			/* LI_OVERRIDE */
+};
+
+/* Both clocks: wall for event times and permits, monotonic for timers. */
+struct lane_now {
+	int64_t wall_ms;
+	int64_t mono_ms;
+};
+
+/* What the lane decides with; owned by the daemon, swapped between steps. */
+struct lane_ctx {
+	const struct rules *rules;
+	const struct lists *lists;	/* may be NULL */
+	const char *ruleset;		/* rules_id() of rules */
+};
+
+enum lane_action_kind {
+	LA_RECORD,	/* commit an event (kind, body) before anything else */
+	LA_BARRIER,	/* on: raise, !on: lower */
+	LA_LIGHT,	/* on: green */
+	LA_ALARM,
+	LA_LED,		/* show text in colour */
+	LA_LOG		/* a line for the log */
+};
+
+enum led_colour { LED_GREEN = 0, LED_RED = 1, LED_YELLOW = 2 };
+
+#define LANE_MAX_ACTIONS 16
+#define LANE_LOG_MAX 256
+
+struct lane_action {
+	enum lane_action_kind kind;
+	bool on;			/* LA_BARRIER, LA_LIGHT, LA_ALARM */
+	const char *event_kind;		/* LA_RECORD */
+	char *body;			/* LA_RECORD, malloc'd: lane_actions_clear frees */
+	bool has_result_seq;		/* LA_RECORD: store as the lane's decided seq */
+	int64_t result_seq;
+	enum led_msg led_msg;		/* LA_LED */
+	enum led_colour colour;
+	char text[CFG_TEXT_MAX * 2];	/* LA_LED (expanded, UTF-8), LA_LOG */
+};
+
+struct lane_actions {
+	int n;
+	struct lane_action a[LANE_MAX_ACTIONS];
+};
+
+/* The last weighing, for forced_entry's last_weighing and the status board. */
+struct lane_last {
+	bool valid;
+	char uuid[40];
+	struct measurement m;
+	struct decision d;
+	char led_text[CFG_TEXT_MAX * 2];
+};
+
+struct lane {
+	const struct lane_cfg *cfg;
+	enum lane_state state;
+	bool stopping;
+
+	/* scale */
+	bool have_seq;			/* a baseline or decided sequence */
+	int64_t last_seq;
+	bool scale_present;		/* status b0 */
+	bool scale_fault_bit;
+	int retries;
+
+	/* I/O module inputs */
+	bool inputs_known;
+	bool in[IO_NINPUTS];
+
+	/* devices: silent since (mono ms) or -1; faulted past fault_after_ms */
+	int64_t down_since[LDEV_N];
+	char down_err[LDEV_N][96];
+	bool dev_fault[LDEV_N];
+	bool store_fault;		/* a commit failed: FAULT until one succeeds */
+
+	/* outputs as last commanded; *_known false until first written */
+	bool barrier_known;
+	bool cmd_barrier_up;
+	int64_t cmd_changed_ms;
+	bool cmd_confirmed;		/* the inputs showed the commanded position */
+	int64_t inconsistent_since_ms;
+	bool light_known;
+	bool light_green;
+	bool alarm_known;
+	bool alarm_on;
+	bool alarm_intercept;		/* an intercepted vehicle is still here */
+	int64_t alarm_until_ms;
+	bool led_known;
+	enum led_msg led_msg;		/* shown */
+	enum led_msg want_led;		/* to show */
+	char led_text[CFG_TEXT_MAX * 2];
+
+	/* the pass in progress */
+	int passes_allowed;		/* vehicles the barrier is open for */
+	int passes_seen;		/* pass loop rises in this opening */
+	int64_t opened_ms;
+	int64_t unauth_since_ms;	/* barrier up while held down, or -1 */
+	bool unauth_reported;
+	bool unweighed_waiting;		/* on_scale_fault=open: one let through */
+
+	/* the last weighing; its uuid comes back with LI_COMMITTED */
+	bool want_uuid;
+	struct lane_last last;
+	uint64_t decisions[DEC_NKINDS];
+};
+
+void lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
+    int64_t last_seq);
+void lane_step(struct lane *l, const struct lane_ctx *ctx,
+    const struct lane_input *in, struct lane_now now, struct lane_actions *out);
+void lane_actions_clear(struct lane_actions *a);
+
+/* Nothing left to do before exit: barrier down (or I/O dead), not in a pass. */
+bool lane_quiescent(const struct lane *l);
+
+const char *lane_state_name(enum lane_state s);
+const char *lane_dev_name(enum lane_dev d);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * Modbus links and their I/O threads (SPEC §4.1, §4.2).
+ *
+ * One link per TCP address (host:port) or RTU bus (device); one thread per
+ * link owns its modbus_t and serves every unit id behind it.  The thread
+ * polls each registered read at its own interval, and hands the main loop
+ * only what changed (new data, or a change of health) through a mutex
+ * queue, waking the loop with event_active() on a user event.  Writes go
+ * the other way through a second queue; queuing one wakes the thread, which
+ * makes it at once (between two reads at worst), not at the next poll.
+ * The main loop never calls libmodbus.  Health is per registered read
+ * (lane, device): one MB_DOWN per episode, MB_UP then MB_DATA on recovery.
+ */
+#ifndef WEIGHGATE_MBDEV_H
+#define WEIGHGATE_MBDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "weighgate/config.h"
+
+struct event;
+struct mblink;
+
+#define MB_MAX_REGS 125		/* one read or write of holding registers */
+#define MB_MAX_BITS 16
+#define MB_ERR_MAX 128
+
+enum mb_device { MB_SCALE, MB_IO, MB_LED, MB_NDEVICES };
+
+enum mb_read_kind {
+	MB_READ_HOLDING,	/* holding registers (scale block, LED counter) */
+	MB_READ_DISCRETE	/* discrete inputs (lane I/O module) */
+};
+
+/* A read the thread makes every poll_ms for one lane's device. */
+struct mb_poll {
+	int lane;		/* index into the daemon's lanes */
+	enum mb_device device;
+	int unit;
+	enum mb_read_kind kind;
+	int addr;
+	int count;		/* registers or bits, <= MB_MAX_REGS / MB_MAX_BITS */
+};
+
+/* What the thread hands the loop. */
+enum mb_report_kind {
+	MB_DATA,		/* a read answered with values unlike the last ones */
+	MB_DOWN,		/* a device stopped answering (first failure) */
+	MB_UP,			/* a device answers again */
+	MB_WRITE_FAILED		/* a queued write could not be made */
+};
+
+struct mb_report {
+	enum mb_report_kind kind;
+	int lane;
+	enum mb_device device;
+	int64_t mono_ms;	/* when the read completed / failed */
+	int count;
+	uint16_t regs[MB_MAX_REGS];	/* MB_DATA, holding */
+	uint8_t bits[MB_MAX_BITS];	/* MB_DATA, discrete */
+	int64_t down_since_ms;	/* MB_DOWN: time of the first failure */
+	char err[MB_ERR_MAX];	/* MB_DOWN, MB_WRITE_FAILED: libmodbus's words */
+};
+
+enum mb_write_kind {
+	MB_WRITE_COIL,		/* one coil */
+	MB_WRITE_PULSE,		/* a coil set to 1 for pulse_ms, then 0 */
+	MB_WRITE_REGS		/* holding registers */
+};
+
+struct mb_write {
+	enum mb_write_kind kind;
+	int lane;
+	enum mb_device device;
+	int unit;
+	int addr;
+	int count;
+	uint16_t regs[MB_MAX_REGS];
+	bool on;		/* MB_WRITE_COIL */
+	int pulse_ms;		/* MB_WRITE_PULSE */
+	int64_t queued_mono_ms;	/* for the latency figures */
+};
+
+/*
+ * A link for addr (its unit id is ignored: each poll and write names its
+ * unit).  poll_ms and timeout_ms apply to every read on the link.  When
+ * reports are queued, wake is made active on the loop (it must be an event
+ * created with event_new(base, -1, 0, cb, arg)).
+ */
+struct mblink *mblink_new(const struct devaddr *addr, int poll_ms,
+    int timeout_ms, struct event *wake);
+/* Register a read before mblink_start(). */
+int mblink_add_poll(struct mblink *l, const struct mb_poll *p);
+int mblink_start(struct mblink *l);
+/*
+ * Stop the thread: it finishes the read in hand, makes the writes still
+ * queued (one connect attempt if down; each bounded by timeout_ms) and ends
+ * pending pulses, then exits.  Reports stay queued until mblink_free().
+ */
+void mblink_stop(struct mblink *l);
+void mblink_free(struct mblink *l);
+
+/*
+ * Queue a write; the thread is woken and makes it promptly.  Never blocks
+ * on I/O.  A write that cannot be made (link down, device error, invalid,
+ * queue full) comes back as MB_WRITE_FAILED; it is never retried later.
+ */
+void mblink_write(struct mblink *l, const struct mb_write *w);
+/* Take up to max queued reports (main loop); returns how many. */
+int mblink_take(struct mblink *l, struct mb_report *out, int max);
+/* The thread's last heartbeat (monotonic ms), for the watchdog. */
+int64_t mblink_heartbeat(const struct mblink *l);
+/* Statistics for metrics: transactions and errors made so far. */
+uint64_t mblink_transactions(const struct mblink *l);
+uint64_t mblink_errors(const struct mblink *l);
+
+#endif

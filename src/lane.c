@@ -1,0 +1,707 @@
+/*
+ * The lane state machine (SPEC §4.2): pure.
+ *
+ * lane_step() folds one input into the lane and appends actions: events to
+ * record first, then the outputs (barrier, light, alarm, LED) that differ
+ * from what was last commanded.  Outputs are derived at the end of every
+ * step from the lane's state by reconcile(), so no path can forget to lower
+ * a barrier, and none can lower it onto an occupied pass loop.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weighgate/lane.h"
+#include "weighgate/led.h"
+#include "weighgate/record.h"
+#include "weighgate/sbuf.h"
+
+#define UNAUTHORIZED_MS 1000	/* barrier up while held down, before it counts */
+#define ALARM_FORCED_MS 10000	/* how long the alarm sounds for a forced entry */
+
+static const char *const state_names[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
+static const char *const dev_names[] = { "scale", "io", "led", "barrier" };
+
+const char *
+lane_state_name(enum lane_state s)
+{
+	return state_names[s];
+}
+
+const char *
+lane_dev_name(enum lane_dev d)
+{
+	return dev_names[d];
+}
+
+void
+lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
+    int64_t last_seq)
+{
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	l->cfg = cfg;
+	l->state = LANE_IDLE;
+	l->have_seq = have_seq;
+	l->last_seq = last_seq;
+	for (i = 0; i < LDEV_N; i++)
+		l->down_since[i] = -1;
+	l->unauth_since_ms = -1;
+	l->inconsistent_since_ms = -1;
+	l->want_led = LED_IDLE;
+}
+
+void
+lane_actions_clear(struct lane_actions *a)
+{
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->a[i].body);
+	a->n = 0;
+}
+
+static struct lane_action *
+push(struct lane_actions *out, enum lane_action_kind kind)
+{
+	struct lane_action *a;
+
+	if (out->n >= LANE_MAX_ACTIONS)
+		abort();	/* a step never makes this many: a bug */
+	a = &out->a[out->n++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	return a;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+act_log(struct lane *l, struct lane_actions *out, const char *fmt, ...)
+{
+	struct lane_action *a = push(out, LA_LOG);
+	int n;
+	va_list ap;
+
+	n = snprintf(a->text, sizeof(a->text), "lane %s: ", l->cfg->name);
+	va_start(ap, fmt);
+	vsnprintf(a->text + n, sizeof(a->text) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* An event to commit; takes the body's text. */
+static void
+act_record(struct lane_actions *out, const char *kind, struct sbuf *body,
+    bool has_seq, int64_t seq)
+{
+	struct lane_action *a = push(out, LA_RECORD);
+
+	a->event_kind = kind;
+	a->body = sbuf_take(body);
+	a->has_result_seq = has_seq;
+	a->result_seq = seq;
+}
+
+static void
+body_begin(struct sbuf *b, const struct lane *l)
+{
+	sbuf_init(b);
+	sbuf_puts(b, "{\"lane\":");
+	sbuf_put_json_str(b, l->cfg->name);
+}
+
+/* Tonnes with up to three decimals, trailing zeros cut: 51450 -> "51.45". */
+static void
+fmt_t(char *buf, size_t sz, int64_t kg)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, sz, "%s%lld.%03lld", kg < 0 ? "-" : "",
+	    (long long)(llabs(kg) / 1000), (long long)(llabs(kg) % 1000));
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+static void
+set_state(struct lane *l, enum lane_state st, struct lane_actions *out,
+    const char *why)
+{
+	if (l->state == st)
+		return;
+	act_log(l, out, "%s -> %s (%s)", state_names[l->state],
+	    state_names[st], why);
+	l->state = st;
+}
+
+static bool
+any_fault(const struct lane *l)
+{
+	return l->dev_fault[LDEV_SCALE] || l->dev_fault[LDEV_IO] ||
+	    l->dev_fault[LDEV_BARRIER] || l->scale_fault_bit || l->store_fault;
+}
+
+static void
+enter_fault(struct lane *l, struct lane_actions *out, const char *why)
+{
+	l->passes_allowed = 0;
+	l->want_led = LED_FAULT;
+	set_state(l, LANE_FAULT, out, why);
+}
+
+/* Leave FAULT when nothing is faulty any more. */
+static void
+maybe_recover(struct lane *l, struct lane_actions *out)
+{
+	if (l->state != LANE_FAULT || any_fault(l) || l->stopping)
+		return;
+	l->want_led = LED_IDLE;
+	l->unweighed_waiting = false;
+	set_state(l, LANE_IDLE, out, "devices healthy");
+}
+
+static void
+record_device(struct lane *l, struct lane_actions *out, const char *kind,
+    enum lane_dev dev, const char *cause, const char *err)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"device\":");
+	sbuf_put_json_str(&b, dev_names[dev]);
+	if (cause != NULL) {
+		sbuf_puts(&b, ",\"cause\":");
+		sbuf_put_json_str(&b, cause);
+	}
+	if (err != NULL && *err != '\0') {
+		sbuf_puts(&b, ",\"error\":");
+		sbuf_put_json_str(&b, err);
+	}
+	sbuf_putc(&b, '}');
+	act_record(out, kind, &b, false, 0);
+}
+
+static void
+device_fault(struct lane *l, struct lane_actions *out, enum lane_dev dev,
+    const char *cause, const char *err)
+{
+	char why[96];
+
+	if (l->dev_fault[dev])
+		return;
+	l->dev_fault[dev] = true;
+	record_device(l, out, "device_fault", dev, cause, err);
+	if (dev == LDEV_LED) {
+		act_log(l, out, "LED sign %s; deciding goes on", cause);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s %s", dev_names[dev], cause);
+	enter_fault(l, out, why);
+}
+
+static void
+device_recovered(struct lane *l, struct lane_actions *out, enum lane_dev dev)
+{
+	if (!l->dev_fault[dev])
+		return;
+	l->dev_fault[dev] = false;
+	record_device(l, out, "device_recovered", dev, NULL, NULL);
+	act_log(l, out, "%s recovered", dev_names[dev]);
+	maybe_recover(l, out);
+}
+
+/* {"uuid","plate","gross_kg","decision"} of the last weighing, or null. */
+static void
+put_last_weighing(struct sbuf *b, const struct lane *l)
+{
+	sbuf_puts(b, ",\"last_weighing\":");
+	if (!l->last.valid) {
+		sbuf_puts(b, "null");
+		return;
+	}
+	sbuf_puts(b, "{\"uuid\":");
+	if (l->last.uuid[0] != '\0')
+		sbuf_put_json_str(b, l->last.uuid);
+	else
+		sbuf_puts(b, "null");
+	sbuf_puts(b, ",\"plate\":");
+	sbuf_put_json_str(b, l->last.m.plate);
+	sbuf_puts(b, ",\"gross_kg\":");
+	sbuf_put_i64(b, l->last.m.gross_kg);
+	sbuf_puts(b, ",\"decision\":");
+	sbuf_put_json_str(b, decision_kind_name(l->last.d.kind));
+	sbuf_putc(b, '}');
+}
+
+static const enum led_msg msg_of_decision[DEC_NKINDS] = {
+	[DEC_PASS] = LED_PASS, [DEC_TURNBACK] = LED_TURNBACK,
+	[DEC_INTERCEPT] = LED_INTERCEPT, [DEC_RETRY] = LED_RETRY,
+	[DEC_HOLD] = LED_HOLD, [DEC_FAULT] = LED_FAULT,
+};
+
+static void
+log_decision(struct lane *l, struct lane_actions *out, enum lane_state to)
+{
+	const struct decision *d = &l->last.d;
+	char g[24], lim[24];
+
+	fmt_t(g, sizeof(g), l->last.m.gross_kg);
+	fmt_t(lim, sizeof(lim), d->applied_limit_kg);
+	act_log(l, out, "%s -> %s (%s %s%s t%s%s%s) seq %lld plate %s",
+	    state_names[l->state], state_names[to],
+	    reason_name(d->reasons[0]),
+	    d->kind == DEC_TURNBACK ? "" : "gross ", g,
+	    d->has_limit ? (d->kind == DEC_TURNBACK ? " > " : ", limit ") : "",
+	    d->has_limit ? lim : "", d->has_limit ? " t" : "",
+	    (long long)l->last.m.seq,
+	    l->last.m.plate[0] ? l->last.m.plate : "-");
+	l->state = to;
+}
+
+/* A completed weighing: decide, record, then let reconcile() act. */
+static void
+weighing(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
+    struct lane_now now, struct lane_actions *out)
+{
+	struct decision d;
+	struct sbuf b;
+	enum lane_state to;
+
+	decide(m, ctx->rules, ctx->lists, now.wall_ms, l->retries, &d);
+	l->retries = rules_next_retries(l->retries, &d);
+	l->decisions[d.kind]++;
+	sbuf_init(&b);
+	record_decision_json(&b, m, &d, ctx->ruleset, true);
+	act_record(out, "weighing", &b, true, m->seq);
+	l->want_uuid = true;
+	l->last.valid = true;
+	l->last.uuid[0] = '\0';
+	l->last.m = *m;
+	l->last.d = d;
+	l->want_led = msg_of_decision[d.kind];
+	l->alarm_intercept = d.kind == DEC_INTERCEPT;
+	switch (d.kind) {
+	case DEC_PASS:
+		l->passes_allowed = 1;
+		l->passes_seen = 0;
+		l->opened_ms = now.mono_ms;
+		to = LANE_OPEN;
+		break;
+	case DEC_RETRY:
+		l->passes_allowed = 0;
+		to = LANE_IDLE;
+		break;
+	case DEC_FAULT:
+		l->passes_allowed = 0;
+		log_decision(l, out, l->state);
+		enter_fault(l, out, "scale reports a fault");
+		return;
+	default:
+		l->passes_allowed = 0;
+		to = LANE_REFUSED;
+		break;
+	}
+	log_decision(l, out, to);
+}
+
+static void
+missed_results(struct lane *l, struct lane_actions *out, int64_t from,
+    int64_t to, int64_t missed)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"from_seq\":");
+	sbuf_put_i64(&b, from);
+	sbuf_puts(&b, ",\"to_seq\":");
+	sbuf_put_i64(&b, to);
+	sbuf_puts(&b, ",\"missed\":");
+	sbuf_put_i64(&b, missed);
+	sbuf_putc(&b, '}');
+	act_record(out, "missed_results", &b, true, to);
+	act_log(l, out, "%lld result(s) missed between seq %lld and %lld",
+	    (long long)missed, (long long)from, (long long)to);
+}
+
+static void
+scale_data(struct lane *l, const struct lane_ctx *ctx,
+    const struct lane_input *in, struct lane_now now, struct lane_actions *out)
+{
+	struct measurement m;
+	char err[128];
+	uint16_t status = in->regs[0];
+	int64_t seq = in->regs[1], delta;
+
+	l->scale_present = (status & SCALE_ST_PRESENT) != 0;
+	if ((status & SCALE_ST_FAULT) && !l->scale_fault_bit) {
+		l->scale_fault_bit = true;
+		record_device(l, out, "device_fault", LDEV_SCALE, "fault_bit", NULL);
+		enter_fault(l, out, "scale fault bit");
+	} else if (!(status & SCALE_ST_FAULT) && l->scale_fault_bit) {
+		l->scale_fault_bit = false;
+		record_device(l, out, "device_recovered", LDEV_SCALE, NULL, NULL);
+		maybe_recover(l, out);
+	}
+	if (!l->have_seq) {
+		l->have_seq = true;
+		l->last_seq = seq;
+		act_log(l, out, "result sequence baseline %lld (not decided)",
+		    (long long)seq);
+		return;
+	}
+	if (seq == l->last_seq)
+		return;
+	delta = (seq - l->last_seq) & 0xffff;
+	if (delta > 1)
+		missed_results(l, out, l->last_seq, seq, delta - 1);
+	l->last_seq = seq;
+	if (l->state == LANE_FAULT || l->stopping) {
+		act_log(l, out, "result seq %lld not decided: lane in FAULT",
+		    (long long)seq);
+		return;
+	}
+	meas_init(&m);
+	if (decode_scale(in->regs, l->cfg->word_order, l->cfg->plate_encoding,
+	    &m, err, sizeof(err)) != 0)
+		act_log(l, out, "seq %lld: %s", (long long)seq, err);
+	snprintf(m.lane, sizeof(m.lane), "%s", l->cfg->name);
+	m.ts_ms = now.wall_ms;
+	m.seq = seq;
+	weighing(l, ctx, &m, now, out);
+}
+
+static void
+forced_entry(struct lane *l, struct lane_actions *out, struct lane_now now)
+{
+	struct sbuf b;
+	const char *how;
+
+	/* tailgate: behind a vehicle that passed, before the barrier is down */
+	how = l->passes_seen > 0 && (l->cmd_barrier_up || !l->cmd_confirmed ||
+	    l->in[IO_BARRIER_UP]) ? "tailgate" : "no_pass";
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"how\":");
+	sbuf_put_json_str(&b, how);
+	put_last_weighing(&b, l);
+	sbuf_putc(&b, '}');
+	act_record(out, "forced_entry", &b, false, 0);
+	act_log(l, out, "forced entry (%s)", how);
+	l->alarm_until_ms = now.mono_ms + ALARM_FORCED_MS;
+}
+
+/* The pass loop rose or fell. */
+static void
+pass_loop_edge(struct lane *l, bool rising, struct lane_now now,
+    struct lane_actions *out)
+{
+	if (rising) {
+		if (l->passes_allowed > 0) {
+			l->passes_allowed--;
+			l->passes_seen++;
+		} else
+			forced_entry(l, out, now);
+		return;
+	}
+	l->unweighed_waiting = false;
+	if (l->state == LANE_OPEN && l->passes_allowed == 0 &&
+	    l->passes_seen > 0) {
+		l->want_led = LED_IDLE;
+		set_state(l, LANE_IDLE, out, "vehicle passed");
+	}
+}
+
+static void
+unweighed_pass(struct lane *l, struct lane_actions *out)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"on_scale_fault\":\"open\"}");
+	act_record(out, "unweighed_pass", &b, false, 0);
+	act_log(l, out, "unweighed pass (scale in fault, on_scale_fault = open)");
+	l->unweighed_waiting = true;
+	l->passes_allowed = 1;
+	l->passes_seen = 0;
+}
+
+static void
+io_data(struct lane *l, const struct lane_ctx *ctx,
+    const struct lane_input *in, struct lane_now now, struct lane_actions *out)
+{
+	bool was_known = l->inputs_known;
+	bool prev_pass = l->in[IO_PASS_LOOP];
+
+	memcpy(l->in, in->bits, sizeof(l->in));
+	l->inputs_known = true;
+	if (was_known && l->in[IO_PASS_LOOP] != prev_pass)
+		pass_loop_edge(l, l->in[IO_PASS_LOOP], now, out);
+	else if (!was_known && l->in[IO_PASS_LOOP] && l->passes_allowed == 0)
+		act_log(l, out, "pass loop occupied at start");
+	if (l->state == LANE_FAULT && ctx->rules->on_scale_fault == ON_FAULT_OPEN &&
+	    !l->dev_fault[LDEV_IO] && !l->dev_fault[LDEV_BARRIER] &&
+	    !l->store_fault && !l->stopping && l->in[IO_PRESENCE] &&
+	    l->passes_allowed == 0 && !l->unweighed_waiting)
+		unweighed_pass(l, out);
+}
+
+/* The vehicle has left the scale: present bit and presence loop both clear. */
+static void
+vehicle_left(struct lane *l, struct lane_actions *out)
+{
+	if (l->scale_present || !l->inputs_known || l->in[IO_PRESENCE])
+		return;
+	l->alarm_intercept = false;
+	if (l->state == LANE_REFUSED) {
+		l->want_led = LED_IDLE;
+		set_state(l, LANE_IDLE, out, "vehicle left");
+	} else if (l->state == LANE_IDLE)
+		l->want_led = LED_IDLE;
+}
+
+/* Device silence past fault_after_ms. */
+static void
+check_silence(struct lane *l, struct lane_now now, struct lane_actions *out)
+{
+	static const enum lane_dev devs[] = { LDEV_SCALE, LDEV_IO, LDEV_LED };
+	size_t i;
+
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		enum lane_dev d = devs[i];
+
+		if (l->down_since[d] >= 0 && !l->dev_fault[d] &&
+		    now.mono_ms - l->down_since[d] >= l->cfg->fault_after_ms)
+			device_fault(l, out, d, "silent", l->down_err[d]);
+	}
+}
+
+/* Is the barrier where it was told to be, by its two position inputs? */
+static bool
+barrier_at_command(const struct lane *l)
+{
+	return l->cmd_barrier_up ?
+	    (l->in[IO_BARRIER_UP] && !l->in[IO_BARRIER_DOWN]) :
+	    (!l->in[IO_BARRIER_UP] && l->in[IO_BARRIER_DOWN]);
+}
+
+static void
+barrier_unauthorized(struct lane *l, struct lane_actions *out)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	put_last_weighing(&b, l);
+	sbuf_putc(&b, '}');
+	act_record(out, "barrier_unauthorized", &b, false, 0);
+	act_log(l, out, "barrier raised while held down");
+	l->unauth_reported = true;
+}
+
+/* Barrier supervision: commanded position, faults, raised by hand. */
+static void
+check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
+{
+	bool up = l->in[IO_BARRIER_UP], down = l->in[IO_BARRIER_DOWN];
+
+	if (!l->barrier_known || !l->inputs_known || l->dev_fault[LDEV_IO])
+		return;
+	if (barrier_at_command(l)) {
+		l->cmd_confirmed = true;
+		l->inconsistent_since_ms = -1;
+		l->unauth_since_ms = -1;
+		l->unauth_reported = false;
+		device_recovered(l, out, LDEV_BARRIER);
+		return;
+	}
+	if (!l->cmd_confirmed) {
+		if (now.mono_ms - l->cmd_changed_ms > l->cfg->barrier_timeout_ms)
+			device_fault(l, out, LDEV_BARRIER, "not_at_command",
+			    l->cmd_barrier_up ? "did not rise" : "did not lower");
+		return;
+	}
+	if (!l->cmd_barrier_up && up && !down) {
+		if (l->unauth_since_ms < 0)
+			l->unauth_since_ms = now.mono_ms;
+		if (!l->unauth_reported &&
+		    now.mono_ms - l->unauth_since_ms > UNAUTHORIZED_MS)
+			barrier_unauthorized(l, out);
+		return;
+	}
+	if (l->inconsistent_since_ms < 0)
+		l->inconsistent_since_ms = now.mono_ms;
+	if (now.mono_ms - l->inconsistent_since_ms > l->cfg->barrier_timeout_ms)
+		device_fault(l, out, LDEV_BARRIER, up == down ?
+		    "position_inputs" : "not_at_command",
+		    up && down ? "both position inputs on" :
+		    !up && !down ? "neither position input on" : "moved by itself");
+}
+
+static void
+check_pass_timeout(struct lane *l, struct lane_now now, struct lane_actions *out)
+{
+	struct sbuf b;
+
+	if (l->state != LANE_OPEN || l->passes_seen > 0 ||
+	    now.mono_ms - l->opened_ms < (int64_t)l->cfg->pass_timeout_s * 1000)
+		return;
+	body_begin(&b, l);
+	put_last_weighing(&b, l);
+	sbuf_putc(&b, '}');
+	act_record(out, "pass_timeout", &b, false, 0);
+	l->passes_allowed = 0;
+	l->want_led = LED_IDLE;
+	set_state(l, LANE_IDLE, out, "pass timeout");
+}
+
+static void
+override(struct lane *l, const struct lane_input *in, struct lane_now now,
+    struct lane_actions *out)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"operator\":");
+	sbuf_put_json_str(&b, in->operator_id != NULL ? in->operator_id : "");
+	sbuf_puts(&b, ",\"reason\":");
+	sbuf_put_json_str(&b, in->reason != NULL ? in->reason : "");
+	put_last_weighing(&b, l);
+	sbuf_putc(&b, '}');
+	act_record(out, "override", &b, false, 0);
+	l->passes_allowed = 1;
+	l->passes_seen = 0;
+	l->opened_ms = now.mono_ms;
+	l->alarm_intercept = false;
+	l->want_led = LED_PASS;
+	set_state(l, LANE_OPEN, out, "override");
+}
+
+static enum led_colour
+led_colour_of(enum led_msg m)
+{
+	switch (m) {
+	case LED_IDLE: case LED_PASS: return LED_GREEN;
+	case LED_RETRY: case LED_HOLD: return LED_YELLOW;
+	default: return LED_RED;
+	}
+}
+
+static void
+reconcile_led(struct lane *l, struct lane_actions *out)
+{
+	char text[sizeof(l->led_text)];
+	struct lane_action *a;
+
+	led_expand(l->cfg->led_text[l->want_led], &l->last.m,
+	    l->last.valid ? &l->last.d : NULL, text, sizeof(text));
+	if (l->led_known && l->led_msg == l->want_led &&
+	    strcmp(text, l->led_text) == 0)
+		return;
+	a = push(out, LA_LED);
+	a->led_msg = l->want_led;
+	a->colour = led_colour_of(l->want_led);
+	snprintf(a->text, sizeof(a->text), "%s", text);
+	l->led_known = true;
+	l->led_msg = l->want_led;
+	snprintf(l->led_text, sizeof(l->led_text), "%s", text);
+	if (l->want_led == LED_PASS || l->want_led == LED_TURNBACK ||
+	    l->want_led == LED_INTERCEPT || l->want_led == LED_RETRY ||
+	    l->want_led == LED_HOLD)
+		snprintf(l->last.led_text, sizeof(l->last.led_text), "%s", text);
+}
+
+/* Write every output that differs from what the lane's state asks for. */
+static void
+reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
+{
+	bool want_up = l->passes_allowed > 0 && !l->stopping &&
+	    !l->dev_fault[LDEV_IO] && !l->dev_fault[LDEV_BARRIER] &&
+	    !l->store_fault;
+	bool alarm = l->alarm_intercept || now.mono_ms < l->alarm_until_ms ||
+	    l->unauth_reported || l->dev_fault[LDEV_LED];
+
+	if (l->inputs_known && (!l->barrier_known || want_up != l->cmd_barrier_up) &&
+	    (want_up || !l->in[IO_PASS_LOOP])) {
+		push(out, LA_BARRIER)->on = want_up;
+		l->barrier_known = true;
+		l->cmd_barrier_up = want_up;
+		l->cmd_changed_ms = now.mono_ms;
+		l->cmd_confirmed = false;
+	}
+	if (!l->light_known || l->light_green != (l->barrier_known && l->cmd_barrier_up)) {
+		l->light_green = l->barrier_known && l->cmd_barrier_up;
+		l->light_known = true;
+		push(out, LA_LIGHT)->on = l->light_green;
+	}
+	if (!l->alarm_known || l->alarm_on != alarm) {
+		l->alarm_on = alarm;
+		l->alarm_known = true;
+		push(out, LA_ALARM)->on = alarm;
+	}
+	reconcile_led(l, out);
+}
+
+void
+lane_step(struct lane *l, const struct lane_ctx *ctx,
+    const struct lane_input *in, struct lane_now now, struct lane_actions *out)
+{
+	switch (in->kind) {
+	case LI_TICK:
+		break;
+	case LI_SCALE:
+		l->down_since[LDEV_SCALE] = -1;
+		device_recovered(l, out, LDEV_SCALE);
+		scale_data(l, ctx, in, now, out);
+		break;
+	case LI_IO:
+		l->down_since[LDEV_IO] = -1;
+		device_recovered(l, out, LDEV_IO);
+		io_data(l, ctx, in, now, out);
+		break;
+	case LI_DOWN:
+		if (l->down_since[in->dev] < 0)
+			l->down_since[in->dev] = in->since_mono_ms;
+		snprintf(l->down_err[in->dev], sizeof(l->down_err[in->dev]),
+		    "%s", in->err != NULL ? in->err : "");
+		break;
+	case LI_UP:
+		l->down_since[in->dev] = -1;
+		device_recovered(l, out, in->dev);
+		break;
+	case LI_COMMITTED:
+		if (l->want_uuid && in->uuid != NULL)
+			snprintf(l->last.uuid, sizeof(l->last.uuid), "%s", in->uuid);
+		l->want_uuid = false;
+		if (l->store_fault) {
+			l->store_fault = false;
+			maybe_recover(l, out);
+		}
+		break;
+	case LI_COMMIT_FAILED:
+		l->want_uuid = false;
+		l->store_fault = true;
+		enter_fault(l, out, "event store cannot commit");
+		break;
+	case LI_OVERRIDE:
+		if (l->state == LANE_REFUSED && !l->stopping)
+			override(l, in, now, out);
+		break;
+	case LI_SHUTDOWN:
+		l->stopping = true;
+		l->passes_allowed = 0;
+		l->want_led = LED_FAULT;
+		act_log(l, out, "stopping: barrier down, fault text shown");
+		break;
+	}
+	check_silence(l, now, out);
+	check_barrier(l, now, out);
+	check_pass_timeout(l, now, out);
+	vehicle_left(l, out);
+	reconcile(l, now, out);
+}
+
+bool
+lane_quiescent(const struct lane *l)
+{
+	return !l->barrier_known || !l->cmd_barrier_up || l->dev_fault[LDEV_IO] ||
+	    l->down_since[LDEV_IO] >= 0;
+}

@@ -1,0 +1,1005 @@
+/* Modbus links: one I/O thread per TCP address or RTU bus (SPEC §4.1, §4.2, §11). */
+/*
+ * Each link owns one modbus_t, used by its thread only (libmodbus is not
+ * thread-safe).  The thread loops: connect if due, make the queued writes,
+ * poll every registered read when the poll deadline comes, sleep on a
+ * condition variable (CLOCK_MONOTONIC) until the next deadline or until a
+ * write is queued.  What it finds goes to the main loop through a mutex
+ * queue of reports, and event_active() on the loop's wake event.
+ *
+ * Choices made here (see also docs):
+ * - A "device" for health is one registered poll (lane, device).  The first
+ *   answer after start is reported as MB_DATA; after that MB_DATA only when
+ *   the values changed.  The first failure of a device since it last
+ *   answered is one MB_DOWN; its next answer is MB_UP then MB_DATA (always).
+ *   A Modbus exception is a failure of that poll only: the link stays up.
+ * - Reads over TCP are sent as raw requests and the reply is checked here
+ *   (unit id, function, byte count): libmodbus 3.1.6 does not check a TCP
+ *   reply's unit id, and a device answering for another unit must not pass
+ *   as this one (SPEC §11).  Over RTU libmodbus checks the slave itself.
+ * - Errors: after anything but an exception the link is flushed
+ *   (modbus_flush), so a late reply cannot desynchronise the next one.  A
+ *   connection-level error (reset, broken pipe, refused, I/O error on a
+ *   serial port...) or a cycle in which no unit answered and one timed out
+ *   closes the link; it is reconnected with backoff: at once the first time,
+ *   then 100 ms doubling to 5 s until a transaction succeeds again.  While
+ *   disconnected, each poll deadline reports every device DOWN (once).
+ * - Units sharing an address share the thread: a dead unit costs its
+ *   timeout in every cycle, but the others are still polled each cycle.
+ *   Separate addresses have separate threads and never wait for each other.
+ * - Writes are made in queue order, before polls and between the polls of a
+ *   cycle, so a write waits at most for one transaction in flight.  A write
+ *   queued while the link is down fails at once (MB_WRITE_FAILED): a stale
+ *   barrier command is never made later.  MB_WRITE_PULSE writes 1 and
+ *   schedules the 0 for pulse_ms later in the same thread; polls go on
+ *   meanwhile.  Holding registers are always written with function 16.
+ * - The report queue holds at most REPORTS_MAX reports; when full the
+ *   oldest MB_DATA of the same device is dropped (else the oldest MB_DATA),
+ *   never a change of health.  The thread never waits for the loop.
+ * - mblink_stop makes the writes still queued (one connect attempt if
+ *   needed, each bounded by timeout_ms) and finishes pending pulses.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <modbus.h>
+
+#include "weighgate/log.h"
+#include "weighgate/mbdev.h"
+#include "weighgate/timefmt.h"
+
+#define MAX_POLLS (CFG_MAX_LANES * MB_NDEVICES)
+#define MAX_PULSES 16
+#define REPORTS_MAX 1024
+#define WRITES_MAX 256
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define BYTE_TIMEOUT_MAX_MS 200
+#define PULSE_MAX_MS 10000
+
+enum health { H_UNKNOWN, H_UP, H_DOWN };
+
+enum outcome { OUT_OK, OUT_EXCEPTION, OUT_TIMEOUT, OUT_ERROR, OUT_LINK };
+
+struct poll_state {
+	struct mb_poll p;
+	enum health health;
+	bool have_last;
+	uint16_t regs[MB_MAX_REGS];
+	uint8_t bits[MB_MAX_BITS];
+};
+
+struct rnode {
+	struct rnode *next;
+	struct mb_report r;
+};
+
+struct wnode {
+	struct wnode *next;
+	struct mb_write w;
+};
+
+struct pulse_off {
+	int64_t due_ms;
+	struct mb_write w;
+};
+
+struct mblink {
+	char name[300];			/* for logs */
+	modbus_t *ctx;
+	bool tcp;
+	int poll_ms;
+	int timeout_ms;
+	struct event *wake;
+	int npolls;
+	struct poll_state polls[MAX_POLLS];
+
+	/* The thread's own. */
+	bool connected;
+	int backoff_ms;
+	int64_t next_connect_ms;
+	int last_errno;
+	int npulses;
+	struct pulse_off pulses[MAX_PULSES];
+
+	/* Shared, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	struct rnode *rhead, *rtail;
+	int nreports;
+	uint64_t dropped;
+	struct wnode *whead, *wtail;
+	int nwrites;
+
+	_Atomic int64_t heartbeat;
+	_Atomic uint64_t transactions;
+	_Atomic uint64_t errors;
+	pthread_t thread;
+	bool started;
+};
+
+static bool
+is_exception(int e)
+{
+	return (e >= EMBXILFUN && e <= EMBXGTAR) || e == EMBUNKEXC;
+}
+
+/* Errors after which the connection (or serial port) is not usable. */
+static bool
+is_link_error(int e)
+{
+	switch (e) {
+	case ECONNRESET:
+	case ECONNREFUSED:
+	case ECONNABORTED:
+	case EPIPE:
+	case EBADF:
+	case ENOTCONN:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EIO:
+	case ENXIO:
+	case ENODEV:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum outcome
+classify(int e)
+{
+	if (is_exception(e))
+		return OUT_EXCEPTION;
+	if (e == ETIMEDOUT)
+		return OUT_TIMEOUT;
+	if (is_link_error(e))
+		return OUT_LINK;
+	return OUT_ERROR;
+}
+
+/* Unlink and free the node *pp (prev before it, NULL at the head). */
+static void
+reports_unlink(struct mblink *l, struct rnode **pp, struct rnode *prev)
+{
+	struct rnode *n = *pp;
+
+	*pp = n->next;
+	if (l->rtail == n)
+		l->rtail = prev;
+	free(n);
+	l->nreports--;
+}
+
+/*
+ * Make room in a full report queue for r: the oldest MB_DATA of the same
+ * device goes, else the oldest MB_DATA.  False if r itself is dropped.
+ */
+static bool
+reports_make_room(struct mblink *l, const struct mb_report *r)
+{
+	struct rnode **pp, **victim = NULL, *prev = NULL, *vprev = NULL;
+
+	l->dropped++;
+	for (pp = &l->rhead; *pp != NULL; prev = *pp, pp = &(*pp)->next) {
+		if ((*pp)->r.kind != MB_DATA)
+			continue;
+		if (victim == NULL || ((*pp)->r.lane == r->lane &&
+		    (*pp)->r.device == r->device)) {
+			victim = pp;
+			vprev = prev;
+		}
+		if ((*pp)->r.lane == r->lane && (*pp)->r.device == r->device)
+			break;
+	}
+	if (victim == NULL) {
+		if (r->kind == MB_DATA)
+			return false;
+		victim = &l->rhead;	/* only health reports: the oldest */
+		vprev = NULL;
+	}
+	reports_unlink(l, victim, vprev);
+	return true;
+}
+
+/* Queue a report for the loop and wake it.  Never blocks on the loop. */
+static void
+report_push(struct mblink *l, const struct mb_report *r)
+{
+	struct rnode *n;
+	bool add = true;
+
+	if ((n = malloc(sizeof(*n))) == NULL) {
+		log_warn("%s: report dropped", l->name);
+		return;
+	}
+	n->r = *r;
+	n->next = NULL;
+	pthread_mutex_lock(&l->mu);
+	if (l->nreports >= REPORTS_MAX)
+		add = reports_make_room(l, r);
+	if (add) {
+		if (l->rtail != NULL)
+			l->rtail->next = n;
+		else
+			l->rhead = n;
+		l->rtail = n;
+		l->nreports++;
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (!add)
+		free(n);
+	if (l->wake != NULL)
+		event_active(l->wake, EV_READ, 0);
+}
+
+static void
+report_init(struct mb_report *r, enum mb_report_kind kind, int lane,
+    enum mb_device dev)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->lane = lane;
+	r->device = dev;
+	r->mono_ms = ts_mono_ms();
+}
+
+/* A poll's device failed: MB_DOWN the first time since it last answered. */
+static void
+poll_down(struct mblink *l, struct poll_state *ps, int64_t now, int e)
+{
+	struct mb_report r;
+
+	if (ps->health == H_DOWN)
+		return;
+	ps->health = H_DOWN;
+	ps->have_last = false;
+	report_init(&r, MB_DOWN, ps->p.lane, ps->p.device);
+	r.down_since_ms = now;
+	snprintf(r.err, sizeof(r.err), "%s", modbus_strerror(e));
+	log_warnx("%s unit %d: not answering (%s)", l->name, ps->p.unit, r.err);
+	report_push(l, &r);
+}
+
+/* A poll answered: MB_UP if it was down, MB_DATA if the values changed. */
+static void
+poll_up(struct mblink *l, struct poll_state *ps, const uint16_t *regs,
+    const uint8_t *bits)
+{
+	struct mb_report r;
+	size_t nbytes;
+	const void *src;
+	void *dst;
+
+	if (ps->p.kind == MB_READ_HOLDING) {
+		nbytes = (size_t)ps->p.count * sizeof(regs[0]);
+		src = regs;
+		dst = ps->regs;
+	} else {
+		nbytes = (size_t)ps->p.count;
+		src = bits;
+		dst = ps->bits;
+	}
+	if (ps->health == H_DOWN) {
+		log_info("%s unit %d: answering again", l->name, ps->p.unit);
+		report_init(&r, MB_UP, ps->p.lane, ps->p.device);
+		report_push(l, &r);
+	}
+	ps->health = H_UP;
+	if (ps->have_last && memcmp(dst, src, nbytes) == 0)
+		return;
+	memcpy(dst, src, nbytes);
+	ps->have_last = true;
+	report_init(&r, MB_DATA, ps->p.lane, ps->p.device);
+	r.count = ps->p.count;
+	memcpy(ps->p.kind == MB_READ_HOLDING ? (void *)r.regs : (void *)r.bits,
+	    src, nbytes);
+	report_push(l, &r);
+}
+
+/* Close the link and set when to try again (backoff). */
+static void
+link_drop(struct mblink *l, int e)
+{
+	int64_t now = ts_mono_ms();
+
+	if (l->connected)
+		log_warnx("%s: connection lost (%s)", l->name, modbus_strerror(e));
+	modbus_close(l->ctx);
+	l->connected = false;
+	l->last_errno = e;
+	l->next_connect_ms = now + l->backoff_ms;
+	if (l->backoff_ms == 0)
+		l->backoff_ms = BACKOFF_MIN_MS;
+	else if ((l->backoff_ms *= 2) > BACKOFF_MAX_MS)
+		l->backoff_ms = BACKOFF_MAX_MS;
+}
+
+/* A failed transaction: flush what may still come, close on a link error. */
+static enum outcome
+after_error(struct mblink *l, int e)
+{
+	enum outcome o = classify(e);
+
+	atomic_fetch_add(&l->errors, 1);
+	if (o == OUT_LINK)
+		link_drop(l, e);
+	else if (o != OUT_EXCEPTION)
+		modbus_flush(l->ctx);
+	return o;
+}
+
+static void
+after_success(struct mblink *l)
+{
+	l->backoff_ms = 0;
+}
+
+/* modbus_close() first, always: connect would leak the old socket. */
+static void
+link_connect(struct mblink *l)
+{
+	int e;
+
+	modbus_close(l->ctx);
+	if (modbus_connect(l->ctx) == -1) {
+		e = errno;
+		if (l->backoff_ms == 0 || l->last_errno != e)
+			log_warnx("%s: cannot connect (%s)", l->name,
+			    modbus_strerror(e));
+		link_drop(l, e);
+		return;
+	}
+	if (modbus_get_socket(l->ctx) >= FD_SETSIZE) {
+		/* libmodbus 3.1.6 select()s on it: memory corruption. */
+		log_warnx("%s: descriptor above FD_SETSIZE", l->name);
+		link_drop(l, EMFILE);
+		return;
+	}
+	l->connected = true;
+}
+
+static void
+write_failed(struct mblink *l, const struct mb_write *w, const char *err)
+{
+	struct mb_report r;
+
+	report_init(&r, MB_WRITE_FAILED, w->lane, w->device);
+	snprintf(r.err, sizeof(r.err), "%s", err);
+	report_push(l, &r);
+}
+
+static bool
+write_valid(const struct mb_write *w)
+{
+	if (w->unit < 0 || w->unit > 255 || w->addr < 0 || w->addr > 0xffff)
+		return false;
+	if (w->kind == MB_WRITE_REGS)
+		return w->count >= 1 && w->count <= MODBUS_MAX_WRITE_REGISTERS &&
+		    w->addr + w->count <= 0x10000;
+	if (w->kind == MB_WRITE_PULSE)
+		return w->pulse_ms >= 0 && w->pulse_ms <= PULSE_MAX_MS;
+	return w->kind == MB_WRITE_COIL;
+}
+
+/* One Modbus write transaction; 0 or -1 with errno. */
+static int
+write_io(struct mblink *l, const struct mb_write *w, bool on)
+{
+	int rc;
+
+	atomic_fetch_add(&l->transactions, 1);
+	modbus_set_slave(l->ctx, w->unit);
+	if (w->kind == MB_WRITE_REGS)
+		rc = modbus_write_registers(l->ctx, w->addr, w->count, w->regs);
+	else
+		rc = modbus_write_bit(l->ctx, w->addr, on ? 1 : 0);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Make one write now; report it if it cannot be made. */
+static void
+write_one(struct mblink *l, const struct mb_write *w, bool on)
+{
+	int e;
+
+	if (!write_valid(w)) {
+		write_failed(l, w, "invalid write (address, count or pulse)");
+		return;
+	}
+	if (!l->connected) {
+		write_failed(l, w, "device not connected");
+		return;
+	}
+	if (write_io(l, w, on) != 0) {
+		e = errno;
+		after_error(l, e);
+		write_failed(l, w, modbus_strerror(e));
+		return;
+	}
+	after_success(l);
+	if (w->kind != MB_WRITE_PULSE || !on)
+		return;
+	if (l->npulses < MAX_PULSES) {
+		l->pulses[l->npulses].due_ms = ts_mono_ms() + w->pulse_ms;
+		l->pulses[l->npulses++].w = *w;
+		return;
+	}
+	sleep_ms(w->pulse_ms);	/* too many at once: end this one here */
+	write_one(l, w, false);
+}
+
+/* The ends of pulses that are due (all of them when force). */
+static void
+pulses_run(struct mblink *l, bool force)
+{
+	struct mb_write w;
+	int64_t now;
+	int i;
+
+	for (i = 0; i < l->npulses; ) {
+		now = ts_mono_ms();
+		if (!force && l->pulses[i].due_ms > now) {
+			i++;
+			continue;
+		}
+		if (l->pulses[i].due_ms > now)
+			sleep_ms((int)(l->pulses[i].due_ms - now));
+		w = l->pulses[i].w;
+		l->pulses[i] = l->pulses[--l->npulses];
+		write_one(l, &w, false);
+	}
+}
+
+static bool
+writes_pop(struct mblink *l, struct mb_write *w)
+{
+	struct wnode *n;
+
+	pthread_mutex_lock(&l->mu);
+	if ((n = l->whead) != NULL) {
+		if ((l->whead = n->next) == NULL)
+			l->wtail = NULL;
+		l->nwrites--;
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (n == NULL)
+		return false;
+	*w = n->w;
+	free(n);
+	return true;
+}
+
+/* Every queued write, in order, then the pulse ends that are due. */
+static void
+writes_run(struct mblink *l)
+{
+	struct mb_write w;
+
+	while (writes_pop(l, &w))
+		write_one(l, &w, w.kind == MB_WRITE_PULSE ? true : w.on);
+	pulses_run(l, false);
+}
+
+/*
+ * Check a Modbus TCP reply to a read of ps and decode it; 0 or -1 with
+ * errno.  libmodbus 3.1.6 does not compare a TCP reply's unit id with the
+ * request's: a gateway answering for another unit would pass as this one.
+ */
+static int
+tcp_decode(const struct poll_state *ps, const uint8_t *rsp,
+    int len, uint16_t *regs, uint8_t *bits)
+{
+	int fc = ps->p.kind == MB_READ_HOLDING ? 0x03 : 0x02, k, nbytes;
+
+	nbytes = ps->p.kind == MB_READ_HOLDING ? 2 * ps->p.count :
+	    (ps->p.count + 7) / 8;
+	errno = EMBBADDATA;
+	if (len < 9 || rsp[0] != 0 || rsp[1] != 0)
+		return -1;
+	if (rsp[6] != ps->p.unit) {
+		errno = EMBBADSLAVE;
+		return -1;
+	}
+	if (rsp[7] == (fc | 0x80)) {
+		errno = rsp[8] >= 1 && rsp[8] <= 11 ? MODBUS_ENOBASE + rsp[8] :
+		    EMBBADEXC;
+		return -1;
+	}
+	if (rsp[7] != fc || rsp[8] != nbytes || len != 9 + nbytes)
+		return -1;
+	for (k = 0; k < ps->p.count; k++) {
+		if (ps->p.kind == MB_READ_HOLDING)
+			regs[k] = (uint16_t)(rsp[9 + 2 * k] << 8 | rsp[10 + 2 * k]);
+		else
+			bits[k] = (rsp[9 + k / 8] >> (k % 8)) & 1;
+	}
+	return 0;
+}
+
+/*
+ * A read over Modbus TCP as a raw request, so that the reply's unit id can
+ * be checked.  libmodbus sends raw requests with transaction id 0, so only
+ * that is checked; a late reply of another unit (after a timeout and the
+ * flush) is caught by its unit id, and flushed.
+ */
+static int
+tcp_read(struct mblink *l, const struct poll_state *ps, uint16_t *regs,
+    uint8_t *bits)
+{
+	uint8_t req[6], rsp[MODBUS_TCP_MAX_ADU_LENGTH];
+	int len;
+
+	req[0] = (uint8_t)ps->p.unit;
+	req[1] = ps->p.kind == MB_READ_HOLDING ? 0x03 : 0x02;
+	req[2] = (uint8_t)(ps->p.addr >> 8);
+	req[3] = (uint8_t)ps->p.addr;
+	req[4] = (uint8_t)(ps->p.count >> 8);
+	req[5] = (uint8_t)ps->p.count;
+	if (modbus_send_raw_request(l->ctx, req, (int)sizeof(req)) == -1 ||
+	    (len = modbus_receive_confirmation(l->ctx, rsp)) == -1)
+		return -1;
+	return tcp_decode(ps, rsp, len, regs, bits);
+}
+
+/* One read; fills regs or bits.  Returns the outcome. */
+static enum outcome
+poll_io(struct mblink *l, struct poll_state *ps, uint16_t *regs, uint8_t *bits,
+    int *err)
+{
+	int rc;
+
+	atomic_fetch_add(&l->transactions, 1);
+	modbus_set_slave(l->ctx, ps->p.unit);
+	if (l->tcp)
+		rc = tcp_read(l, ps, regs, bits) == 0 ? ps->p.count : -1;
+	else if (ps->p.kind == MB_READ_HOLDING)
+		rc = modbus_read_registers(l->ctx, ps->p.addr, ps->p.count, regs);
+	else
+		rc = modbus_read_input_bits(l->ctx, ps->p.addr, ps->p.count,
+		    bits);
+	if (rc == ps->p.count)
+		return OUT_OK;
+	*err = rc < 0 ? errno : EMBBADDATA;
+	return after_error(l, *err);
+}
+
+/* One read of a registered poll, and what it means for its device. */
+static enum outcome
+poll_one(struct mblink *l, struct poll_state *ps)
+{
+	uint16_t regs[MB_MAX_REGS];
+	uint8_t bits[MB_MAX_BITS];
+	enum outcome o;
+	int e = 0;
+
+	if ((o = poll_io(l, ps, regs, bits, &e)) == OUT_OK) {
+		after_success(l);
+		poll_up(l, ps, regs, bits);
+	} else
+		poll_down(l, ps, ts_mono_ms(), e);
+	return o;
+}
+
+/*
+ * One poll cycle.  Writes queued meanwhile go out between reads.  Returns
+ * false if the link dropped (the cycle is to be made again after the
+ * reconnect).
+ */
+static bool
+poll_cycle(struct mblink *l)
+{
+	int i, answered = 0, timeouts = 0;
+	enum outcome o;
+	int64_t now;
+
+	if (!l->connected) {
+		now = ts_mono_ms();
+		for (i = 0; i < l->npolls; i++)
+			poll_down(l, &l->polls[i], now, l->last_errno);
+		return true;
+	}
+	for (i = 0; i < l->npolls; i++) {
+		atomic_store(&l->heartbeat, ts_mono_ms());
+		o = poll_one(l, &l->polls[i]);
+		if (o == OUT_LINK)
+			return false;
+		answered += o == OUT_OK || o == OUT_EXCEPTION;
+		timeouts += o == OUT_TIMEOUT;
+		writes_run(l);
+		if (!l->connected)
+			return false;
+	}
+	if (answered == 0 && timeouts > 0) {
+		link_drop(l, ETIMEDOUT);
+		return false;
+	}
+	return true;
+}
+
+static struct timespec
+mono_timespec(int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	return ts;
+}
+
+/* Sleep until until_ms, a queued write or the stop.  Returns the stop flag. */
+static bool
+link_wait(struct mblink *l, int64_t until_ms)
+{
+	struct timespec ts = mono_timespec(until_ms);
+	bool stop;
+
+	pthread_mutex_lock(&l->mu);
+	while (!l->stop && l->whead == NULL)
+		if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT)
+			break;
+	stop = l->stop;
+	pthread_mutex_unlock(&l->mu);
+	return stop;
+}
+
+static bool
+link_stopping(struct mblink *l)
+{
+	bool stop;
+
+	pthread_mutex_lock(&l->mu);
+	stop = l->stop;
+	pthread_mutex_unlock(&l->mu);
+	return stop;
+}
+
+static int64_t
+next_wakeup(const struct mblink *l, int64_t next_poll)
+{
+	int64_t t = next_poll;
+	int i;
+
+	if (!l->connected && l->next_connect_ms < t)
+		t = l->next_connect_ms;
+	for (i = 0; i < l->npulses; i++)
+		if (l->pulses[i].due_ms < t)
+			t = l->pulses[i].due_ms;
+	return t;
+}
+
+/* At stop: the writes still queued (one connect attempt if needed). */
+static void
+link_finish(struct mblink *l)
+{
+	bool pending;
+
+	pthread_mutex_lock(&l->mu);
+	pending = l->whead != NULL;
+	pthread_mutex_unlock(&l->mu);
+	if ((pending || l->npulses > 0) && !l->connected)
+		link_connect(l);
+	writes_run(l);
+	pulses_run(l, true);
+}
+
+/* The link's thread: connect, write, poll, sleep; until stopped. */
+static void *
+link_main(void *arg)
+{
+	struct mblink *l = arg;
+	int64_t now, next_poll = ts_mono_ms();
+
+	l->next_connect_ms = next_poll;
+	for (;;) {
+		now = ts_mono_ms();
+		atomic_store(&l->heartbeat, now);
+		if (link_stopping(l))
+			break;
+		if (!l->connected && now >= l->next_connect_ms)
+			link_connect(l);
+		writes_run(l);
+		if (ts_mono_ms() >= next_poll && poll_cycle(l)) {
+			next_poll += l->poll_ms;
+			if ((now = ts_mono_ms()) > next_poll)
+				next_poll = now;
+		}
+		if (!l->connected && l->next_connect_ms <= ts_mono_ms())
+			continue;
+		if (link_wait(l, next_wakeup(l, next_poll)))
+			break;
+	}
+	link_finish(l);
+	atomic_store(&l->heartbeat, ts_mono_ms());
+	return NULL;
+}
+
+static modbus_t *
+ctx_new(const struct devaddr *a)
+{
+	char port[16];
+
+	switch (a->type) {
+	case DEV_TCP:
+		snprintf(port, sizeof(port), "%d", a->port);
+		return modbus_new_tcp_pi(a->host, port);
+	case DEV_RTU:
+		return modbus_new_rtu(a->device, a->baud, a->parity,
+		    a->data_bits, a->stop_bits);
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+}
+
+/*
+ * Response timeout from the configuration; the byte timeout (between the
+ * bytes of a reply once it has started) the same, at most 200 ms.
+ */
+static int
+ctx_setup(modbus_t *ctx, int timeout_ms)
+{
+	int byte_ms = timeout_ms < BYTE_TIMEOUT_MAX_MS ? timeout_ms :
+	    BYTE_TIMEOUT_MAX_MS;
+
+	if (modbus_set_error_recovery(ctx, MODBUS_ERROR_RECOVERY_NONE) != 0 ||
+	    modbus_set_response_timeout(ctx, (uint32_t)(timeout_ms / 1000),
+	    (uint32_t)(timeout_ms % 1000) * 1000) != 0 ||
+	    modbus_set_byte_timeout(ctx, (uint32_t)(byte_ms / 1000),
+	    (uint32_t)(byte_ms % 1000) * 1000) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+sync_init(struct mblink *l)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (pthread_condattr_init(&ca) != 0)
+		return -1;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&l->cv, &ca) != 0 ? -1 : 0;
+	pthread_condattr_destroy(&ca);
+	if (rc != 0)
+		return -1;
+	if (pthread_mutex_init(&l->mu, NULL) != 0) {
+		pthread_cond_destroy(&l->cv);
+		return -1;
+	}
+	return 0;
+}
+
+/* The address for logs, without the unit id (each poll names its own). */
+static void
+link_name(struct mblink *l, const struct devaddr *addr)
+{
+	char *p;
+
+	devaddr_format(addr, l->name, sizeof(l->name));
+	if ((p = strstr(l->name, "unit=")) != NULL && p > l->name &&
+	    (p[-1] == '?' || p[-1] == '&'))
+		p[-1] = '\0';
+}
+
+struct mblink *
+mblink_new(const struct devaddr *addr, int poll_ms, int timeout_ms,
+    struct event *wake)
+{
+	struct mblink *l;
+
+	if (poll_ms < 1 || timeout_ms < 1) {
+		log_warnx("mbdev: poll_ms and timeout_ms must be positive");
+		return NULL;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_warn("mbdev");
+		return NULL;
+	}
+	link_name(l, addr);
+	l->poll_ms = poll_ms;
+	l->timeout_ms = timeout_ms;
+	l->wake = wake;
+	l->tcp = addr->type == DEV_TCP;
+	l->last_errno = ENOTCONN;
+	atomic_init(&l->heartbeat, ts_mono_ms());
+	atomic_init(&l->transactions, 0);
+	atomic_init(&l->errors, 0);
+	if ((l->ctx = ctx_new(addr)) == NULL) {
+		log_warn("%s: cannot create a Modbus context", l->name);
+		goto fail;
+	}
+	if (ctx_setup(l->ctx, timeout_ms) != 0) {
+		log_warn("%s: cannot set Modbus timeouts", l->name);
+		goto fail;
+	}
+	if (sync_init(l) != 0) {
+		log_warnx("%s: cannot create the thread's lock", l->name);
+		goto fail;
+	}
+	return l;
+fail:
+	if (l->ctx != NULL)
+		modbus_free(l->ctx);
+	free(l);
+	return NULL;
+}
+
+int
+mblink_add_poll(struct mblink *l, const struct mb_poll *p)
+{
+	int max = p->kind == MB_READ_HOLDING ? MB_MAX_REGS : MB_MAX_BITS;
+
+	if (l->started || l->npolls >= MAX_POLLS) {
+		log_warnx("%s: no more reads can be added", l->name);
+		return -1;
+	}
+	if (p->count < 1 || p->count > max || p->addr < 0 ||
+	    p->addr + p->count > 0x10000 || p->unit < 0 || p->unit > 255 ||
+	    (p->kind != MB_READ_HOLDING && p->kind != MB_READ_DISCRETE)) {
+		log_warnx("%s: bad read (unit %d, address %d, count %d)",
+		    l->name, p->unit, p->addr, p->count);
+		return -1;
+	}
+	memset(&l->polls[l->npolls], 0, sizeof(l->polls[0]));
+	l->polls[l->npolls++].p = *p;
+	return 0;
+}
+
+int
+mblink_start(struct mblink *l)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (l->started)
+		return 0;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals stay with the loop */
+	rc = pthread_create(&l->thread, NULL, link_main, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		log_warn("%s: cannot start the I/O thread", l->name);
+		return -1;
+	}
+	l->started = true;
+	return 0;
+}
+
+void
+mblink_stop(struct mblink *l)
+{
+	if (l == NULL || !l->started)
+		return;
+	pthread_mutex_lock(&l->mu);
+	l->stop = true;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->thread, NULL);
+	l->started = false;
+}
+
+void
+mblink_free(struct mblink *l)
+{
+	struct rnode *r;
+	struct wnode *w;
+
+	if (l == NULL)
+		return;
+	mblink_stop(l);
+	modbus_close(l->ctx);
+	modbus_free(l->ctx);
+	while ((r = l->rhead) != NULL) {
+		l->rhead = r->next;
+		free(r);
+	}
+	while ((w = l->whead) != NULL) {
+		l->whead = w->next;
+		free(w);
+	}
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+/*
+ * Queue a write and wake the thread.  A full write queue (the device not
+ * keeping up) drops the oldest write, reported as failed.
+ */
+void
+mblink_write(struct mblink *l, const struct mb_write *w)
+{
+	struct wnode *n, *old = NULL;
+
+	if (l == NULL)
+		return;
+	if ((n = malloc(sizeof(*n))) == NULL) {
+		log_warn("%s: write dropped", l->name);
+		write_failed(l, w, "out of memory");
+		return;
+	}
+	n->w = *w;
+	n->next = NULL;
+	pthread_mutex_lock(&l->mu);
+	if (l->nwrites >= WRITES_MAX && (old = l->whead) != NULL) {
+		if ((l->whead = old->next) == NULL)
+			l->wtail = NULL;
+		l->nwrites--;
+	}
+	if (l->wtail != NULL)
+		l->wtail->next = n;
+	else
+		l->whead = n;
+	l->wtail = n;
+	l->nwrites++;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	if (old != NULL) {
+		write_failed(l, &old->w, "write queue full");
+		free(old);
+	}
+}
+
+int
+mblink_take(struct mblink *l, struct mb_report *out, int max)
+{
+	struct rnode *n;
+	int k;
+
+	if (l == NULL)
+		return 0;
+	for (k = 0; k < max; k++) {
+		pthread_mutex_lock(&l->mu);
+		if ((n = l->rhead) != NULL) {
+			if ((l->rhead = n->next) == NULL)
+				l->rtail = NULL;
+			l->nreports--;
+		}
+		pthread_mutex_unlock(&l->mu);
+		if (n == NULL)
+			break;
+		out[k] = n->r;
+		free(n);
+	}
+	return k;
+}
+
+int64_t
+mblink_heartbeat(const struct mblink *l)
+{
+	return atomic_load(&((struct mblink *)l)->heartbeat);
+}
+
+uint64_t
+mblink_transactions(const struct mblink *l)
+{
+	return atomic_load(&((struct mblink *)l)->transactions);
+}
+
+uint64_t
+mblink_errors(const struct mblink *l)
+{
+	return atomic_load(&((struct mblink *)l)->errors);
+}

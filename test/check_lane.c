@@ -1,0 +1,652 @@
+/* Unit tests of the pure lane state machine (SPEC §4.2, §4.3). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weighgate/config.h"
+#include "weighgate/decode.h"
+#include "weighgate/lane.h"
+#include "weighgate/lists.h"
+#include "weighgate/rules.h"
+
+static struct config cfg;
+static struct lane lane;
+static struct lane_ctx ctx;
+static char ruleset[65];
+static struct lane_actions acts;
+static struct lane_now t;
+static uint16_t scale_seq;
+
+static void
+setup_with(const char *rules_extra)
+{
+	char path[] = "/tmp/check_lane.XXXXXX", err[512];
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[controller]\nid = T\ndb = /tmp/x.db\n[rules]\n%s\n"
+	    "[lane L01]\nscale = tcp://127.0.0.1:1502?unit=1\n"
+	    "io = tcp://127.0.0.1:1502?unit=2\nled = tcp://127.0.0.1:1502?unit=3\n"
+	    "fault_after_ms = 1000\npass_timeout_s = 60\nbarrier_timeout_ms = 3000\n",
+	    rules_extra);
+	fclose(f);
+	if (cfg_load(path, CFG_DAEMON, &cfg, err, sizeof(err)) != 0)
+		ck_abort_msg("config: %s", err);
+	unlink(path);
+	rules_id(&cfg.rules, ruleset);
+	ctx.rules = &cfg.rules;
+	ctx.lists = NULL;
+	ctx.ruleset = ruleset;
+	lane_init(&lane, &cfg.lanes[0], false, 0);
+	acts.n = 0;
+	t.wall_ms = 1795000000000LL;
+	t.mono_ms = 1000000;
+	scale_seq = 100;
+}
+
+static void
+setup(void)
+{
+	setup_with("");
+}
+
+static void
+teardown(void)
+{
+	lane_actions_clear(&acts);
+}
+
+static void
+feed(const struct lane_input *in)
+{
+	lane_actions_clear(&acts);
+	lane_step(&lane, &ctx, in, t, &acts);
+}
+
+static void
+tick(int64_t ms)
+{
+	struct lane_input in = { .kind = LI_TICK };
+
+	t.mono_ms += ms;
+	t.wall_ms += ms;
+	feed(&in);
+}
+
+/* I/O inputs: barrier up, barrier down, pass loop, presence loop. */
+static void
+io(bool up, bool down, bool pass, bool presence)
+{
+	struct lane_input in = { .kind = LI_IO };
+
+	in.bits[IO_BARRIER_UP] = up;
+	in.bits[IO_BARRIER_DOWN] = down;
+	in.bits[IO_PASS_LOOP] = pass;
+	in.bits[IO_PRESENCE] = presence;
+	feed(&in);
+}
+
+static void
+truck(struct measurement *m, int axles, enum vconfig c, int64_t gross)
+{
+	int i;
+
+	meas_init(m);
+	m->kind = VK_TRUCK;
+	m->config = c;
+	m->axles = axles;
+	m->gross_kg = gross;
+	m->n_axle_kg = axles;
+	for (i = 0; i < axles; i++)
+		m->axle_kg[i] = (int32_t)(gross / axles + (i == 0 ? gross % axles : 0));
+	m->speed_dkmh = 50;
+	snprintf(m->plate, sizeof(m->plate), "豫A12345");
+	m->plate_color = PC_YELLOW;
+}
+
+static void
+scale(const struct measurement *m, uint16_t status, uint16_t seq)
+{
+	struct lane_input in = { .kind = LI_SCALE };
+
+	ck_assert_int_eq(encode_scale(m, status, seq, cfg.lanes[0].word_order,
+	    cfg.lanes[0].plate_encoding, in.regs), 0);
+	feed(&in);
+}
+
+/* A completed weighing: the sequence moves by one. */
+static void
+weigh(const struct measurement *m)
+{
+	scale(m, SCALE_ST_PRESENT | SCALE_ST_VALID, ++scale_seq);
+}
+
+static int
+find(enum lane_action_kind k, int from)
+{
+	int i;
+
+	for (i = from; i < acts.n; i++)
+		if (acts.a[i].kind == k)
+			return i;
+	return -1;
+}
+
+static int
+find_record(const char *kind)
+{
+	int i;
+
+	for (i = 0; i < acts.n; i++)
+		if (acts.a[i].kind == LA_RECORD &&
+		    strcmp(acts.a[i].event_kind, kind) == 0)
+			return i;
+	return -1;
+}
+
+static void
+committed(void)
+{
+	struct lane_input in = { .kind = LI_COMMITTED, .uuid = "11111111-2222-4333-8444-555555555555" };
+
+	feed(&in);
+}
+
+/* Lane started, inputs known with barrier down, baseline taken. */
+static void
+started(void)
+{
+	struct measurement m;
+
+	io(false, true, false, false);
+	truck(&m, 2, VC_RIGID, 10000);
+	scale(&m, 0, scale_seq);
+}
+
+START_TEST(test_known_outputs_at_start)
+{
+	int b, l;
+
+	io(false, true, false, false);
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	l = find(LA_LIGHT, 0);
+	ck_assert_int_ge(l, 0);
+	ck_assert(!acts.a[l].on);
+	ck_assert_int_ge(find(LA_LED, 0), 0);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "货车请减速 缓慢通过称重区");
+	ck_assert_int_eq(acts.a[find(LA_LED, 0)].colour, LED_GREEN);
+}
+END_TEST
+
+START_TEST(test_no_barrier_lowered_onto_occupied_loop_at_start)
+{
+	io(true, false, true, false);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(true, false, false, false);
+	ck_assert_int_ge(find(LA_BARRIER, 0), 0);
+	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
+}
+END_TEST
+
+START_TEST(test_baseline_not_decided)
+{
+	struct measurement m;
+
+	io(false, true, false, false);
+	truck(&m, 6, VC_COMBINATION, 60000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 7);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+}
+END_TEST
+
+START_TEST(test_stored_seq_not_decided_twice)
+{
+	struct measurement m;
+
+	lane_init(&lane, &cfg.lanes[0], true, 7);
+	io(false, true, false, false);
+	truck(&m, 2, VC_RIGID, 10000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 7);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 8);
+	ck_assert_int_ge(find_record("weighing"), 0);
+}
+END_TEST
+
+START_TEST(test_pass_records_before_barrier)
+{
+	struct measurement m;
+	int r, b;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 40000);
+	weigh(&m);
+	r = find_record("weighing");
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_gt(b, r);
+	ck_assert(acts.a[b].on);
+	ck_assert(acts.a[r].has_result_seq);
+	ck_assert_int_eq(acts.a[r].result_seq, scale_seq);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"decision\":\"pass\""));
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"measurement\":{"));
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+	ck_assert(acts.a[find(LA_LIGHT, 0)].on);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "豫A12345 总重40.0吨 请通行");
+	/* the vehicle drives through: pass loop rises and falls */
+	io(true, false, true, false);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(true, false, false, false);
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+}
+END_TEST
+
+START_TEST(test_turnback_text_and_leave)
+{
+	struct measurement m;
+	int led;
+
+	started();
+	/* 55 000 kg on 6 axles: 6.0 t over the legal 49 t, class 2 applies 49 980 */
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	ck_assert_int_ge(find_record("weighing"), 0);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	led = find(LA_LED, 0);
+	ck_assert_int_ge(led, 0);
+	ck_assert_str_eq(acts.a[led].text, "豫A12345 超限6.0吨 禁止驶入 请驶离");
+	ck_assert_int_eq(acts.a[led].colour, LED_RED);
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	/* still on the presence loop: stays REFUSED */
+	io(false, true, false, true);
+	scale(&m, SCALE_ST_VALID, scale_seq);
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	io(false, true, false, false);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "货车请减速 缓慢通过称重区");
+}
+END_TEST
+
+START_TEST(test_commit_failed_means_fault_barrier_down)
+{
+	struct measurement m;
+	struct lane_input in = { .kind = LI_COMMIT_FAILED };
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+	/* the shell dropped the barrier write after the failed record */
+	lane.barrier_known = true;
+	lane.cmd_barrier_up = false;
+	feed(&in);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "称重设备故障 请走其他车道");
+	/* a further weighing is not decided while the store cannot commit */
+	weigh(&m);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+}
+END_TEST
+
+START_TEST(test_forced_entry_no_pass)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	committed();
+	io(false, true, true, true);
+	r = find_record("forced_entry");
+	ck_assert_int_ge(r, 0);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"how\":\"no_pass\""));
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body,
+	    "\"last_weighing\":{\"uuid\":\"11111111-2222-4333-8444-555555555555\","
+	    "\"plate\":\"豫A12345\",\"gross_kg\":55000,\"decision\":\"turnback\"}"));
+	ck_assert(acts.a[find(LA_ALARM, 0)].on);
+}
+END_TEST
+
+START_TEST(test_forced_entry_tailgate)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	io(true, false, true, false);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	io(true, false, false, false);	/* first vehicle through, barrier lowering */
+	io(true, false, true, false);	/* a second one under the same opening */
+	r = find_record("forced_entry");
+	ck_assert_int_ge(r, 0);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"how\":\"tailgate\""));
+}
+END_TEST
+
+START_TEST(test_pass_timeout)
+{
+	struct measurement m;
+	int b;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	io(true, false, false, false);
+	tick(59000);
+	ck_assert_int_eq(find_record("pass_timeout"), -1);
+	tick(1001);
+	ck_assert_int_ge(find_record("pass_timeout"), 0);
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+}
+END_TEST
+
+START_TEST(test_scale_silent_fault_and_recovery)
+{
+	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_SCALE, .err = "Connection timed out" };
+	struct lane_input up = { .kind = LI_UP, .dev = LDEV_SCALE };
+	int r;
+
+	started();
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	tick(999);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	tick(1);
+	r = find_record("device_fault");
+	ck_assert_int_ge(r, 0);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"device\":\"scale\""));
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	ck_assert_int_eq(acts.a[find(LA_LED, 0)].colour, LED_RED);
+	feed(&up);
+	ck_assert_int_ge(find_record("device_recovered"), 0);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+}
+END_TEST
+
+START_TEST(test_missed_results)
+{
+	struct measurement m;
+	int r, w;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	scale_seq += 3;
+	weigh(&m);
+	r = find_record("missed_results");
+	w = find_record("weighing");
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_gt(w, r);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"missed\":3"));
+}
+END_TEST
+
+START_TEST(test_sequence_wraps)
+{
+	struct measurement m;
+
+	lane_init(&lane, &cfg.lanes[0], true, 65535);
+	io(false, true, false, false);
+	truck(&m, 2, VC_RIGID, 12000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 0);
+	ck_assert_int_ge(find_record("weighing"), 0);
+	ck_assert_int_eq(find_record("missed_results"), -1);
+}
+END_TEST
+
+START_TEST(test_barrier_unauthorized)
+{
+	started();
+	io(true, false, false, false);
+	tick(1000);
+	ck_assert_int_eq(find_record("barrier_unauthorized"), -1);
+	tick(1);
+	ck_assert_int_ge(find_record("barrier_unauthorized"), 0);
+	ck_assert(acts.a[find(LA_ALARM, 0)].on);
+	tick(100);
+	ck_assert_int_eq(find_record("barrier_unauthorized"), -1);
+}
+END_TEST
+
+START_TEST(test_barrier_does_not_rise)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	io(false, false, false, false);	/* moving */
+	tick(3000);
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+	tick(1);
+	r = find_record("device_fault");
+	ck_assert_int_ge(r, 0);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"device\":\"barrier\""));
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+}
+END_TEST
+
+START_TEST(test_retry_then_hold)
+{
+	struct measurement m;
+	int i, r;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	m.speed_dkmh = 300;
+	for (i = 0; i < 2; i++) {
+		weigh(&m);
+		r = find_record("weighing");
+		ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"decision\":\"retry\""));
+		ck_assert_int_eq(lane.state, LANE_IDLE);
+		ck_assert_int_eq(lane.led_msg, LED_RETRY);
+		ck_assert_str_eq(lane.led_text, "称重无效 请倒车重新称重");
+		if (i == 0)
+			ck_assert_int_eq(acts.a[find(LA_LED, 0)].colour, LED_YELLOW);
+	}
+	weigh(&m);
+	r = find_record("weighing");
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"decision\":\"hold\""));
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "请联系工作人员");
+}
+END_TEST
+
+START_TEST(test_intercept_alarm)
+{
+	static const char doc[] = "{\"version\":\"t\",\"watch\":[{\"plate\":\"豫A12345\","
+	    "\"reason\":\"stolen\"}],\"exempt\":[],\"permits\":[]}";
+	struct lists *l = NULL;
+	struct measurement m;
+	char err[256];
+
+	ck_assert_int_eq(lists_parse(doc, strlen(doc), &l, err, sizeof(err)), 0);
+	ctx.lists = l;
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	ck_assert(acts.a[find(LA_ALARM, 0)].on);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "豫A12345 请靠边停车 接受检查");
+	io(false, true, false, false);
+	scale(&m, 0, scale_seq);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	ck_assert(!acts.a[find(LA_ALARM, 0)].on);
+	lists_free(l);
+	ctx.lists = NULL;
+}
+END_TEST
+
+START_TEST(test_scale_fault_bit_once_per_episode)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	scale(&m, SCALE_ST_FAULT, scale_seq);
+	ck_assert_int_ge(find_record("device_fault"), 0);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	scale(&m, SCALE_ST_FAULT | SCALE_ST_PRESENT, scale_seq);
+	ck_assert_int_eq(find_record("device_fault"), -1);
+	scale(&m, 0, scale_seq);
+	ck_assert_int_ge(find_record("device_recovered"), 0);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+}
+END_TEST
+
+START_TEST(test_unweighed_pass_when_open)
+{
+	struct measurement m;
+	int r, b;
+
+	setup_with("on_scale_fault = open");
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	scale(&m, SCALE_ST_FAULT, scale_seq);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	io(false, true, false, true);
+	r = find_record("unweighed_pass");
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_gt(b, r);
+	ck_assert(acts.a[b].on);
+}
+END_TEST
+
+START_TEST(test_fault_closed_keeps_barrier_down)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	scale(&m, SCALE_ST_FAULT, scale_seq);
+	io(false, true, false, true);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+}
+END_TEST
+
+START_TEST(test_shutdown_lowers_when_clear)
+{
+	struct measurement m;
+	struct lane_input in = { .kind = LI_SHUTDOWN };
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	io(true, false, true, false);
+	feed(&in);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);	/* pass loop occupied */
+	ck_assert(!lane_quiescent(&lane));
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "称重设备故障 请走其他车道");
+	io(true, false, false, false);
+	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
+	ck_assert(lane_quiescent(&lane));
+}
+END_TEST
+
+START_TEST(test_override_only_when_refused)
+{
+	struct measurement m;
+	struct lane_input in = { .kind = LI_OVERRIDE, .operator_id = "op7", .reason = "police escort" };
+	int r, b;
+
+	started();
+	feed(&in);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	feed(&in);
+	r = find_record("override");
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_gt(b, r);
+	ck_assert(acts.a[b].on);
+	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"operator\":\"op7\""));
+}
+END_TEST
+
+START_TEST(test_led_silent_keeps_deciding)
+{
+	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_LED, .err = "timeout" };
+	struct measurement m;
+
+	started();
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	tick(1000);
+	ck_assert_int_ge(find_record("device_fault"), 0);
+	ck_assert(acts.a[find(LA_ALARM, 0)].on);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	ck_assert_int_ge(find_record("weighing"), 0);
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+}
+END_TEST
+
+static Suite *
+lane_suite(void)
+{
+	Suite *s = suite_create("lane");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_known_outputs_at_start);
+	tcase_add_test(tc, test_no_barrier_lowered_onto_occupied_loop_at_start);
+	tcase_add_test(tc, test_baseline_not_decided);
+	tcase_add_test(tc, test_stored_seq_not_decided_twice);
+	tcase_add_test(tc, test_pass_records_before_barrier);
+	tcase_add_test(tc, test_turnback_text_and_leave);
+	tcase_add_test(tc, test_commit_failed_means_fault_barrier_down);
+	tcase_add_test(tc, test_forced_entry_no_pass);
+	tcase_add_test(tc, test_forced_entry_tailgate);
+	tcase_add_test(tc, test_pass_timeout);
+	tcase_add_test(tc, test_scale_silent_fault_and_recovery);
+	tcase_add_test(tc, test_missed_results);
+	tcase_add_test(tc, test_sequence_wraps);
+	tcase_add_test(tc, test_barrier_unauthorized);
+	tcase_add_test(tc, test_barrier_does_not_rise);
+	tcase_add_test(tc, test_retry_then_hold);
+	tcase_add_test(tc, test_intercept_alarm);
+	tcase_add_test(tc, test_scale_fault_bit_once_per_episode);
+	tcase_add_test(tc, test_unweighed_pass_when_open);
+	tcase_add_test(tc, test_fault_closed_keeps_barrier_down);
+	tcase_add_test(tc, test_shutdown_lowers_when_clear);
+	tcase_add_test(tc, test_override_only_when_refused);
+	tcase_add_test(tc, test_led_silent_keeps_deciding);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(lane_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,755 @@
+/* Tests of the Modbus links against an in-test libmodbus TCP server. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <modbus.h>
+
+#include "weighgate/mbdev.h"
+#include "weighgate/timefmt.h"
+
+#define NUNITS 16
+#define MAX_REPORTS 8192
+
+/* ---- the server ---- */
+
+struct server {
+	int port;
+	int lfd;
+	modbus_t *ctx;
+	pthread_t thread;
+	atomic_bool stop;
+	pthread_mutex_t mu;		/* guards everything below */
+	modbus_mapping_t *map[NUNITS];	/* NULL: the unit never answers */
+	bool exception[NUNITS];
+	int answer_as[NUNITS];		/* non-zero: reply with this unit id */
+	uint64_t requests;
+};
+
+static struct server srv;
+
+/* One request: an exception, silence or the normal reply. */
+static void
+server_answer(struct server *s, uint8_t *q, int len)
+{
+	int unit = q[6];
+
+	pthread_mutex_lock(&s->mu);
+	if (unit < NUNITS && s->answer_as[unit] != 0)
+		q[6] = (uint8_t)s->answer_as[unit];	/* the reply copies it */
+	s->requests++;
+	if (unit < NUNITS && s->exception[unit])
+		modbus_reply_exception(s->ctx, q,
+		    MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
+	else if (unit < NUNITS && s->map[unit] != NULL)
+		modbus_reply(s->ctx, q, len, s->map[unit]);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Serve one accepted client until it goes or the server stops. */
+static void
+server_client(struct server *s)
+{
+	uint8_t q[MODBUS_TCP_MAX_ADU_LENGTH];
+	int rc;
+
+	while (!atomic_load(&s->stop)) {
+		rc = modbus_receive(s->ctx, q);
+		if (rc > 0)
+			server_answer(s, q, rc);
+		else if (rc == -1 && errno != ETIMEDOUT)
+			break;
+	}
+	modbus_close(s->ctx);
+}
+
+static void *
+server_main(void *arg)
+{
+	struct server *s = arg;
+	struct pollfd pfd;
+
+	while (!atomic_load(&s->stop)) {
+		pfd.fd = s->lfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		if (modbus_tcp_accept(s->ctx, &s->lfd) == -1)
+			continue;
+		server_client(s);
+	}
+	return NULL;
+}
+
+/* Listen on 127.0.0.1:port (0: the kernel chooses) and serve. */
+static void
+server_listen(struct server *s, int port)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+
+	s->ctx = modbus_new_tcp("127.0.0.1", port);
+	ck_assert_ptr_nonnull(s->ctx);
+	modbus_set_indication_timeout(s->ctx, 0, 20000);
+	s->lfd = modbus_tcp_listen(s->ctx, 1);
+	ck_assert_int_ge(s->lfd, 0);
+	ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&sa, &salen), 0);
+	s->port = ntohs(sa.sin_port);
+	atomic_store(&s->stop, false);
+	ck_assert_int_eq(pthread_create(&s->thread, NULL, server_main, s), 0);
+}
+
+static void
+server_start(struct server *s)
+{
+	int u;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	for (u = 1; u <= 3; u++)
+		s->map[u] = modbus_mapping_new(16, 16, 64, 0);
+	server_listen(s, 0);
+}
+
+/* Stop serving: the client's connection and the listening socket close. */
+static void
+server_halt(struct server *s)
+{
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	close(s->lfd);
+	modbus_free(s->ctx);
+	s->ctx = NULL;
+}
+
+static void
+server_free(struct server *s)
+{
+	int u;
+
+	if (s->ctx != NULL)
+		server_halt(s);
+	for (u = 0; u < NUNITS; u++)
+		if (s->map[u] != NULL)
+			modbus_mapping_free(s->map[u]);
+	pthread_mutex_destroy(&s->mu);
+}
+
+static void
+set_reg(int unit, int addr, uint16_t v)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.map[unit]->tab_registers[addr] = v;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+static uint16_t
+get_reg(int unit, int addr)
+{
+	uint16_t v;
+
+	pthread_mutex_lock(&srv.mu);
+	v = srv.map[unit]->tab_registers[addr];
+	pthread_mutex_unlock(&srv.mu);
+	return v;
+}
+
+static void
+set_input(int unit, int addr, uint8_t v)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.map[unit]->tab_input_bits[addr] = v;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+static int
+get_coil(int unit, int addr)
+{
+	int v;
+
+	pthread_mutex_lock(&srv.mu);
+	v = srv.map[unit]->tab_bits[addr];
+	pthread_mutex_unlock(&srv.mu);
+	return v;
+}
+
+static void
+set_exception(int unit, bool on)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.exception[unit] = on;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+static void
+set_answer_as(int unit, int as)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.answer_as[unit] = as;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+/* ---- the loop side ---- */
+
+static struct event_base *base;
+static struct event *wake, *tick;
+static struct mblink *lk;
+static struct mb_report reports[MAX_REPORTS];
+static const char *host = "127.0.0.1";
+static int nreports;
+
+/* The lk queued reports: take them all. */
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	int n;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while (nreports < MAX_REPORTS &&
+	    (n = mblink_take(lk, reports + nreports, MAX_REPORTS - nreports)) > 0)
+		nreports += n;
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
+static void
+loop_setup(void)
+{
+	struct timeval tv = { 0, 5000 };
+
+	ck_assert_int_eq(evthread_use_pthreads(), 0);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	wake = event_new(base, -1, 0, on_wake, NULL);
+	tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+	event_add(tick, &tv);
+	nreports = 0;
+}
+
+static void
+loop_teardown(void)
+{
+	event_free(tick);
+	event_free(wake);
+	event_base_free(base);
+}
+
+static struct devaddr
+tcp_addr(int port)
+{
+	struct devaddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = DEV_TCP;
+	snprintf(a.host, sizeof(a.host), "%s", host);
+	a.port = port;
+	return a;
+}
+
+static void
+add_poll(int lane, enum mb_device dev, int unit, enum mb_read_kind kind,
+    int addr, int count)
+{
+	struct mb_poll p = { lane, dev, unit, kind, addr, count };
+
+	ck_assert_int_eq(mblink_add_poll(lk, &p), 0);
+}
+
+/* Lane 0: scale = unit 1 holding 0..9, I/O = unit 2 discrete 0..3. */
+static void
+link_open(int port, int poll_ms, int timeout_ms)
+{
+	struct devaddr a = tcp_addr(port);
+
+	lk = mblink_new(&a, poll_ms, timeout_ms, wake);
+	ck_assert_ptr_nonnull(lk);
+	add_poll(0, MB_SCALE, 1, MB_READ_HOLDING, 0, 10);
+	add_poll(0, MB_IO, 2, MB_READ_DISCRETE, 0, 4);
+}
+
+static int
+count_kind(int from, enum mb_report_kind kind, int lane, enum mb_device dev)
+{
+	int i, n = 0;
+
+	for (i = from; i < nreports; i++)
+		if (reports[i].kind == kind && reports[i].lane == lane &&
+		    reports[i].device == dev)
+			n++;
+	return n;
+}
+
+/* The index of the first report matching from `from`, or -1. */
+static int
+find_kind(int from, enum mb_report_kind kind, int lane, enum mb_device dev)
+{
+	int i;
+
+	for (i = from; i < nreports; i++)
+		if (reports[i].kind == kind && reports[i].lane == lane &&
+		    reports[i].device == dev)
+			return i;
+	return -1;
+}
+
+/* Run the loop for ms. */
+static void
+run_for(int ms)
+{
+	int64_t end = ts_mono_ms() + ms;
+
+	while (ts_mono_ms() < end)
+		event_base_loop(base, EVLOOP_ONCE);
+}
+
+/* Run the loop until a matching report arrives; its index or -1. */
+static int
+wait_for(int from, enum mb_report_kind kind, int lane, enum mb_device dev,
+    int ms)
+{
+	int64_t end = ts_mono_ms() + ms;
+	int i;
+
+	while ((i = find_kind(from, kind, lane, dev)) < 0 && ts_mono_ms() < end)
+		event_base_loop(base, EVLOOP_ONCE);
+	return i;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+setup(void)
+{
+	loop_setup();
+	server_start(&srv);
+	lk = NULL;
+}
+
+static void
+teardown(void)
+{
+	mblink_free(lk);
+	server_free(&srv);
+	loop_teardown();
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_first_data)
+{
+	int i;
+
+	host = "localhost";	/* a name, not only a literal */
+	set_reg(1, 0, 0x0003);
+	set_reg(1, 9, 4321);
+	set_input(2, 2, 1);
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	i = wait_for(0, MB_DATA, 0, MB_SCALE, 2000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(reports[i].count, 10);
+	ck_assert_uint_eq(reports[i].regs[0], 3);
+	ck_assert_uint_eq(reports[i].regs[9], 4321);
+	i = wait_for(0, MB_DATA, 0, MB_IO, 2000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(reports[i].count, 4);
+	ck_assert_uint_eq(reports[i].bits[0], 0);
+	ck_assert_uint_eq(reports[i].bits[2], 1);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_SCALE), 0);
+	ck_assert_uint_gt(mblink_transactions(lk), 0);
+	ck_assert_uint_eq(mblink_errors(lk), 0);
+	ck_assert_int_ge(mblink_heartbeat(lk), ts_mono_ms() - 1000);
+}
+END_TEST
+
+START_TEST(test_change_only)
+{
+	int from, i;
+
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	from = nreports;
+	run_for(300);		/* ~15 polls of unchanged values */
+	ck_assert_int_eq(nreports, from);
+	set_reg(1, 1, 77);
+	i = wait_for(from, MB_DATA, 0, MB_SCALE, 500);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(reports[i].regs[1], 77);
+	set_input(2, 3, 1);
+	i = wait_for(from, MB_DATA, 0, MB_IO, 500);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(reports[i].bits[3], 1);
+	from = nreports;
+	run_for(200);
+	ck_assert_int_eq(nreports, from);
+}
+END_TEST
+
+/* Time from mblink_write() to the coil visible in the server, ms. */
+static int64_t
+coil_latency(int coil, bool on)
+{
+	struct mb_write w;
+	int64_t t0, end;
+
+	memset(&w, 0, sizeof(w));
+	w.kind = MB_WRITE_COIL;
+	w.lane = 0;
+	w.device = MB_IO;
+	w.unit = 2;
+	w.addr = coil;
+	w.count = 1;
+	w.on = on;
+	t0 = w.queued_mono_ms = ts_mono_ms();
+	mblink_write(lk, &w);
+	end = t0 + 1000;
+	while (get_coil(2, coil) != (on ? 1 : 0) && ts_mono_ms() < end)
+		sleep_ms(1);
+	return ts_mono_ms() - t0;
+}
+
+/* Writes go out at once, not at the next poll (poll period 300 ms here). */
+START_TEST(test_write_prompt)
+{
+	int64_t lat, worst = 0;
+	int k;
+
+	link_open(srv.port, 300, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	for (k = 0; k < 10; k++) {
+		lat = coil_latency(0, k % 2 == 0);
+		if (lat > worst)
+			worst = lat;
+		sleep_ms(37);
+	}
+	ck_assert_int_eq(get_coil(2, 0), 0);
+	ck_assert_msg(worst < 100, "write latency %lld ms", (long long)worst);
+	ck_assert_int_eq(count_kind(0, MB_WRITE_FAILED, 0, MB_IO), 0);
+}
+END_TEST
+
+/* At poll 20 ms too, with polls in flight. */
+START_TEST(test_write_prompt_fast_poll)
+{
+	int64_t lat, worst = 0;
+	int k;
+
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	for (k = 0; k < 20; k++) {
+		lat = coil_latency(1, k % 2 == 0);
+		if (lat > worst)
+			worst = lat;
+		sleep_ms(7);
+	}
+	ck_assert_msg(worst < 100, "write latency %lld ms", (long long)worst);
+}
+END_TEST
+
+START_TEST(test_write_regs)
+{
+	struct mb_write w;
+	int64_t end;
+
+	link_open(srv.port, 50, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = MB_WRITE_REGS;
+	w.lane = 0;
+	w.device = MB_LED;
+	w.unit = 3;
+	w.addr = 20;
+	w.count = 3;
+	w.regs[0] = 0x4142;
+	w.regs[1] = 2;
+	w.regs[2] = 0xffff;
+	mblink_write(lk, &w);
+	w.addr = 19;
+	w.count = 1;
+	w.regs[0] = 9;		/* the counter, after the text */
+	mblink_write(lk, &w);
+	end = ts_mono_ms() + 1000;
+	while (get_reg(3, 19) != 9 && ts_mono_ms() < end)
+		sleep_ms(1);
+	ck_assert_uint_eq(get_reg(3, 19), 9);
+	ck_assert_uint_eq(get_reg(3, 20), 0x4142);
+	ck_assert_uint_eq(get_reg(3, 21), 2);
+	ck_assert_uint_eq(get_reg(3, 22), 0xffff);
+	/* A write the protocol cannot carry is refused, not sent. */
+	w.count = 200;
+	mblink_write(lk, &w);
+	ck_assert_int_ge(wait_for(0, MB_WRITE_FAILED, 0, MB_LED, 1000), 0);
+}
+END_TEST
+
+/* A pulse: 1, then 0 about pulse_ms later, and polls go on meanwhile. */
+START_TEST(test_write_pulse)
+{
+	struct mb_write w;
+	int64_t t0, t1, end;
+	int from;
+
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = MB_WRITE_PULSE;
+	w.device = MB_IO;
+	w.unit = 2;
+	w.addr = 3;
+	w.count = 1;
+	w.on = true;
+	w.pulse_ms = 200;
+	t0 = ts_mono_ms();
+	mblink_write(lk, &w);
+	end = t0 + 1000;
+	while (get_coil(2, 3) != 1 && ts_mono_ms() < end)
+		sleep_ms(1);
+	ck_assert_int_eq(get_coil(2, 3), 1);
+	from = nreports;
+	set_reg(1, 2, 555);	/* seen during the pulse */
+	ck_assert_int_ge(wait_for(from, MB_DATA, 0, MB_SCALE, 150), 0);
+	while (get_coil(2, 3) != 0 && ts_mono_ms() < end)
+		sleep_ms(1);
+	t1 = ts_mono_ms();
+	ck_assert_int_eq(get_coil(2, 3), 0);
+	ck_assert_int_ge(t1 - t0, 190);
+	ck_assert_int_lt(t1 - t0, 400);
+}
+END_TEST
+
+/* Server gone: one DOWN per device; back on the same port: UP, then DATA. */
+START_TEST(test_down_once_and_reconnect)
+{
+	int from, up, data;
+
+	set_reg(1, 0, 5);
+	link_open(srv.port, 20, 100);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	from = nreports;
+	server_halt(&srv);
+	ck_assert_int_ge(wait_for(from, MB_DOWN, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(from, MB_DOWN, 0, MB_IO, 2000), 0);
+	run_for(700);		/* 35 poll periods, several reconnects */
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_SCALE), 1);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_IO), 1);
+	ck_assert_int_eq(count_kind(from, MB_DATA, 0, MB_SCALE), 0);
+	ck_assert(reports[find_kind(from, MB_DOWN, 0, MB_SCALE)].err[0] != '\0');
+	ck_assert_uint_gt(mblink_errors(lk), 0);
+	/* Not spinning: backoff bounds the connection attempts. */
+	ck_assert_uint_lt(mblink_errors(lk), 40);
+	server_listen(&srv, srv.port);
+	from = nreports;
+	up = wait_for(from, MB_UP, 0, MB_SCALE, 8000);
+	ck_assert_int_ge(up, 0);
+	data = wait_for(up, MB_DATA, 0, MB_SCALE, 2000);
+	ck_assert_int_gt(data, up);
+	ck_assert_uint_eq(reports[data].regs[0], 5);	/* unchanged, still sent */
+	ck_assert_int_ge(wait_for(from, MB_UP, 0, MB_IO, 2000), 0);
+}
+END_TEST
+
+/* An exception answer: that device DOWN, the other unit keeps going. */
+START_TEST(test_exception_one_unit)
+{
+	int from, i;
+
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	from = nreports;
+	set_exception(2, true);
+	i = wait_for(from, MB_DOWN, 0, MB_IO, 1000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_ptr_nonnull(strstr(reports[i].err, "Illegal data address"));
+	set_reg(1, 4, 3);
+	i = wait_for(from, MB_DATA, 0, MB_SCALE, 1000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(reports[i].regs[4], 3);
+	run_for(200);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_IO), 1);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_SCALE), 0);
+	from = nreports;
+	set_exception(2, false);
+	i = wait_for(from, MB_UP, 0, MB_IO, 1000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_gt(wait_for(i, MB_DATA, 0, MB_IO, 1000), i);
+}
+END_TEST
+
+/* A reply carrying another unit id is not that device's data (SPEC §11). */
+START_TEST(test_wrong_unit_reply)
+{
+	int from, i;
+
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	from = nreports;
+	set_answer_as(1, 2);
+	set_reg(1, 5, 99);
+	i = wait_for(from, MB_DOWN, 0, MB_SCALE, 1000);
+	ck_assert_int_ge(i, 0);
+	run_for(100);
+	ck_assert_int_eq(count_kind(from, MB_DATA, 0, MB_SCALE), 0);
+	set_answer_as(1, 0);
+	i = wait_for(from, MB_UP, 0, MB_SCALE, 1000);
+	ck_assert_int_ge(i, 0);
+	i = wait_for(i, MB_DATA, 0, MB_SCALE, 1000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(reports[i].regs[5], 99);
+}
+END_TEST
+
+/* A unit that never answers costs its timeout, but the others go on. */
+START_TEST(test_dead_unit_shared_address)
+{
+	int from, i;
+
+	link_open(srv.port, 20, 50);
+	add_poll(1, MB_SCALE, 9, MB_READ_HOLDING, 0, 10);	/* no such unit */
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DOWN, 1, MB_SCALE, 2000), 0);
+	from = nreports;
+	set_reg(1, 3, 1234);
+	i = wait_for(from, MB_DATA, 0, MB_SCALE, 500);
+	ck_assert_int_ge(i, 0);
+	set_input(2, 1, 1);
+	ck_assert_int_ge(wait_for(from, MB_DATA, 0, MB_IO, 500), 0);
+	run_for(300);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 1, MB_SCALE), 1);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_SCALE), 0);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_IO), 0);
+}
+END_TEST
+
+/* A port nobody listens on: DOWN, writes fail, stop is prompt. */
+START_TEST(test_refused)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	struct mb_write w;
+	int fd, port, i;
+	int64_t t0;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &salen), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);		/* bound, never listened: refused */
+	link_open(port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	i = wait_for(0, MB_DOWN, 0, MB_SCALE, 2000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_ptr_nonnull(strstr(reports[i].err, "refused"));
+	ck_assert_int_ge(wait_for(0, MB_DOWN, 0, MB_IO, 2000), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = MB_WRITE_COIL;
+	w.device = MB_IO;
+	w.unit = 2;
+	w.on = true;
+	mblink_write(lk, &w);
+	ck_assert_int_ge(wait_for(0, MB_WRITE_FAILED, 0, MB_IO, 500), 0);
+	run_for(500);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_SCALE), 1);
+	ck_assert_int_ge(mblink_heartbeat(lk), ts_mono_ms() - 100);
+	t0 = ts_mono_ms();
+	mblink_stop(lk);
+	ck_assert_int_lt(ts_mono_ms() - t0, 500);
+}
+END_TEST
+
+/* Writes still queued at stop are made before the thread ends. */
+START_TEST(test_stop_flushes_writes)
+{
+	struct mb_write w;
+
+	link_open(srv.port, 1000, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = MB_WRITE_COIL;
+	w.device = MB_IO;
+	w.unit = 2;
+	w.addr = 5;
+	w.on = true;
+	mblink_write(lk, &w);
+	w.addr = 6;
+	mblink_write(lk, &w);
+	mblink_stop(lk);
+	ck_assert_int_eq(get_coil(2, 5), 1);
+	ck_assert_int_eq(get_coil(2, 6), 1);
+}
+END_TEST
+
+static Suite *
+mbdev_suite(void)
+{
+	Suite *s = suite_create("mbdev");
+	TCase *tc = tcase_create("lk");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_first_data);
+	tcase_add_test(tc, test_change_only);
+	tcase_add_test(tc, test_write_prompt);
+	tcase_add_test(tc, test_write_prompt_fast_poll);
+	tcase_add_test(tc, test_write_regs);
+	tcase_add_test(tc, test_write_pulse);
+	tcase_add_test(tc, test_down_once_and_reconnect);
+	tcase_add_test(tc, test_exception_one_unit);
+	tcase_add_test(tc, test_wrong_unit_reply);
+	tcase_add_test(tc, test_dead_unit_shared_address);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_stop_flushes_writes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(mbdev_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
