@@ -50,7 +50,7 @@ UNIT_BINS  = $(UNIT_SRCS:test/%.c=$(B)/test/%)
 TEST_HELPER_SRCS = $(wildcard test/helper_*.c)
 TEST_HELPERS = $(TEST_HELPER_SRCS:test/%.c=$(B)/test/%)
 
-.PHONY: all deps check unit scenarios demo clean install tests
+.PHONY: all deps check unit scenarios demo clean install tests bench
 .DELETE_ON_ERROR:
 
 all: $(PROGS)
@@ -98,6 +98,20 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) tools/demo.sh
+
+# The lane benchmarks of SPEC §10 (docs/benchmarks.md): figures, not tests.
+BENCH_SRCS = $(wildcard bench/*.c)
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
+
+$(B)/bench:
+	mkdir -p $@
+
+$(B)/bench/%: bench/%.c $(LIB) | $(B)/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+bench: all $(BENCH_BINS)
+	B=$(B) bench/latency
+	B=$(B) bench/footprint
 
 clean:
 	rm -rf build build-san

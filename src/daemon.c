@@ -22,12 +22,15 @@
 #include "weighgate/mbdev.h"
 #include "weighgate/sbuf.h"
 #include "weighgate/store.h"
+#include "weighgate/housekeep.h"
+#include "weighgate/sync.h"
 #include "weighgate/timefmt.h"
 #include "weighgate/version.h"
 
 #define MAX_LINKS (CFG_MAX_LANES * MB_NDEVICES)
 #define TICK_MS 20
 #define STOP_WAIT_MS 5000
+#define STARTUP_RETRY_MS 1000
 
 struct daemon_lane {
 	struct lane lane;
@@ -44,6 +47,8 @@ struct daemon {
 	struct event *sigint;
 	store_t *store;
 	struct lists *lists;
+	struct sync *sync;
+	struct housekeep *hk;
 	char ruleset[65];
 	struct lane_ctx ctx;
 	int n_links;
@@ -51,6 +56,9 @@ struct daemon {
 	struct devaddr link_addr[MAX_LINKS];
 	struct daemon_lane lanes[CFG_MAX_LANES];
 	int64_t stop_deadline;		/* mono ms; 0 while running */
+	bool startup_pending;		/* the startup event is not recorded yet */
+	int64_t startup_retry_ms;	/* mono ms of the next attempt */
+	int startup_attempts;
 	int exit_status;
 };
 
@@ -139,6 +147,14 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 
 		switch (a->kind) {
 		case LA_RECORD:
+			if (d->startup_pending) {
+				/* the log of a run starts with its startup event */
+				log_warnx("lane %s: %s event not recorded: the "
+				    "startup event is not recorded yet",
+				    dl->lane.cfg->name, a->event_kind);
+				failed = true;
+				break;
+			}
 			if (store_append(d->store, a->event_kind, a->body,
 			    ts_now_ms(), a->has_result_seq ? dl->lane.cfg->name : NULL,
 			    a->result_seq, &ap) != STORE_OK) {
@@ -149,11 +165,14 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 				break;
 			}
 			committed = true;
+			sync_kick(d->sync, sync_urgent(a->event_kind, a->body));
 			if (strcmp(a->event_kind, "weighing") == 0 || uuid[0] == '\0')
 				snprintf(uuid, sizeof(uuid), "%s", ap.uuid);
 			break;
 		case LA_BARRIER:
 			write_barrier(d, i, a->on);
+			/* the barrier's time runs from the write, not the decision */
+			lane_barrier_sent(&dl->lane, ts_mono_ms());
 			break;
 		case LA_LIGHT:
 			write_coil(d, i, 1, a->on, false);
@@ -210,6 +229,9 @@ report(struct daemon *d, const struct mb_report *r)
 		if (r->device == MB_SCALE && r->count >= SCALE_NREGS) {
 			in.kind = LI_SCALE;
 			memcpy(in.regs, r->regs, sizeof(in.regs));
+			log_debug("lane %s: scale read at mono %lld ms, "
+			    "sequence %u", d->cfg->lanes[r->lane].name,
+			    (long long)r->mono_ms, r->regs[1]);
 		} else if (r->device == MB_IO && r->count >= IO_NINPUTS) {
 			in.kind = LI_IO;
 			for (k = 0; k < IO_NINPUTS; k++)
@@ -256,6 +278,40 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 				report(d, &reports[k]);
 }
 
+static int record_startup(struct daemon *d);
+
+/*
+ * The startup event could not be recorded (store full or failing): every
+ * lane is told its commit failed, so it stays FAULT with the barrier down
+ * and the fault text shown; once a second the startup event is tried again,
+ * and when it commits the lanes are told and recover.
+ */
+static void
+startup_retry(struct daemon *d)
+{
+	struct lane_input in;
+	int i;
+
+	if (!d->startup_pending || ts_mono_ms() < d->startup_retry_ms)
+		return;
+	d->startup_retry_ms = ts_mono_ms() + STARTUP_RETRY_MS;
+	memset(&in, 0, sizeof(in));
+	if (record_startup(d) == 0) {
+		d->startup_pending = false;
+		log_info("startup event recorded after %d attempt(s): lanes may "
+		    "leave FAULT", d->startup_attempts);
+		in.kind = LI_COMMITTED;
+	} else {
+		/* once, then a summary every 10 s (SPEC §11) */
+		if (d->startup_attempts++ % 10 == 0)
+			log_warnx("startup event still not recorded (%d attempts):"
+			    " %s", d->startup_attempts, store_errmsg(d->store));
+		in.kind = LI_COMMIT_FAILED;
+	}
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		step(d, i, &in);
+}
+
 static bool
 all_quiescent(const struct daemon *d)
 {
@@ -277,6 +333,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (d->stop_deadline == 0)
+		startup_retry(d);
 	memset(&in, 0, sizeof(in));
 	in.kind = LI_TICK;
 	for (i = 0; i < d->cfg->n_lanes; i++)
@@ -390,6 +448,7 @@ lists_load(struct daemon *d)
 	return 0;
 }
 
+/* The startup event; the caller logs a failure (store_errmsg). */
 static int
 record_startup(struct daemon *d)
 {
@@ -411,11 +470,21 @@ record_startup(struct daemon *d)
 	sbuf_printf(&b, ",\"lanes\":%d}", d->cfg->n_lanes);
 	st = store_append(d->store, "startup", b.p, ts_now_ms(), NULL, 0, &ap);
 	sbuf_fini(&b);
-	if (st != STORE_OK) {
-		log_warnx("startup event not recorded: %s", store_errmsg(d->store));
-		return -1;
-	}
-	return 0;
+	if (st == STORE_OK)
+		sync_kick(d->sync, true);
+	return st == STORE_OK ? 0 : -1;
+}
+
+/* The sync stored new lists from the platform: in force from the next step. */
+static void
+on_lists(struct lists *l, void *arg)
+{
+	struct daemon *d = arg;
+	struct lists *old = d->lists;
+
+	d->lists = l;
+	d->ctx.lists = l;
+	lists_free(old);
 }
 
 static int
@@ -437,8 +506,17 @@ daemon_init(struct daemon *d, const struct config *cfg)
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (lists_load(d) != 0 || record_startup(d) != 0)
+	if (lists_load(d) != 0)
 		return -1;
+	if ((d->sync = sync_new(d->base, cfg, d->store, on_lists, d)) == NULL ||
+	    (d->hk = housekeep_new(d->base, cfg, d->store, d->sync)) == NULL)
+		return -1;
+	/* Not fatal: the lanes come up FAULT (docs/decisions.md). */
+	if (record_startup(d) != 0) {
+		log_warnx("startup event not recorded: %s; lanes stay FAULT "
+		    "until it is", store_errmsg(d->store));
+		d->startup_pending = true;
+	}
 	d->wake = event_new(d->base, -1, 0, on_wake, d);
 	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
@@ -476,6 +554,8 @@ daemon_fini(struct daemon *d)
 		event_free(d->tick);
 	if (d->wake != NULL)
 		event_free(d->wake);
+	housekeep_free(d->hk);
+	sync_free(d->sync);
 	lists_free(d->lists);
 	store_close(d->store);
 	if (d->base != NULL)

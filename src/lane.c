@@ -19,6 +19,7 @@
 
 #define UNAUTHORIZED_MS 1000	/* barrier up while held down, before it counts */
 #define ALARM_FORCED_MS 10000	/* how long the alarm sounds for a forced entry */
+#define LOWER_SETTLE_POLLS 2	/* polls of a clear pass loop before lowering */
 
 static const char *const state_names[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
 static const char *const dev_names[] = { "scale", "io", "led", "barrier" };
@@ -50,6 +51,8 @@ lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
 		l->down_since[i] = -1;
 	l->unauth_since_ms = -1;
 	l->inconsistent_since_ms = -1;
+	l->lower_wanted_ms = -1;
+	l->barrier_ok_since_ms = -1;
 	l->want_led = LED_IDLE;
 }
 
@@ -497,6 +500,21 @@ barrier_unauthorized(struct lane *l, struct lane_actions *out)
 	l->unauth_reported = true;
 }
 
+/*
+ * A faulted barrier is trusted again once it has stayed where it was told
+ * for barrier_timeout_ms and the vehicle it failed for has left: taking a
+ * raise back lowers the command onto a barrier stuck down, which proves
+ * nothing, and the driver still needs the fault text.
+ */
+static bool
+barrier_recovered(const struct lane *l, struct lane_now now)
+{
+	if (!l->dev_fault[LDEV_BARRIER])
+		return false;
+	return now.mono_ms - l->barrier_ok_since_ms >= l->cfg->barrier_timeout_ms &&
+	    !l->scale_present && !l->in[IO_PRESENCE];
+}
+
 /* Barrier supervision: commanded position, faults, raised by hand. */
 static void
 check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
@@ -510,9 +528,13 @@ check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
 		l->inconsistent_since_ms = -1;
 		l->unauth_since_ms = -1;
 		l->unauth_reported = false;
-		device_recovered(l, out, LDEV_BARRIER);
+		if (l->barrier_ok_since_ms < 0)
+			l->barrier_ok_since_ms = now.mono_ms;
+		if (barrier_recovered(l, now))
+			device_recovered(l, out, LDEV_BARRIER);
 		return;
 	}
+	l->barrier_ok_since_ms = -1;
 	if (!l->cmd_confirmed) {
 		if (now.mono_ms - l->cmd_changed_ms > l->cfg->barrier_timeout_ms)
 			device_fault(l, out, LDEV_BARRIER, "not_at_command",
@@ -609,6 +631,23 @@ reconcile_led(struct lane *l, struct lane_actions *out)
 		snprintf(l->last.led_text, sizeof(l->last.led_text), "%s", text);
 }
 
+/*
+ * The barrier may come down: the pass loop is clear, and has been read clear
+ * since the lane decided to lower it.  The link reports only changes, so a
+ * vehicle that rolled onto the loop just before the decision is seen within
+ * two polls: until then the barrier waits.
+ */
+static bool
+lowering_safe(const struct lane *l, struct lane_now now)
+{
+	if (l->in[IO_PASS_LOOP])
+		return false;
+	if (!l->barrier_known || l->dev_fault[LDEV_IO])
+		return true;
+	return now.mono_ms - l->lower_wanted_ms >= LOWER_SETTLE_POLLS *
+	    (int64_t)l->cfg->poll_ms;
+}
+
 /* Write every output that differs from what the lane's state asks for. */
 static void
 reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
@@ -619,8 +658,15 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 	bool alarm = l->alarm_intercept || now.mono_ms < l->alarm_until_ms ||
 	    l->unauth_reported || l->dev_fault[LDEV_LED];
 
+	/* stopping: the fault text stays, whatever a vehicle does meanwhile */
+	if (l->stopping)
+		l->want_led = LED_FAULT;
+	if (want_up || !l->cmd_barrier_up)
+		l->lower_wanted_ms = -1;
+	else if (l->lower_wanted_ms < 0)
+		l->lower_wanted_ms = now.mono_ms;
 	if (l->inputs_known && (!l->barrier_known || want_up != l->cmd_barrier_up) &&
-	    (want_up || !l->in[IO_PASS_LOOP])) {
+	    (want_up || lowering_safe(l, now))) {
 		push(out, LA_BARRIER)->on = want_up;
 		l->barrier_known = true;
 		l->cmd_barrier_up = want_up;
@@ -638,6 +684,21 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 		push(out, LA_ALARM)->on = alarm;
 	}
 	reconcile_led(l, out);
+}
+
+/*
+ * A device answers again: writes made while it was away failed, so what it
+ * shows is unknown.  Forgetting it makes reconcile() write it all again.
+ */
+static void
+forget_outputs(struct lane *l, enum lane_dev dev)
+{
+	if (dev == LDEV_IO) {
+		l->barrier_known = false;
+		l->light_known = false;
+		l->alarm_known = false;
+	} else if (dev == LDEV_LED)
+		l->led_known = false;
 }
 
 void
@@ -665,6 +726,7 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		break;
 	case LI_UP:
 		l->down_since[in->dev] = -1;
+		forget_outputs(l, in->dev);
 		device_recovered(l, out, in->dev);
 		break;
 	case LI_COMMITTED:
@@ -697,6 +759,13 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 	check_pass_timeout(l, now, out);
 	vehicle_left(l, out);
 	reconcile(l, now, out);
+}
+
+void
+lane_barrier_sent(struct lane *l, int64_t mono_ms)
+{
+	if (l->barrier_known && !l->cmd_confirmed)
+		l->cmd_changed_ms = mono_ms;
 }
 
 bool

@@ -398,53 +398,158 @@ record_measurement_json(struct sbuf *b, const struct measurement *m)
 	sbuf_putc(b, '}');
 }
 
-/* An integer, or null when the decision has no limit. */
+/*
+ * The decision line is written into a local buffer and appended at once:
+ * replay writes a million of them a second (SPEC §10).  Names of decisions
+ * and reasons and the ruleset id are plain ASCII and go in as they are; a
+ * lane of printable ASCII too, anything else through sbuf_put_json_str.
+ */
+struct fastw {
+	char buf[512];
+	char *p;
+	struct sbuf *b;
+};
+
 static void
-put_limit_i64(struct sbuf *b, const char *key, bool has, int64_t v)
+fw_flush(struct fastw *w)
 {
-	put_key(b, key);
-	if (has)
-		sbuf_put_i64(b, v);
-	else
-		sbuf_puts(b, "null");
+	sbuf_putn(w->b, w->buf, (size_t)(w->p - w->buf));
+	w->p = w->buf;
 }
+
+/* Room for n more bytes. */
+static void
+fw_room(struct fastw *w, size_t n)
+{
+	if ((size_t)(w->buf + sizeof(w->buf) - w->p) < n)
+		fw_flush(w);
+}
+
+static void
+fw_raw(struct fastw *w, const char *s, size_t n)
+{
+	fw_room(w, n);
+	memcpy(w->p, s, n);
+	w->p += n;
+}
+
+#define FW_LIT(w, s)	fw_raw((w), (s), sizeof(s) - 1)
+
+static void
+fw_name(struct fastw *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	fw_room(w, n + 2);
+	*w->p++ = '"';
+	memcpy(w->p, s, n);
+	w->p += n;
+	*w->p++ = '"';
+}
+
+static bool
+plain_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x80 ||
+		    *s == '"' || *s == '\\')
+			return false;
+	return true;
+}
+
+static void
+fw_str(struct fastw *w, const char *s)
+{
+	if (strlen(s) < 64 && plain_ascii(s)) {
+		fw_name(w, s);
+		return;
+	}
+	fw_flush(w);
+	sbuf_put_json_str(w->b, s);
+}
+
+static void
+fw_i64(struct fastw *w, int64_t v)
+{
+	char tmp[24], *q = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--q = '-';
+	fw_raw(w, q, (size_t)(tmp + sizeof(tmp) - q));
+}
+
+/* v / 100 with two decimals, as sbuf_put_fixed(b, v, 2). */
+static void
+fw_x100(struct fastw *w, int64_t v)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char frac[3] = { '.', (char)('0' + u / 10 % 10), (char)('0' + u % 10) };
+
+	if (v < 0)
+		fw_raw(w, "-", 1);
+	fw_i64(w, (int64_t)(u / 100));
+	fw_raw(w, frac, 3);
+}
+
+/* ,"key":N or ,"key":null when the decision has no limit. */
+static void
+fw_limit(struct fastw *w, const char *key, size_t keylen, bool has, int64_t v)
+{
+	fw_raw(w, key, keylen);
+	if (has)
+		fw_i64(w, v);
+	else
+		FW_LIT(w, "null");
+}
+
+#define FW_LIMIT(w, key, has, v) fw_limit((w), (key), sizeof(key) - 1, (has), (v))
 
 void
 record_decision_json(struct sbuf *b, const struct measurement *m,
     const struct decision *d, const char ruleset[65], bool with_measurement)
 {
+	struct fastw w = { .b = b };
 	int i;
 
-	sbuf_puts(b, "{\"lane\":");
-	sbuf_put_json_str(b, m->lane);
-	put_key(b, "seq");
-	sbuf_put_i64(b, m->seq);
-	put_key(b, "decision");
-	sbuf_put_json_str(b, decision_kind_name(d->kind));
-	put_key(b, "reasons");
-	sbuf_putc(b, '[');
+	w.p = w.buf;
+	FW_LIT(&w, "{\"lane\":");
+	fw_str(&w, m->lane);
+	FW_LIT(&w, ",\"seq\":");
+	fw_i64(&w, m->seq);
+	FW_LIT(&w, ",\"decision\":");
+	fw_name(&w, decision_kind_name(d->kind));
+	FW_LIT(&w, ",\"reasons\":[");
 	for (i = 0; i < d->n_reasons && i < DEC_MAX_REASONS; i++) {
 		if (i > 0)
-			sbuf_putc(b, ',');
-		sbuf_put_json_str(b, reason_name(d->reasons[i]));
+			FW_LIT(&w, ",");
+		fw_name(&w, reason_name(d->reasons[i]));
 	}
-	sbuf_putc(b, ']');
-	put_limit_i64(b, "legal_limit_kg", d->has_limit, d->legal_limit_kg);
-	put_limit_i64(b, "applied_limit_kg", d->has_limit, d->applied_limit_kg);
-	put_limit_i64(b, "over_kg", d->has_limit, d->over_kg);
-	put_key(b, "over_pct");
+	FW_LIT(&w, "]");
+	FW_LIMIT(&w, ",\"legal_limit_kg\":", d->has_limit, d->legal_limit_kg);
+	FW_LIMIT(&w, ",\"applied_limit_kg\":", d->has_limit,
+	    d->applied_limit_kg);
+	FW_LIMIT(&w, ",\"over_kg\":", d->has_limit, d->over_kg);
+	FW_LIT(&w, ",\"over_pct\":");
 	if (d->has_limit)
-		sbuf_put_fixed(b, d->over_pct_x100, 2);
+		fw_x100(&w, d->over_pct_x100);
 	else
-		sbuf_puts(b, "null");
-	put_bool(b, "flag_100t", d->flag_100t);
-	put_key(b, "permit_id");
+		FW_LIT(&w, "null");
+	if (d->flag_100t)
+		FW_LIT(&w, ",\"flag_100t\":true,\"permit_id\":");
+	else
+		FW_LIT(&w, ",\"flag_100t\":false,\"permit_id\":");
 	if (d->permit_id[0] != '\0')
-		sbuf_put_json_str(b, d->permit_id);
+		fw_str(&w, d->permit_id);
 	else
-		sbuf_puts(b, "null");
-	put_key(b, "ruleset");
-	sbuf_put_json_str(b, ruleset);
+		FW_LIT(&w, "null");
+	FW_LIT(&w, ",\"ruleset\":");
+	fw_name(&w, ruleset);
+	fw_flush(&w);
 	if (with_measurement) {
 		put_key(b, "measurement");
 		record_measurement_json(b, m);

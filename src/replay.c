@@ -1,6 +1,7 @@
 /* weighgate replay: recorded weighings run through decide() again (SPEC §8). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,33 +16,27 @@
 #include "weighgate/record.h"
 #include "weighgate/rules.h"
 #include "weighgate/sbuf.h"
+#include "weighgate/timefmt.h"
+
+#include "replay.h"
 
 /*
- * How it fits: each INPUT is opened as a reader, chosen by sniffing its
- * first bytes (JSON Lines for now; a database or CSV reader is another
- * reader_open_* and next()).  Records go through decide() with the lane's
- * retry count, one output line each, in input order; the summary counts
- * what happened.  Exit status: 0; 2 usage; 65 a bad line under --strict
- * or an invalid --lists document; 66 an input or list file that cannot be
- * read; 74 output that cannot be written; 78 a bad -c configuration.
+ * How it fits: each INPUT is opened by replay_input.c, which recognises a
+ * database, JSON Lines or CSV by content.  Records go through decide()
+ * with their lane's retry count, one output line each, in input order,
+ * written through a large buffer; replay_stats.c tallies them for the
+ * summary and the --report.  With --diff, a record whose decision differs
+ * from the one it recorded is written there.  A database read without
+ * --lists is judged with the lists stored in it.  Exit status: 0; 2 usage;
+ * 65 a bad line under --strict or an invalid list document; 66 an input or
+ * list file that cannot be read; 74 output that cannot be written; 78 a
+ * bad -c configuration.
  */
 
 #define EXIT_USAGE	2	/* SPEC §8; not sysexits' EX_USAGE (64) */
-#define PROGRESS_EVERY	(1u << 18)
-
-enum read_status { READ_RECORD, READ_SKIP, READ_BAD, READ_EOF, READ_ERROR };
-
-/* One input: its name for messages, the line number of what next() returned. */
-struct reader {
-	const char *name;
-	FILE *f;
-	long line;
-	char *buf;
-	size_t cap;
-	ssize_t pending;	/* a line the sniffer read ahead, or -1 */
-	enum read_status (*next)(struct reader *, struct record *,
-	    char *err, size_t errlen);
-};
+#define OUT_FLUSH	(1u << 20)	/* bytes buffered before a write */
+#define PROGRESS_CHECK	(1u << 14)	/* records between clock reads */
+#define PROGRESS_MS	250		/* at most 4 updates a second */
 
 /* Retry counts per lane: open addressing on the lane name. */
 struct lane_slot {
@@ -53,39 +48,51 @@ struct lane_table {
 	struct lane_slot *slots;	/* name[0] == '\0': free */
 	size_t cap;
 	size_t n;
+	struct lane_slot *last;		/* the lane of the previous record */
 };
 
-struct stats {
-	uint64_t records, bad, skipped, flag_100t;
-	uint64_t by_kind[DEC_NKINDS];
-	uint64_t by_reason[R_NREASONS];
-	uint64_t weighed[MEAS_MAX_AXLES + 1];	/* decisions with a limit */
-	uint64_t over[MEAS_MAX_AXLES + 1];	/* turnback for over_gross */
+/* An output file written in large blocks. */
+struct out {
+	FILE *f;
+	const char *name;
+	struct sbuf b;
+};
+
+struct progress {
+	bool on;
+	int64_t t0_ms, last_ms;
+	bool shown;
 };
 
 struct replay {
 	struct rules rules;
 	char ruleset[65];
-	struct lists *lists;
-	FILE *out;
+	struct lists *given;		/* --lists */
+	struct lists *stored;		/* the current database's own */
+	struct out out, diff;
 	bool strict;
-	bool progress;
+	struct progress prog;
 	struct lane_table lanes;
-	struct stats st;
-	struct sbuf line;
+	struct tally st;
+	char where[PATH_MAX + 32];
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: weighgate replay [-c CONFIG] [--lists FILE] "
-	    "[--out FILE|-] [--strict] INPUT...\n"
-	    "  INPUT    JSON Lines of measurements (SPEC §8), '-' for stdin\n"
-	    "  -c       take [rules] and [limits] from CONFIG (default: "
+	    "[--diff FILE] [--out FILE|-]\n"
+	    "                        [--report FILE] [--strict] INPUT...\n"
+	    "  INPUT     a weighgate database, JSON Lines or CSV (SPEC §8), "
+	    "'-' for stdin\n"
+	    "  -c        take [rules] and [limits] from CONFIG (default: "
 	    "built-in)\n"
-	    "  --lists  a list document as GET /v1/lists serves it\n"
-	    "  --out    write one decision per record (JSON Lines)\n"
-	    "  --strict stop at the first bad line (exit 65)\n");
+	    "  --lists   a list document as GET /v1/lists serves it (default: "
+	    "a database's own)\n"
+	    "  --out     write one decision per record (JSON Lines)\n"
+	    "  --diff    write each record decided otherwise than recorded\n"
+	    "  --report  write the summary as JSON\n"
+	    "  --strict  stop at the first bad line (exit 65)\n");
 }
 
 static uint64_t
@@ -124,6 +131,7 @@ lane_grow(struct lane_table *t)
 	free(t->slots);
 	t->slots = slots;
 	t->cap = cap;
+	t->last = NULL;
 }
 
 /* The retry count of a lane, made 0 the first time the lane is seen. */
@@ -132,6 +140,8 @@ lane_retries(struct lane_table *t, const char *name)
 {
 	struct lane_slot *s;
 
+	if (t->last != NULL && strcmp(t->last->name, name) == 0)
+		return &t->last->retries;
 	if (2 * (t->n + 1) > t->cap)
 		lane_grow(t);
 	s = lane_find(t->slots, t->cap, name);
@@ -139,269 +149,234 @@ lane_retries(struct lane_table *t, const char *name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 		t->n++;
 	}
+	t->last = s;
 	return &s->retries;
 }
 
-/* Next line into r->buf, without its line end; -1 at EOF or on error. */
-static ssize_t
-reader_getline(struct reader *r)
-{
-	ssize_t n;
+/* ---- output ---- */
 
-	if (r->pending >= 0) {
-		n = r->pending;
-		r->pending = -1;
-	} else if ((n = getline(&r->buf, &r->cap, r->f)) < 0)
+static int
+out_open(struct out *o, const char *path)
+{
+	sbuf_init(&o->b);
+	o->name = path;
+	if (path == NULL)
+		return 0;
+	if (strcmp(path, "-") == 0)
+		o->f = stdout;
+	else if ((o->f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "weighgate replay: %s: %s\n", path,
+		    strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+static int
+out_flush(struct out *o)
+{
+	if (o->b.len > 0 && fwrite(o->b.p, 1, o->b.len, o->f) != o->b.len)
 		return -1;
-	r->line++;
-	while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
-		r->buf[--n] = '\0';
-	return n;
+	sbuf_reset(&o->b);
+	return 0;
 }
 
-static bool
-blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strchr(" \t\r\n\f\v", s[i]) == NULL || s[i] == '\0')
-			return false;
-	return true;
-}
-
-/* JSON Lines: one record per line; blank lines are passed over. */
-static enum read_status
-jsonl_next(struct reader *r, struct record *rec, char *err, size_t errlen)
-{
-	ssize_t n;
-
-	for (;;) {
-		errno = 0;
-		if ((n = reader_getline(r)) < 0) {
-			if (ferror(r->f)) {
-				snprintf(err, errlen, "%s",
-				    strerror(errno ? errno : EIO));
-				return READ_ERROR;
-			}
-			return READ_EOF;
-		}
-		if (!blank(r->buf, (size_t)n))
-			break;
-	}
-	switch (record_from_json(r->buf, (size_t)n, rec, err, errlen)) {
-	case RECORD_OK:
-		return READ_RECORD;
-	case RECORD_SKIP:
-		return READ_SKIP;
-	default:
-		return READ_BAD;
-	}
-}
-
-/* Choose the reader by the first line: JSON Lines start with '{'. */
+/* Flush when the buffer is full; -1 when the write fails. */
 static int
-reader_sniff(struct reader *r, char *err, size_t errlen)
+out_line_done(struct out *o)
 {
-	ssize_t n = getline(&r->buf, &r->cap, r->f);
-	const char *p;
-
-	if (n < 0) {
-		if (ferror(r->f)) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			return -1;
-		}
-		r->next = jsonl_next;		/* empty: no records */
-		return 0;
-	}
-	if (n >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0) {
-		memmove(r->buf, r->buf + 3, (size_t)n - 2);
-		n -= 3;
-	}
-	r->pending = n;
-	p = r->buf;
-	while (p < r->buf + n && *p != '\0' && strchr(" \t\r\n", *p) != NULL)
-		p++;
-	if (n >= 15 && memcmp(r->buf, "SQLite format 3", 15) == 0)
-		snprintf(err, errlen, "a database: not supported by this "
-		    "version of replay yet");
-	else if (p == r->buf + n || *p == '{') {
-		r->next = jsonl_next;
-		return 0;
-	} else
-		snprintf(err, errlen, "not JSON Lines (CSV input is not "
-		    "supported by this version of replay yet)");
-	return -1;
+	sbuf_putc(&o->b, '\n');
+	return o->b.len >= OUT_FLUSH ? out_flush(o) : 0;
 }
 
 static int
-reader_open(struct reader *r, const char *path, char *err, size_t errlen)
+out_close(struct out *o)
 {
-	struct stat sb;
+	int rc = 0;
 
-	memset(r, 0, sizeof(*r));
-	r->pending = -1;
-	if (strcmp(path, "-") == 0) {
-		r->name = "stdin";
-		r->f = stdin;
-	} else {
-		r->name = path;
-		if ((r->f = fopen(path, "r")) == NULL) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			return -1;
-		}
-		if (fstat(fileno(r->f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			snprintf(err, errlen, "is a directory");
-			return -1;
-		}
+	if (o->f != NULL) {
+		if (out_flush(o) != 0 || fflush(o->f) != 0 || ferror(o->f))
+			rc = -1;
+		if (o->f != stdout && fclose(o->f) != 0)
+			rc = -1;
+		if (rc != 0)
+			fprintf(stderr, "weighgate replay: %s: %s\n", o->name,
+			    strerror(errno));
 	}
-	return reader_sniff(r, err, errlen);
+	o->f = NULL;
+	sbuf_fini(&o->b);
+	return rc;
 }
 
+/* {"lane","seq","old":{"decision","reasons"},"new":{"decision","reasons"}} */
 static void
-reader_close(struct reader *r)
-{
-	if (r->f != NULL && r->f != stdin)
-		fclose(r->f);
-	free(r->buf);
-	r->f = NULL;
-	r->buf = NULL;
-}
-
-static bool
-has_reason(const struct decision *d, enum reason why)
+diff_line(struct sbuf *b, const struct record *r, const struct decision *d)
 {
 	int i;
 
-	for (i = 0; i < d->n_reasons; i++)
-		if (d->reasons[i] == why)
-			return true;
-	return false;
-}
-
-static void
-count(struct stats *st, const struct measurement *m, const struct decision *d)
-{
-	int i;
-
-	st->records++;
-	st->by_kind[d->kind]++;
-	for (i = 0; i < d->n_reasons; i++)
-		st->by_reason[d->reasons[i]]++;
-	if (d->flag_100t)
-		st->flag_100t++;
-	if (d->has_limit && m->axles >= 0 && m->axles <= MEAS_MAX_AXLES) {
-		st->weighed[m->axles]++;
-		if (d->kind == DEC_TURNBACK && has_reason(d, R_OVER_GROSS))
-			st->over[m->axles]++;
+	sbuf_puts(b, "{\"lane\":");
+	sbuf_put_json_str(b, r->m.lane);
+	sbuf_puts(b, ",\"seq\":");
+	sbuf_put_i64(b, r->m.seq);
+	sbuf_puts(b, ",\"old\":{\"decision\":");
+	sbuf_put_json_str(b, decision_kind_name(r->recorded));
+	sbuf_puts(b, ",\"reasons\":[");
+	for (i = 0; i < r->n_recorded_reasons; i++) {
+		if (i > 0)
+			sbuf_putc(b, ',');
+		sbuf_put_json_str(b, reason_name(r->recorded_reasons[i]));
 	}
+	sbuf_puts(b, "]},\"new\":{\"decision\":");
+	sbuf_put_json_str(b, decision_kind_name(d->kind));
+	sbuf_puts(b, ",\"reasons\":[");
+	for (i = 0; i < d->n_reasons; i++) {
+		if (i > 0)
+			sbuf_putc(b, ',');
+		sbuf_put_json_str(b, reason_name(d->reasons[i]));
+	}
+	sbuf_puts(b, "]}}");
 }
 
-/* Decide one record with its lane's retry count; write its line. */
+/* ---- the loop ---- */
+
+/* Decide one record with its lane's retry count; write its lines. */
 static int
 replay_record(struct replay *rp, const struct record *rec)
 {
 	int *retries = lane_retries(&rp->lanes, rec->m.lane);
+	const struct lists *l = rp->given != NULL ? rp->given : rp->stored;
 	struct decision d;
 
-	decide(&rec->m, &rp->rules, rp->lists, rec->m.ts_ms, *retries, &d);
+	decide(&rec->m, &rp->rules, l, rec->m.ts_ms, *retries, &d);
 	*retries = rules_next_retries(*retries, &d);
-	count(&rp->st, &rec->m, &d);
-	if (rp->out == NULL)
-		return 0;
-	sbuf_reset(&rp->line);
-	record_decision_json(&rp->line, &rec->m, &d, rp->ruleset, false);
-	sbuf_putc(&rp->line, '\n');
-	if (fwrite(rp->line.p, 1, rp->line.len, rp->out) != rp->line.len)
-		return -1;
+	tally_record(&rp->st, rec, &d);
+	if (rp->out.f != NULL) {
+		record_decision_json(&rp->out.b, &rec->m, &d, rp->ruleset,
+		    false);
+		if (out_line_done(&rp->out) != 0)
+			return -1;
+	}
+	if (rp->diff.f != NULL && rec->has_recorded && rec->recorded != d.kind) {
+		diff_line(&rp->diff.b, rec, &d);
+		if (out_line_done(&rp->diff) != 0)
+			return -1;
+	}
 	return 0;
 }
 
 static void
-show_progress(struct replay *rp)
+show_progress(struct replay *rp, const struct input *in)
 {
-	if (rp->progress && rp->st.records % PROGRESS_EVERY == 0)
-		fprintf(stderr, "\r%llu records",
-		    (unsigned long long)rp->st.records);
+	struct progress *p = &rp->prog;
+	uint64_t done, total;
+	int64_t now = ts_mono_ms(), secs;
+	double rate;
+
+	if (now - p->last_ms < PROGRESS_MS)
+		return;
+	p->last_ms = now;
+	p->shown = true;
+	rate = now > p->t0_ms ? (double)rp->st.records * 1000.0 /
+	    (double)(now - p->t0_ms) : 0;
+	input_progress(in, &done, &total);
+	fprintf(stderr, "\r\033[K%s: %llu records, %.0f records/s",
+	    input_name(in), (unsigned long long)rp->st.records, rate);
+	if (total > 0 && done > 0 && done <= total) {
+		secs = (int64_t)((double)(now - p->t0_ms) / 1000.0 *
+		    (double)(total - done) / (double)done);
+		fprintf(stderr, ", %llu %%, ETA %lld s",
+		    (unsigned long long)(done * 100 / total), (long long)secs);
+	}
+}
+
+/* A bad line: FILE:LINE: message, counted; 65 under --strict. */
+static int
+bad_line(struct replay *rp, const struct input *in, const char *err)
+{
+	snprintf(rp->where, sizeof(rp->where), "%s:%lld", input_name(in),
+	    input_where(in));
+	if (rp->prog.shown)
+		fprintf(stderr, "\r\033[K");
+	fprintf(stderr, "%s: %s\n", rp->where, err);
+	tally_bad(&rp->st, rp->where, err);
+	return rp->strict ? EX_DATAERR : 0;
+}
+
+/* A database's own lists, when no --lists was given. */
+static int
+use_stored_lists(struct replay *rp, struct input *in)
+{
+	char err[512] = "", *doc;
+	int rc = 0;
+
+	lists_free(rp->stored);
+	rp->stored = NULL;
+	if (rp->given != NULL || input_kind(in) != IN_DB)
+		return 0;
+	if ((doc = input_db_lists(in, err, sizeof(err))) == NULL)
+		return err[0] != '\0' ? EX_NOINPUT : 0;
+	if (lists_parse(doc, strlen(doc), &rp->stored, err, sizeof(err)) != 0) {
+		fprintf(stderr, "weighgate replay: %s: stored lists: %s\n",
+		    input_name(in), err);
+		rc = EX_DATAERR;
+	}
+	free(doc);
+	return rc;
+}
+
+static int
+replay_records(struct replay *rp, struct input *in)
+{
+	struct record rec;
+	char err[512];
+	uint32_t n = 0;
+	int rc;
+
+	for (;;) {
+		switch (input_next(in, &rec, err, sizeof(err))) {
+		case READ_EOF:
+			return 0;
+		case READ_ERROR:
+			fprintf(stderr, "weighgate replay: %s: %s\n",
+			    input_name(in), err);
+			return EX_NOINPUT;
+		case READ_SKIP:
+			rp->st.skipped++;
+			continue;
+		case READ_BAD:
+			if ((rc = bad_line(rp, in, err)) != 0)
+				return rc;
+			continue;
+		case READ_RECORD:
+			break;
+		}
+		if (replay_record(rp, &rec) != 0) {
+			fprintf(stderr, "weighgate replay: writing the output: "
+			    "%s\n", strerror(errno));
+			return EX_IOERR;
+		}
+		if (rp->prog.on && ++n % PROGRESS_CHECK == 0)
+			show_progress(rp, in);
+	}
 }
 
 /* Every record of one input; returns 0 or the exit status to stop with. */
 static int
 replay_input(struct replay *rp, const char *path)
 {
-	struct reader r;
-	struct record rec;
-	char err[256];
-	int rc = 0;
+	struct input *in;
+	char err[512];
+	int rc;
 
-	if (reader_open(&r, path, err, sizeof(err)) != 0) {
-		fprintf(stderr, "weighgate replay: %s: %s\n", r.name, err);
-		reader_close(&r);
+	if ((in = input_open(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "weighgate replay: %s: %s\n",
+		    strcmp(path, "-") == 0 ? "stdin" : path, err);
 		return EX_NOINPUT;
 	}
-	for (;;) {
-		enum read_status st = r.next(&r, &rec, err, sizeof(err));
-
-		if (st == READ_EOF)
-			break;
-		if (st == READ_ERROR) {
-			fprintf(stderr, "weighgate replay: %s: %s\n", r.name, err);
-			rc = EX_NOINPUT;
-			break;
-		}
-		if (st == READ_SKIP) {
-			rp->st.skipped++;
-			continue;
-		}
-		if (st == READ_BAD) {
-			fprintf(stderr, "%s:%ld: %s\n", r.name, r.line, err);
-			rp->st.bad++;
-			if (rp->strict) {
-				rc = EX_DATAERR;
-				break;
-			}
-			continue;
-		}
-		if (replay_record(rp, &rec) != 0) {
-			fprintf(stderr, "weighgate replay: writing the output: %s\n",
-			    strerror(errno));
-			rc = EX_IOERR;
-			break;
-		}
-		show_progress(rp);
-	}
-	reader_close(&r);
+	if ((rc = use_stored_lists(rp, in)) == 0)
+		rc = replay_records(rp, in);
+	input_close(in);
 	return rc;
-}
-
-static void
-print_summary(FILE *f, const struct stats *st)
-{
-	int i;
-
-	fprintf(f, "records: %llu\n", (unsigned long long)st->records);
-	fprintf(f, "bad lines: %llu\n", (unsigned long long)st->bad);
-	fprintf(f, "skipped lines: %llu\n", (unsigned long long)st->skipped);
-	for (i = 0; i < DEC_NKINDS; i++)
-		fprintf(f, "decision %s: %llu\n",
-		    decision_kind_name((enum decision_kind)i),
-		    (unsigned long long)st->by_kind[i]);
-	for (i = 0; i < R_NREASONS; i++)
-		if (st->by_reason[i] > 0)
-			fprintf(f, "reason %s: %llu\n",
-			    reason_name((enum reason)i),
-			    (unsigned long long)st->by_reason[i]);
-	for (i = 0; i <= MEAS_MAX_AXLES; i++) {
-		uint64_t n = st->weighed[i], o = st->over[i];
-		uint64_t x100 = n ? (o * 20000 + n) / (2 * n) : 0;
-
-		if (n > 0)
-			fprintf(f, "over-limit %d axles: %llu of %llu "
-			    "(%llu.%02llu %%)\n", i, (unsigned long long)o, (unsigned long long)n,
-			    (unsigned long long)(x100 / 100),
-			    (unsigned long long)(x100 % 100));
-	}
-	fprintf(f, "flag_100t: %llu\n", (unsigned long long)st->flag_100t);
 }
 
 static int
@@ -473,7 +448,7 @@ load_lists(struct replay *rp, const char *path)
 		    strerror(errno));
 		return EX_NOINPUT;
 	}
-	if (lists_parse(doc, len, &rp->lists, err, sizeof(err)) != 0) {
+	if (lists_parse(doc, len, &rp->given, err, sizeof(err)) != 0) {
 		fprintf(stderr, "weighgate replay: %s: %s\n", path, err);
 		rc = EX_DATAERR;
 	}
@@ -481,41 +456,8 @@ load_lists(struct replay *rp, const char *path)
 	return rc;
 }
 
-static int
-open_out(struct replay *rp, const char *path)
-{
-	if (path == NULL)
-		return 0;
-	if (strcmp(path, "-") == 0)
-		rp->out = stdout;
-	else if ((rp->out = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "weighgate replay: %s: %s\n", path,
-		    strerror(errno));
-		return EX_IOERR;
-	}
-	return 0;
-}
-
-static int
-close_out(struct replay *rp)
-{
-	int rc = 0;
-
-	if (rp->out == NULL)
-		return 0;
-	if (fflush(rp->out) != 0 || ferror(rp->out))
-		rc = -1;
-	if (rp->out != stdout && fclose(rp->out) != 0)
-		rc = -1;
-	rp->out = NULL;
-	if (rc != 0)
-		fprintf(stderr, "weighgate replay: writing the output: %s\n",
-		    strerror(errno));
-	return rc;
-}
-
 struct options {
-	const char *config, *lists, *out;
+	const char *config, *lists, *out, *diff, *report;
 	bool strict;
 };
 
@@ -527,6 +469,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "lists", required_argument, NULL, 'l' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "diff", required_argument, NULL, 'd' },
+		{ "report", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -540,6 +484,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->config = optarg; break;
 		case 'l': o->lists = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'd': o->diff = optarg; break;
+		case 'r': o->report = optarg; break;
 		case 's': o->strict = true; break;
 		case 'h': return -2;
 		default: return -1;
@@ -573,17 +519,37 @@ inputs_missing(int argc, char **argv, int first)
 }
 
 static int
-replay_all(struct replay *rp, int argc, char **argv, int first)
+write_report(struct replay *rp, const char *path, char **inputs, int n)
+{
+	struct out o;
+
+	if (path == NULL)
+		return 0;
+	if (out_open(&o, path) != 0)
+		return EX_IOERR;
+	tally_json(&o.b, &rp->st, rp->ruleset, inputs, n);
+	return out_close(&o) != 0 ? EX_IOERR : 0;
+}
+
+static int
+replay_all(struct replay *rp, const struct options *o, int argc, char **argv,
+    int first)
 {
 	int i, rc = 0;
 
+	rp->prog.t0_ms = rp->prog.last_ms = ts_mono_ms();
 	for (i = first; i < argc && rc == 0; i++)
 		rc = replay_input(rp, argv[i]);
-	if (rp->progress && rp->st.records >= PROGRESS_EVERY)
+	if (rp->prog.shown)
 		fprintf(stderr, "\r\033[K");
-	if (close_out(rp) != 0 && rc == 0)
+	if (out_close(&rp->out) != 0 && rc == 0)
 		rc = EX_IOERR;
-	print_summary(stderr, &rp->st);
+	if (out_close(&rp->diff) != 0 && rc == 0)
+		rc = EX_IOERR;
+	tally_print(stderr, &rp->st, rp->ruleset, o->diff != NULL);
+	if (write_report(rp, o->report, argv + first, argc - first) != 0 &&
+	    rc == 0)
+		rc = EX_IOERR;
 	return rc;
 }
 
@@ -605,18 +571,21 @@ cmd_replay(int argc, char **argv)
 	}
 	if ((rp = calloc(1, sizeof(*rp))) == NULL)
 		return 1;
-	sbuf_init(&rp->line);
 	rp->strict = o.strict;
-	rp->progress = isatty(STDERR_FILENO) == 1;
+	rp->prog.on = isatty(STDERR_FILENO) == 1;
 	if ((rc = load_rules(rp, o.config)) == 0 &&
 	    (rc = load_lists(rp, o.lists)) == 0 &&
-	    (rc = open_out(rp, o.out)) == 0) {
+	    (rc = out_open(&rp->out, o.out)) == 0 &&
+	    (rc = out_open(&rp->diff, o.diff)) == 0) {
 		rules_id(&rp->rules, rp->ruleset);
-		rc = replay_all(rp, argc, argv, first);
+		rc = replay_all(rp, &o, argc, argv, first);
 	}
-	lists_free(rp->lists);
+	out_close(&rp->out);
+	out_close(&rp->diff);
+	lists_free(rp->given);
+	lists_free(rp->stored);
+	tally_free(&rp->st);
 	free(rp->lanes.slots);
-	sbuf_fini(&rp->line);
 	free(rp);
 	return rc;
 }

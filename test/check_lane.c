@@ -147,6 +147,13 @@ find_record(const char *kind)
 	return -1;
 }
 
+/* Two polls of the I/O module: what the lane waits before lowering. */
+static void
+settle(void)
+{
+	tick(2 * cfg.lanes[0].poll_ms);
+}
+
 static void
 committed(void)
 {
@@ -244,10 +251,12 @@ START_TEST(test_pass_records_before_barrier)
 	ck_assert_int_eq(find(LA_RECORD, 0), -1);
 	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
 	io(true, false, false, false);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);	/* settling: two polls */
+	settle();
 	b = find(LA_BARRIER, 0);
 	ck_assert_int_ge(b, 0);
 	ck_assert(!acts.a[b].on);
-	ck_assert_int_eq(lane.state, LANE_IDLE);
 }
 END_TEST
 
@@ -351,6 +360,7 @@ START_TEST(test_pass_timeout)
 	ck_assert_int_eq(find_record("pass_timeout"), -1);
 	tick(1001);
 	ck_assert_int_ge(find_record("pass_timeout"), 0);
+	settle();
 	b = find(LA_BARRIER, 0);
 	ck_assert_int_ge(b, 0);
 	ck_assert(!acts.a[b].on);
@@ -441,6 +451,48 @@ START_TEST(test_barrier_does_not_rise)
 	ck_assert_int_ge(r, 0);
 	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"device\":\"barrier\""));
 	ck_assert_int_eq(lane.state, LANE_FAULT);
+}
+END_TEST
+
+/* A barrier stuck down: the raise taken back proves nothing until it moves. */
+START_TEST(test_stuck_barrier_stays_fault_while_vehicle_waits)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	io(false, true, false, true);		/* commanded up, still down */
+	tick(3001);
+	ck_assert_int_ge(find_record("device_fault"), 0);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	tick(5000);				/* down as now commanded, vehicle there */
+	ck_assert_int_eq(find_record("device_recovered"), -1);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	scale(&m, 0, scale_seq);		/* the vehicle has left the scale */
+	io(false, true, false, false);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	tick(3001);				/* at its command long enough */
+	ck_assert_int_ge(find_record("device_recovered"), 0);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+}
+END_TEST
+
+/* The I/O module answers again: every output is written anew. */
+START_TEST(test_outputs_rewritten_after_io_returns)
+{
+	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_IO, .err = "reset" };
+	struct lane_input up = { .kind = LI_UP, .dev = LDEV_IO };
+
+	started();
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	tick(100);
+	feed(&up);
+	ck_assert_int_ge(find(LA_BARRIER, 0), 0);
+	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
+	ck_assert_int_ge(find(LA_LIGHT, 0), 0);
+	ck_assert_int_ge(find(LA_ALARM, 0), 0);
 }
 END_TEST
 
@@ -559,8 +611,70 @@ START_TEST(test_shutdown_lowers_when_clear)
 	ck_assert(!lane_quiescent(&lane));
 	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "称重设备故障 请走其他车道");
 	io(true, false, false, false);
+	settle();
 	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
 	ck_assert(lane_quiescent(&lane));
+}
+END_TEST
+
+/* Stopping: the fault text stays, on an idle lane and after a pass ends. */
+START_TEST(test_shutdown_keeps_fault_text)
+{
+	struct measurement m;
+	struct lane_input in = { .kind = LI_SHUTDOWN };
+	int k;
+
+	started();
+	feed(&in);
+	ck_assert_int_ge((k = find(LA_LED, 0)), 0);
+	ck_assert_str_eq(acts.a[k].text, "称重设备故障 请走其他车道");
+	ck_assert_int_eq(acts.a[k].colour, LED_RED);
+	tick(100);
+	ck_assert_int_eq(find(LA_LED, 0), -1);
+
+	setup();
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	committed();
+	io(true, false, true, false);
+	feed(&in);
+	io(true, false, false, false);	/* the vehicle has passed */
+	ck_assert_int_eq(find(LA_LED, 0), -1);
+	settle();
+	ck_assert_int_eq(find(LA_LED, 0), -1);
+	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
+	io(false, true, false, false);
+	ck_assert_int_eq(find(LA_LED, 0), -1);
+}
+END_TEST
+
+/*
+ * The lane decides to lower while a vehicle is rolling onto the pass loop,
+ * before the next poll shows it: the barrier waits for two polls, sees the
+ * loop occupied, and comes down only once it is clear.
+ */
+START_TEST(test_no_lowering_before_the_loop_is_read)
+{
+	struct measurement m, bad;
+	int b;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	bad = m;
+	bad.valid = false;
+	weigh(&bad);			/* a retry revokes the open pass */
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	tick(cfg.lanes[0].poll_ms);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(true, false, true, false);	/* the loop was occupied all along */
+	settle();
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(true, false, false, false);	/* read clear after the decision */
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
 }
 END_TEST
 
@@ -627,12 +741,16 @@ lane_suite(void)
 	tcase_add_test(tc, test_sequence_wraps);
 	tcase_add_test(tc, test_barrier_unauthorized);
 	tcase_add_test(tc, test_barrier_does_not_rise);
+	tcase_add_test(tc, test_stuck_barrier_stays_fault_while_vehicle_waits);
+	tcase_add_test(tc, test_outputs_rewritten_after_io_returns);
 	tcase_add_test(tc, test_retry_then_hold);
 	tcase_add_test(tc, test_intercept_alarm);
 	tcase_add_test(tc, test_scale_fault_bit_once_per_episode);
 	tcase_add_test(tc, test_unweighed_pass_when_open);
 	tcase_add_test(tc, test_fault_closed_keeps_barrier_down);
 	tcase_add_test(tc, test_shutdown_lowers_when_clear);
+	tcase_add_test(tc, test_shutdown_keeps_fault_text);
+	tcase_add_test(tc, test_no_lowering_before_the_loop_is_read);
 	tcase_add_test(tc, test_override_only_when_refused);
 	tcase_add_test(tc, test_led_silent_keeps_deciding);
 	suite_add_tcase(s, tc);

@@ -14,6 +14,17 @@
 	"\"speed_kmh\":6.5,\"plate\":\"豫A12345\",\"plate_color\":\"yellow\"," \
 	"\"valid\":true,\"unstable\":false,\"fault\":false}"
 
+/* The reader under test: cJSON's record_from_json, or the fast one. */
+typedef enum record_status (*reader_fn)(const char *, size_t, struct record *,
+    char *, size_t);
+static reader_fn READ = record_from_json;
+
+static void
+use_fast_reader(void)
+{
+	READ = record_read_json;
+}
+
 /* A minimal valid record with one more member spliced in at the end. */
 static enum record_status
 parse_with(const char *extra, struct record *r, char *err, size_t errlen)
@@ -25,7 +36,7 @@ parse_with(const char *extra, struct record *r, char *err, size_t errlen)
 	    "\"config\":\"rigid\",\"axles\":2,\"gross_kg\":15000,"
 	    "\"speed_kmh\":5,\"plate\":\"豫A12345\"%s%s}",
 	    extra[0] ? "," : "", extra);
-	return record_from_json(line, strlen(line), r, err, errlen);
+	return READ(line, strlen(line), r, err, errlen);
 }
 
 START_TEST(test_read_spec_example)
@@ -34,7 +45,7 @@ START_TEST(test_read_spec_example)
 	char err[128];
 	int64_t ts;
 
-	ck_assert_int_eq(record_from_json(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
+	ck_assert_int_eq(READ(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
 	    &r, err, sizeof(err)), RECORD_OK);
 	ck_assert_int_eq(ts_parse("2026-11-22T03:24:23.123Z", &ts), 0);
 	ck_assert_str_eq(r.m.lane, "L01");
@@ -86,12 +97,12 @@ START_TEST(test_read_fault_line_skipped)
 	static const char manual[] = "{\"lane\":\"L01\",\"after_ms\":500,"
 	    "\"barrier_manual\":true,\"duration_ms\":3000}";
 
-	ck_assert_int_eq(record_from_json(line, strlen(line), &r, err,
+	ck_assert_int_eq(READ(line, strlen(line), &r, err,
 	    sizeof(err)), RECORD_SKIP);
-	ck_assert_int_eq(record_from_json(manual, strlen(manual), &r, err,
+	ck_assert_int_eq(READ(manual, strlen(manual), &r, err,
 	    sizeof(err)), RECORD_SKIP);
 	/* a fault line must still be JSON */
-	ck_assert_int_eq(record_from_json("{\"device_fault\":", 16, &r, err,
+	ck_assert_int_eq(READ("{\"device_fault\":", 16, &r, err,
 	    sizeof(err)), RECORD_BAD);
 }
 END_TEST
@@ -113,7 +124,7 @@ START_TEST(test_read_speed_rounding)
 		    "\"2026-11-22T08:00:00Z\",\"seq\":1,\"kind\":\"truck\","
 		    "\"config\":\"rigid\",\"axles\":2,\"gross_kg\":15000,"
 		    "\"speed_kmh\":%s,\"plate\":\"\"}", cases[i].text);
-		ck_assert_int_eq(record_from_json(line, strlen(line), &r, err,
+		ck_assert_int_eq(READ(line, strlen(line), &r, err,
 		    sizeof(err)), RECORD_OK);
 		ck_assert_msg(r.m.speed_dkmh == cases[i].dkmh, "%s -> %d",
 		    cases[i].text, r.m.speed_dkmh);
@@ -197,7 +208,7 @@ START_TEST(test_read_bad_values)
 		    "\"config\":\"rigid\",\"axles\":2,\"gross_kg\":15000,"
 		    "\"speed_kmh\":5,\"plate\":\"豫A12345\"}", cases[i].extra);
 		memset(err, 0, sizeof(err));
-		ck_assert_msg(record_from_json(line, strlen(line), &r, err,
+		ck_assert_msg(READ(line, strlen(line), &r, err,
 		    sizeof(err)) == RECORD_BAD, "accepted %s", cases[i].extra);
 		ck_assert_msg(strncmp(err, cases[i].key, strlen(cases[i].key)) == 0,
 		    "%s: err \"%s\", want \"%s...\"", cases[i].extra, err,
@@ -234,22 +245,22 @@ START_TEST(test_read_missing_and_malformed)
 		if (*q == ',')
 			q++;
 		memmove(p, q, strlen(q) + 1);
-		ck_assert_int_eq(record_from_json(line, strlen(line), &r, err,
+		ck_assert_int_eq(READ(line, strlen(line), &r, err,
 		    sizeof(err)), RECORD_BAD);
 		ck_assert_msg(strncmp(err, required[i], strlen(required[i])) == 0 &&
 		    strstr(err, "missing") != NULL, "%s", err);
 	}
 	for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
-		ck_assert_msg(record_from_json(malformed[i], strlen(malformed[i]),
+		ck_assert_msg(READ(malformed[i], strlen(malformed[i]),
 		    &r, err, sizeof(err)) == RECORD_BAD, "accepted '%s'",
 		    malformed[i]);
 		ck_assert(err[0] != '\0');
 	}
 	/* only len bytes are read: a valid prefix of a longer buffer */
-	ck_assert_int_eq(record_from_json(SPEC_EXAMPLE "garbage",
+	ck_assert_int_eq(READ(SPEC_EXAMPLE "garbage",
 	    strlen(SPEC_EXAMPLE), &r, err, sizeof(err)), RECORD_OK);
 	/* trailing white space and CR (a CRLF file) are fine */
-	ck_assert_int_eq(record_from_json(SPEC_EXAMPLE " \r\n",
+	ck_assert_int_eq(READ(SPEC_EXAMPLE " \r\n",
 	    strlen(SPEC_EXAMPLE) + 3, &r, err, sizeof(err)), RECORD_OK);
 }
 END_TEST
@@ -260,7 +271,7 @@ START_TEST(test_measurement_json)
 	struct sbuf b;
 	char err[128];
 
-	ck_assert_int_eq(record_from_json(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
+	ck_assert_int_eq(READ(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
 	    &r, err, sizeof(err)), RECORD_OK);
 	sbuf_init(&b);
 	record_measurement_json(&b, &r.m);
@@ -270,7 +281,7 @@ START_TEST(test_measurement_json)
 	    "\"speed_kmh\":6.5,\"plate\":\"豫A12345\",\"plate_color\":\"yellow\","
 	    "\"valid\":true,\"unstable\":false,\"fault\":false,\"abnormal\":false}");
 	/* and it reads back to the same measurement */
-	ck_assert_int_eq(record_from_json(b.p, b.len, &r2, err, sizeof(err)),
+	ck_assert_int_eq(READ(b.p, b.len, &r2, err, sizeof(err)),
 	    RECORD_OK);
 	ck_assert(memcmp(&r.m, &r2.m, sizeof(r.m)) == 0);
 
@@ -283,7 +294,7 @@ START_TEST(test_measurement_json)
 	ck_assert_ptr_null(strstr(b.p, "axle_kg"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"speed_kmh\":12.0,"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"plate\":\"京\\\"B\\\\\""));
-	ck_assert_int_eq(record_from_json(b.p, b.len, &r2, err, sizeof(err)),
+	ck_assert_int_eq(READ(b.p, b.len, &r2, err, sizeof(err)),
 	    RECORD_OK);
 	ck_assert_str_eq(r2.m.plate, "京\"B\\");
 	sbuf_fini(&b);
@@ -309,7 +320,7 @@ START_TEST(test_read_mutations)
 		}
 		n = i % 5 == 0 ? (size_t)rand() % len : len;
 		err[0] = '\0';
-		st = record_from_json(line, n, &r, err, sizeof(err));
+		st = READ(line, n, &r, err, sizeof(err));
 		ck_assert(st == RECORD_OK || st == RECORD_SKIP || st == RECORD_BAD);
 		if (st == RECORD_BAD)
 			ck_assert(err[0] != '\0');
@@ -386,6 +397,292 @@ START_TEST(test_decision_json)
 }
 END_TEST
 
+
+/* ---- the fast reader against cJSON's, line by line ---- */
+
+static unsigned long diff_lines;
+
+/* Both readers: the same status, record and message ("not valid JSON"
+ * names a byte, which may differ). */
+static void
+same_reading(const char *line, size_t len)
+{
+	struct record a, b;
+	char ea[256] = "", eb[256] = "";
+	enum record_status sa, sb;
+
+	sa = record_from_json(line, len, &a, ea, sizeof(ea));
+	sb = record_read_json(line, len, &b, eb, sizeof(eb));
+	diff_lines++;
+	ck_assert_msg(sa == sb, "status %d (cJSON) vs %d (fast): %s | %s | "
+	    "[%.*s]", sa, sb, ea, eb, (int)len, line);
+	if (sa == RECORD_OK)
+		ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0,
+		    "records differ: [%.*s]", (int)len, line);
+	if (sa == RECORD_BAD && strncmp(ea, "not valid JSON", 14) != 0)
+		ck_assert_msg(strcmp(ea, eb) == 0, "messages: '%s' vs '%s': "
+		    "[%.*s]", ea, eb, (int)len, line);
+}
+
+/* Every line of a stream through same_reading; how many. */
+static unsigned long
+same_stream(FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long count = 0;
+
+	while ((n = getline(&line, &cap, f)) > 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		same_reading(line, (size_t)n);
+		count++;
+	}
+	free(line);
+	return count;
+}
+
+static const char *
+root_path(const char *rel, char *buf, size_t len)
+{
+	const char *root = getenv("ROOT");
+
+	snprintf(buf, len, "%s/%s", root != NULL ? root : ".", rel);
+	return buf;
+}
+
+START_TEST(test_fast_demo_traffic)
+{
+	char path[4096];
+	FILE *f = fopen(root_path("conf/demo/traffic.jsonl", path,
+	    sizeof(path)), "r");
+
+	ck_assert_msg(f != NULL, "no %s", path);
+	ck_assert_uint_ge(same_stream(f), 300);
+	fclose(f);
+}
+END_TEST
+
+/* weighgate-sim --generate: a year's mix of vehicles in miniature. */
+START_TEST(test_fast_generated_traffic)
+{
+	const char *bin = getenv("WG_BIN");
+	char cmd[4096];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s/weighgate-sim --generate 30000 "
+	    "--seed 7", bin != NULL ? bin : "build");
+	ck_assert_msg((f = popen(cmd, "r")) != NULL, "%s", cmd);
+	ck_assert_uint_eq(same_stream(f), 30000);
+	ck_assert_int_eq(pclose(f), 0);
+}
+END_TEST
+
+/* Lines written to probe the corners of JSON as cJSON reads it. */
+START_TEST(test_fast_corner_cases)
+{
+	static const char *const extra[] = {
+		"", "\"x\":null", "\"x\":[1,[2,[3,{\"a\":[]}]],{}]",
+		"\"x\":\"\\u00e8\\ud83d\\ude00\\n\\t\\\"\\\\\\/\\b\\f\\r\"",
+		"\"x\":\"\\ud83d\"", "\"x\":\"\\ude00\"", "\"x\":\"\\u12\"",
+		"\"x\":\"\\ud83d\\u0041\"", "\"x\":\"\\q\"",
+		"\"plate\":\"A\\u00g1B\"", "\"x\":\"\\ud83d\\uzzzz\"",
+		"\"x\":1e999", "\"x\":-0", "\"x\":01", "\"x\":1.", "\"x\":-.5",
+		"\"x\":1.5.3", "\"x\":+1", "\"x\":.5", "\"x\":0x10",
+		"\"x\":tru", "\"x\":nul", "\"x\":[1,]", "\"x\":{\"a\":1,}",
+		"\"x\":{1:2}", "\"x\":[1 2]",
+		"\"lan\\u0065\":\"L09\"", "\"lane\\u0000x\":\"L09\"",
+		"\"device_fault\\u0000\":1",
+		"\"plate_color\":\"yel\\u006cow\"", "\"plate_color\":\"blue\\u0000\"",
+		"\"axle_kg\":[]", "\"axle_kg\":[1,2,3,4,5,6,7,8,9,10,11,12,13]",
+		"\"axle_kg\":[1.0,2e3]", "\"axle_kg\":[1,\"2\"]",
+		"\"recorded_decision\":\"pass\"",
+		"\"recorded_decision\":{\"decision\":\"turnback\","
+		"\"reasons\":[\"over_gross\"]}",
+		"\"recorded_decision\":{\"reasons\":[\"x\"],\"decision\":\"pass\"}",
+		"\"recorded_decision\":{\"decision\":\"pass\",\"decision\":\"x\"}",
+		"\"recorded_decision\":{\"decision\":\"pass\",\"reasons\":"
+		"[\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+		"\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
+		"\"recorded_decision\":{\"decision\":\"pass\",\"reasons\":\"x\"}",
+		"\"recorded_decision\":7", "\"lane\":\"L02\"", "\"valid\":1",
+		"\"speed_kmh\":1.15", "\"speed_kmh\":6553.5", "\"speed_kmh\":6553.51",
+		"\"seq\":9007199254740992", "\"seq\":9007199254740993",
+		"\"gross_kg\":4294967295", "\"gross_kg\":4294967296",
+		"\"plate\":\"\\u8c6bA\\u00b712345\"", "\"plate\":\"\xff\"",
+		"\"plate\":\"a\x01\"",
+		"\"x\":\"0123456789012345678901234567890123456789012345678901234567"
+		"89012345678901234567890123456789012345678901234567890123456789012"
+		"34567890123456789012345678901234567890123456789012345678901234567"
+		"890123456789012345678901234567890123456789\"",
+		"\"x\":123456789012345678901234567890123456789012345678901234567890"
+		"1234567890",
+	};
+	char line[2048], deep[2600];
+	size_t i;
+	int d;
+
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		snprintf(line, sizeof(line), "{\"lane\":\"L01\",\"ts\":"
+		    "\"2026-11-22T08:00:00Z\",\"seq\":1,\"kind\":\"truck\","
+		    "\"config\":\"rigid\",\"axles\":2,\"gross_kg\":15000,"
+		    "\"speed_kmh\":5,\"plate\":\"P\"%s%s}", extra[i][0] ? "," : "",
+		    extra[i]);
+		same_reading(line, strlen(line));
+		same_reading(line, strlen(line) - 1);
+	}
+	/* byte order mark, white space of any byte up to 0x20, a NUL */
+	same_reading("\xef\xbb\xbf" SPEC_EXAMPLE, strlen(SPEC_EXAMPLE) + 3);
+	same_reading("\x01\x1f " SPEC_EXAMPLE "\x1f", strlen(SPEC_EXAMPLE) + 4);
+	same_reading(SPEC_EXAMPLE "\0", strlen(SPEC_EXAMPLE) + 1);
+	same_reading("[1,2]", 5);
+	same_reading("\"x\"", 3);
+	same_reading("", 0);
+	same_reading("   ", 3);
+	/* nesting: cJSON stops at 1000 levels */
+	for (d = 998; d <= 1001; d++) {
+		size_t n = (size_t)snprintf(deep, sizeof(deep), "{\"x\":");
+
+		memset(deep + n, '[', (size_t)d - 1);
+		memset(deep + n + (size_t)d - 1, ']', (size_t)d - 1);
+		n += 2 * ((size_t)d - 1);
+		deep[n++] = '}';
+		same_reading(deep, n);
+	}
+}
+END_TEST
+
+/* Demo lines cut, spliced and sprinkled with JSON's own characters. */
+START_TEST(test_fast_mutations)
+{
+	static const char *const tokens[] = {
+		"{", "}", "[", "]", ",", ":", "\"", "\\", "\\u00e8", "\\ud83d",
+		"\\ude00", "\\u0000", "0", "-", ".", "e", "1e999", " ", "\t",
+		"\x01", "true", "null", "\xe8", "\xff", "\"x\":[{}]", "\"seq\":2",
+	};
+	char path[4096], *lines[400], buf[1024], line[2048];
+	size_t nlines = 0, len, j, tl;
+	FILE *f = fopen(root_path("conf/demo/traffic.jsonl", path,
+	    sizeof(path)), "r");
+	int i, k;
+
+	ck_assert_ptr_nonnull(f);
+	while (nlines < 400 && fgets(buf, sizeof(buf), f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		lines[nlines++] = strdup(buf);
+	}
+	fclose(f);
+	srand(2026);
+	for (i = 0; i < 200000; i++) {
+		len = strlen(lines[i % nlines]);
+		memcpy(line, lines[i % nlines], len + 1);
+		for (k = rand() % 3; k >= 0; k--) {
+			const char *t = tokens[rand() % (int)(sizeof(tokens) /
+			    sizeof(tokens[0]))];
+
+			j = (size_t)rand() % len;
+			tl = strlen(t);
+			if (rand() % 2 && len + tl < sizeof(line)) {
+				memmove(line + j + tl, line + j, len - j + 1);
+				memcpy(line + j, t, tl);
+				len += tl;
+			} else
+				line[j] = t[0];
+		}
+		if (i % 7 == 0)
+			len = (size_t)rand() % (len + 1);
+		same_reading(line, len);
+	}
+	for (j = 0; j < nlines; j++)
+		free(lines[j]);
+}
+END_TEST
+
+/* A weighing event body: the measurement and the decision recorded. */
+START_TEST(test_read_event)
+{
+	static const char body[] = "{\"lane\":\"L01\",\"seq\":812,"
+	    "\"decision\":\"turnback\",\"reasons\":[\"over_gross\","
+	    "\"config_unknown\"],\"legal_limit_kg\":49000,\"uuid\":\"x\","
+	    "\"measurement\":" SPEC_EXAMPLE "}";
+	static const char maybe[] = "{\"decision\":\"maybe\","
+	    "\"measurement\":" SPEC_EXAMPLE "}";
+	struct record r, want;
+	char err[256];
+
+	ck_assert_int_eq(record_read_event(body, strlen(body), &r, err,
+	    sizeof(err)), RECORD_OK);
+	ck_assert_int_eq(record_from_json(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
+	    &want, err, sizeof(err)), RECORD_OK);
+	ck_assert(memcmp(&r.m, &want.m, sizeof(r.m)) == 0);
+	ck_assert(r.has_recorded);
+	ck_assert_int_eq(r.recorded, DEC_TURNBACK);
+	ck_assert_int_eq(r.n_recorded_reasons, 2);
+	ck_assert_int_eq(r.recorded_reasons[1], R_CONFIG_UNKNOWN);
+	ck_assert_int_eq(record_read_event("{\"decision\":\"pass\"}", 19, &r,
+	    err, sizeof(err)), RECORD_BAD);
+	ck_assert_str_eq(err, "measurement: missing or not an object");
+	ck_assert_int_eq(record_read_event("{\"decision\":\"pass\"", 18, &r,
+	    err, sizeof(err)), RECORD_BAD);
+	ck_assert_int_eq(record_read_event(maybe, strlen(maybe), &r, err,
+	    sizeof(err)), RECORD_BAD);
+	ck_assert_str_eq(err, "decision: missing or not a decision");
+}
+END_TEST
+
+/* CSV: the documented columns, quoting, optional axles, bad cells. */
+START_TEST(test_read_csv)
+{
+	static const char header[] = "lane,ts,seq,kind,config,axles,gross_kg,"
+	    "speed_kmh,plate,plate_color,axle1_kg,axle2_kg,recorded_decision,"
+	    "recorded_reasons,note";
+	struct record_csv *c;
+	struct record r;
+	char err[256];
+	const char *row;
+
+	c = record_csv_new(header, strlen(header), err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,"
+	    "\"豫A,1\"\"2\",yellow,9000,10000,turnback,over_gross;config_unknown,"
+	    "any text";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_OK);
+	ck_assert_str_eq(r.m.plate, "豫A,1\"2");
+	ck_assert_int_eq(r.m.seq, 5);
+	ck_assert_int_eq(r.m.gross_kg, 19000);
+	ck_assert_int_eq(r.m.speed_dkmh, 65);
+	ck_assert_int_eq(r.m.n_axle_kg, 2);
+	ck_assert_int_eq(r.m.axle_kg[1], 10000);
+	ck_assert_int_eq(r.m.plate_color, PC_YELLOW);
+	ck_assert(r.has_recorded && r.recorded == DEC_TURNBACK);
+	ck_assert_int_eq(r.n_recorded_reasons, 2);
+	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,,6.5,P,,,,,,";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_BAD);
+	ck_assert_str_eq(err, "gross_kg: missing");
+	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,heavy,6.5,P,,,,,,";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_BAD);
+	ck_assert_str_eq(err, "gross_kg: must be a non-negative integer "
+	    "(at most 4294967295)");
+	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,100,6.5,P";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_BAD);
+	ck_assert_str_eq(err, "9 cells, the header names 15");
+	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,100,6.5,\"P,,,,,,";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_BAD);
+	record_csv_free(c);
+	/* a header without gross_kg, a column twice */
+	ck_assert_ptr_null(record_csv_new("lane,ts,seq", 11, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no column kind"));
+	ck_assert_ptr_null(record_csv_new("lane,lane", 9, err, sizeof(err)));
+	ck_assert_str_eq(err, "column lane given twice");
+}
+END_TEST
+
 static Suite *
 record_suite(void)
 {
@@ -403,6 +700,32 @@ record_suite(void)
 	tcase_add_test(tc, test_read_mutations);
 	tcase_add_test(tc, test_measurement_json);
 	tcase_add_test(tc, test_decision_json);
+	suite_add_tcase(s, tc);
+
+	/* the same promises kept by the fast reader replay uses */
+	tc = tcase_create("fast");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, use_fast_reader, NULL);
+	tcase_add_test(tc, test_read_spec_example);
+	tcase_add_test(tc, test_read_defaults_and_traffic_keys);
+	tcase_add_test(tc, test_read_fault_line_skipped);
+	tcase_add_test(tc, test_read_speed_rounding);
+	tcase_add_test(tc, test_read_recorded_decision);
+	tcase_add_test(tc, test_read_bad_values);
+	tcase_add_test(tc, test_read_missing_and_malformed);
+	tcase_add_test(tc, test_read_mutations);
+	tcase_add_test(tc, test_measurement_json);
+	tcase_add_test(tc, test_read_event);
+	tcase_add_test(tc, test_read_csv);
+	suite_add_tcase(s, tc);
+
+	/* the fast reader against cJSON's on the same lines */
+	tc = tcase_create("differential");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_fast_demo_traffic);
+	tcase_add_test(tc, test_fast_generated_traffic);
+	tcase_add_test(tc, test_fast_corner_cases);
+	tcase_add_test(tc, test_fast_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }

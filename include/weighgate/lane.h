@@ -130,8 +130,10 @@ struct lane {
 	bool barrier_known;
 	bool cmd_barrier_up;
 	int64_t cmd_changed_ms;
+	int64_t lower_wanted_ms;	/* since when the barrier should come down, or -1 */
 	bool cmd_confirmed;		/* the inputs showed the commanded position */
 	int64_t inconsistent_since_ms;
+	int64_t barrier_ok_since_ms;	/* at its command since, or -1 */
 	bool light_known;
 	bool light_green;
 	bool alarm_known;
@@ -162,6 +164,12 @@ void lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
 void lane_step(struct lane *l, const struct lane_ctx *ctx,
     const struct lane_input *in, struct lane_now now, struct lane_actions *out);
 void lane_actions_clear(struct lane_actions *a);
+
+/*
+ * The shell has written the barrier command (after the commit before it):
+ * barrier_timeout_ms runs from here.
+ */
+void lane_barrier_sent(struct lane *l, int64_t mono_ms);
 
 /* Nothing left to do before exit: barrier down (or I/O dead), not in a pass. */
 bool lane_quiescent(const struct lane *l);

@@ -38,6 +38,40 @@ enum record_status { RECORD_OK, RECORD_SKIP, RECORD_BAD };
 enum record_status record_from_json(const char *line, size_t len,
     struct record *r, char *err, size_t errlen);
 
+/*
+ * The same as record_from_json, with the same outcome, record and messages
+ * (but for the byte named in "not valid JSON"), read in one pass without a
+ * tree: the reader replay uses (src/jsonrec.c).
+ */
+enum record_status record_read_json(const char *line, size_t len,
+    struct record *r, char *err, size_t errlen);
+
+/*
+ * A weighing event body (SPEC §6: the output object of §8 plus
+ * "measurement"): the measurement, and its "decision" and "reasons" as the
+ * recorded decision.  RECORD_BAD with err for anything else.
+ */
+enum record_status record_read_event(const char *body, size_t len,
+    struct record *r, char *err, size_t errlen);
+
+/*
+ * CSV input (src/csvrec.c): a header row naming the columns, then one
+ * record per row.  Columns are the keys of the JSON record (lane, ts, seq,
+ * kind, config, axles, gross_kg, speed_kmh, plate, plate_color, valid,
+ * unstable, fault, abnormal), axle1_kg ... axle12_kg for the axle weights
+ * (optional), recorded_decision and recorded_reasons (names separated by
+ * ';' or '|').  Unknown columns are ignored; an empty cell is an absent key.
+ */
+struct record_csv;
+
+/* The header row; NULL with err when it is not a usable header. */
+struct record_csv *record_csv_new(const char *header, size_t len,
+    char *err, size_t errlen);
+void record_csv_free(struct record_csv *c);
+/* One data row (without its line end; quoted cells may not span lines). */
+enum record_status record_read_csv(struct record_csv *c, const char *line,
+    size_t len, struct record *r, char *err, size_t errlen);
+
 /* The measurement as the JSON input object of §8 (compact, fixed key order). */
 void record_measurement_json(struct sbuf *b, const struct measurement *m);
 

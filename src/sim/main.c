@@ -33,7 +33,7 @@ usage(void)
 	    "           [--plate-encoding GB18030|UTF-8] [--led-encoding ENC]\n"
 	    "           [--led-registers N] [--speedup F] [--barrier-mode level|pulse]\n"
 	    "           [--barrier-ms MS] [--weigh-ms MS] [--decide-ms MS]\n"
-	    "           [--pass-ms MS] [--reverse-ms MS] TRAFFIC\n"
+	    "           [--pass-ms MS] [--reverse-ms MS] [--hold] TRAFFIC\n"
 	    "       weighgate-sim --rtu DEVICE [--baud B] [options] TRAFFIC\n"
 	    "       weighgate-sim --generate N [--seed S] [--lanes N]\n"
 	    "       weighgate-sim --read|--read-coils|--read-inputs HOST:PORT UNIT ADDR COUNT\n"
@@ -118,6 +118,7 @@ static const struct option longopts[] = {
 	{ "decide-ms", required_argument, NULL, 3 },
 	{ "pass-ms", required_argument, NULL, 4 },
 	{ "reverse-ms", required_argument, NULL, 5 },
+	{ "hold", no_argument, NULL, 6 },
 	{ "generate", required_argument, NULL, 'g' },
 	{ "seed", required_argument, NULL, 'S' },
 	{ "read", no_argument, NULL, 10 },
@@ -170,6 +171,7 @@ parse_opt(struct cli *c, int ch, const char *name)
 	case 3: o->decide_ms = (int64_t)num_arg(name, optarg, 0, 600000); break;
 	case 4: o->pass_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
 	case 5: o->reverse_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
+	case 6: o->hold = true; break;
 	case 'g':
 		c->mode = MODE_GENERATE;
 		c->gen_n = (long)num_arg(name, optarg, 0, 1e9);
@@ -261,14 +263,28 @@ load(struct sim *s)
 	return 0;
 }
 
-/* Serve until SIGTERM or SIGINT. */
+/* Start every lane's traffic now. */
+static void
+traffic_go(struct sim *s)
+{
+	int64_t now;
+	int i;
+
+	pthread_mutex_lock(&s->mu);
+	now = ts_mono_ms();
+	for (i = 0; i < s->nlanes; i++)
+		simlane_start(s, &s->lanes[i], now);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Serve until SIGTERM or SIGINT; with --hold the traffic starts at SIGUSR1. */
 static int
 serve(struct sim *s)
 {
 	pthread_t phys;
 	sigset_t set;
-	int64_t now;
-	int rc, sig, i;
+	bool held = s->o.hold;
+	int rc, sig;
 
 	if ((rc = load(s)) != 0)
 		return rc;
@@ -278,16 +294,22 @@ serve(struct sim *s)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	now = ts_mono_ms();
-	for (i = 0; i < s->nlanes; i++)
-		simlane_start(s, &s->lanes[i], now);
+	if (!held)
+		traffic_go(s);
 	if (server_start(s) == -1 ||
 	    pthread_create(&phys, NULL, physics_thread, s) != 0) {
 		s->stop = 1;
 		return 1;
 	}
-	sigwait(&set, &sig);
+	while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
+		if (!held)
+			continue;
+		held = false;
+		log_info("SIGUSR1: traffic starts");
+		traffic_go(s);
+	}
 	log_info("signal %d: stopping", sig);
 	s->stop = 1;
 	pthread_join(phys, NULL);

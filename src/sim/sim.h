@@ -36,6 +36,7 @@ struct sim_item {
 	enum sim_behaviour behaviour;
 	bool tailgate;			/* a tailgater follows this vehicle */
 	int64_t block_ms;
+	int64_t seq_skip;		/* results the scale counts but never shows */
 	int64_t duration_ms;		/* manual and fault lines */
 	enum sim_dev dev;		/* fault lines */
 	enum sim_fault_mode mode;
@@ -104,6 +105,7 @@ struct sim_opts {
 	double speedup;
 	int64_t barrier_ms, weigh_ms, decide_ms, pass_ms, reverse_ms;
 	bool pulse;			/* barrier_mode pulse */
+	bool hold;			/* traffic waits for SIGUSR1 */
 	const char *traffic;
 };
 

@@ -200,7 +200,7 @@ publish(struct sim *s, struct sim_lane *l, int64_t now)
 	st |= m->unstable ? SCALE_ST_UNSTABLE : 0;
 	st |= m->fault ? SCALE_ST_FAULT : 0;
 	st |= m->abnormal ? SCALE_ST_ABNORMAL : 0;
-	l->seq++;
+	l->seq = (uint16_t)(l->seq + 1 + l->cur->seq_skip);
 	if (encode_scale(m, st, l->seq, s->o.wo, s->o.plate_enc,
 	    l->scale_truth) == -1) {
 		log_warnx("traffic line %d: does not fit the scale's registers "
@@ -287,7 +287,8 @@ next_item(struct sim *s, struct sim_lane *l, int64_t now)
 		b = timeline_begin(s, l, "arrive");
 		sbuf_puts(b, ",\"plate\":");
 		sbuf_put_json_str(b, it->m.plate);
-		sbuf_printf(b, ",\"seq\":%u", (unsigned)(uint16_t)(l->seq + 1));
+		sbuf_printf(b, ",\"seq\":%u",
+		    (unsigned)(uint16_t)(l->seq + 1 + it->seq_skip));
 		timeline_end(s);
 		l->scale_truth[0] = SCALE_ST_PRESENT;
 		set_input(s, l, DI_PRESENCE, 1);

@@ -128,8 +128,13 @@ parse_vehicle(const cJSON *o, const char *line, size_t len,
 	it->type = IT_VEHICLE;
 	if (get_enum(o, "behaviour", beh_names, 4, BEH_OBEY, &b, err,
 	    errlen) == -1 ||
-	    get_ms(o, "block_ms", 10000, &it->block_ms, err, errlen) == -1)
+	    get_ms(o, "block_ms", 10000, &it->block_ms, err, errlen) == -1 ||
+	    get_ms(o, "seq_skip", 0, &it->seq_skip, err, errlen) == -1)
 		return -1;
+	if (it->seq_skip > 65534) {
+		snprintf(err, errlen, "seq_skip: more than 65534");
+		return -1;
+	}
 	it->behaviour = (enum sim_behaviour)b;
 	tg = cJSON_GetObjectItemCaseSensitive(o, "tailgate");
 	if (tg != NULL && !cJSON_IsBool(tg)) {

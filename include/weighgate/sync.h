@@ -1,0 +1,106 @@
+/*
+ * Store-and-forward to the provincial platform (SPEC §7): batches of
+ * stored events POSTed in seq order, list documents polled with ETags,
+ * all on the daemon's libevent loop; plus the housekeeping of §6 (pruning
+ * of synced events, the disk_low event).
+ */
+#ifndef WEIGHGATE_SYNC_H
+#define WEIGHGATE_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "weighgate/config.h"
+#include "weighgate/sbuf.h"
+#include "weighgate/store.h"
+
+struct lists;
+struct sync;
+
+#define SYNC_MAX_BODY (1024u * 1024u)	/* bytes of one POST body */
+
+/*
+ * Called on the loop when the platform's lists were validated and stored
+ * (with their lists_applied event): the callee owns new_lists and must put
+ * them in force and free the old ones.
+ */
+typedef void (*sync_lists_fn)(struct lists *new_lists, void *arg);
+
+/*
+ * Start sync and housekeeping on base.  With an empty platform url only
+ * the housekeeping runs.  Returns NULL (logged) when the platform settings
+ * cannot be used (a token file that cannot be read, no memory).
+ */
+struct sync *sync_new(struct event_base *base, const struct config *cfg,
+    store_t *store, sync_lists_fn lists_cb, void *arg);
+void sync_free(struct sync *s);
+
+/* An event was committed; urgent ones are sent at once (sync_urgent). */
+void sync_kick(struct sync *s, bool urgent);
+
+/* Figures for the status board and the metrics. */
+struct sync_stats {
+	bool enabled;			/* a platform url is configured */
+	int64_t backlog;		/* unsynced, unrejected events */
+	int64_t last_success_ms;	/* wall clock; 0: never */
+	int64_t sent_total;		/* events accepted by the platform */
+	int64_t rejected_total;		/* events rejected, since start */
+	int64_t failures_total;		/* failed requests, since start */
+	bool auth_alarm;		/* the last answer was 401/403 */
+	bool tls_alarm;			/* the last failure was TLS verification */
+	char lists_version[64];		/* of the last document fetched */
+};
+void sync_get_stats(const struct sync *s, struct sync_stats *out);
+
+/* ---- the pure parts, exposed for the tests ---- */
+
+/* Event kinds sent at once (§7); body is needed for a weighing's decision. */
+bool sync_urgent(const char *kind, const char *body);
+
+/*
+ * The POST body {"controller":ID,"events":[...]} for the first events of ev
+ * (all of the store's chain), at most max_events and max_bytes long (but
+ * always at least one event).  Each event's body is a JSON string whose
+ * value is the stored text.
+ * Returns how many events it holds.
+ */
+size_t sync_build_batch(struct sbuf *out, const char *controller,
+    const char *chain, const struct store_event *ev, size_t n, size_t max_events,
+    size_t max_bytes);
+
+enum sync_fate { SYNC_UNMENTIONED = 0, SYNC_ACCEPTED, SYNC_REJECTED };
+
+/*
+ * Read a 200 answer for the n events sent: fate[i] for each, and for a
+ * rejected one its error in errors[i] (malloc'd, caller frees; may be NULL
+ * for fates other than rejected).  Uuids that were not sent are ignored.
+ * Returns 0, or -1 for an answer that is not the §7 document.
+ */
+int sync_parse_response(const char *text, size_t len,
+    const struct store_event *ev, size_t n, enum sync_fate *fate,
+    char **errors);
+
+/* Named outcomes of one request (STYLE.md). */
+enum sync_outcome {
+	SYNC_OK,		/* 200: read the answer */
+	SYNC_RETRY,		/* transient: network, TLS, timeout, 408, 429, 5xx */
+	SYNC_AUTH,		/* 401/403: retry with backoff, alarm */
+	SYNC_REFUSED		/* another 4xx: halve the batch, or reject one */
+};
+enum sync_outcome sync_classify(int curl_code, long http_status);
+
+/*
+ * Delay before retry number attempt (1, 2, ...): full jitter, a uniform
+ * pick in [min_ms, min(max_ms, min_ms * 2^(attempt-1))] using rnd, and at
+ * least retry_after_ms (the server's Retry-After, capped at max_ms).
+ */
+int64_t sync_backoff_ms(int attempt, int64_t min_ms, int64_t max_ms,
+    int64_t retry_after_ms, uint64_t rnd);
+
+/* The batch size after a 4xx refused a batch of n (0: reject the one). */
+size_t sync_halve(size_t n);
+
+#endif

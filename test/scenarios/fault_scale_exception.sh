@@ -1,0 +1,9 @@
+#!/bin/bash
+# The scale answers every request with exception 0x04 for 2.5 s (SPEC §4.2,
+# §11): device_fault (scale) after fault_after_ms, the fault text in red,
+# the barrier down throughout, then recovery by itself and the next truck
+# decided and through.
+. "$(dirname "$0")/lib.inc"
+scale_fault_scenario exception
+assert_led_fault_shown
+echo "fault_scale_exception: ok"
