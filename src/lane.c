@@ -725,8 +725,9 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		    "%s", in->err != NULL ? in->err : "");
 		break;
 	case LI_UP:
+		if (l->down_since[in->dev] >= 0 || l->dev_fault[in->dev])
+			forget_outputs(l, in->dev);
 		l->down_since[in->dev] = -1;
-		forget_outputs(l, in->dev);
 		device_recovered(l, out, in->dev);
 		break;
 	case LI_COMMITTED:

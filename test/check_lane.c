@@ -493,6 +493,8 @@ START_TEST(test_outputs_rewritten_after_io_returns)
 	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
 	ck_assert_int_ge(find(LA_LIGHT, 0), 0);
 	ck_assert_int_ge(find(LA_ALARM, 0), 0);
+	feed(&up);			/* "up" again without a silence: nothing */
+	ck_assert_int_eq(acts.n, 0);
 }
 END_TEST
 
