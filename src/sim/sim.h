@@ -81,6 +81,8 @@ struct sim_lane {
 	int64_t bmove_end;
 	int64_t manual_until;
 	uint8_t in_up, in_down;		/* inputs as last reported */
+	unsigned signals;		/* barrier rises and LED messages so far */
+	unsigned signals_at_weigh;	/* ... when the current result was published */
 	/* the vehicle */
 	struct sim_item **q;		/* this lane's items, file order */
 	size_t nq, next;

@@ -128,6 +128,8 @@ barrier_tick(struct sim *s, struct sim_lane *l, int64_t now)
 		return;
 	if (up == l->in_up && down == l->in_down)
 		return;
+	if (up && !l->in_up)
+		l->signals++;
 	l->in_up = up;
 	l->in_down = down;
 	l->map[SIM_IO]->tab_input_bits[DI_UP] = up;
@@ -214,6 +216,7 @@ publish(struct sim *s, struct sim_lane *l, int64_t now)
 	sbuf_puts(b, ",\"plate\":");
 	sbuf_put_json_str(b, m->plate);
 	timeline_end(s);
+	l->signals_at_weigh = l->signals;
 	if (l->cur->behaviour == BEH_BLOCK) {
 		l->phase = VP_BLOCKING;
 		l->phase_end = now + dur(s, l->cur->block_ms);
@@ -328,7 +331,13 @@ vehicle_tick(struct sim *s, struct sim_lane *l, int64_t now)
 			publish(s, l, now);
 		break;
 	case VP_DECIDING:
-		if (l->in_up || (now >= l->phase_end &&
+		/*
+		 * A driver who obeys goes on a barrier that is up and a
+		 * signal given after the weighing (the barrier rising or a
+		 * new message), not on one left open for the vehicle before.
+		 */
+		if ((l->in_up && l->signals != l->signals_at_weigh) ||
+		    (now >= l->phase_end &&
 		    l->cur->behaviour == BEH_FORCE)) {
 			leave_scale(s, l);
 			start_pass(s, l, now);
@@ -431,6 +440,7 @@ simlane_written(struct sim *s, struct sim_lane *l, enum sim_dev d, int64_t now)
 	if (d != SIM_LED || r[0] == l->led_counter_seen)
 		return;
 	l->led_counter_seen = r[0];
+	l->signals++;
 	for (i = 0, n = 0; i < s->o.led_regs; i++) {
 		raw[n++] = (char)(r[2 + i] >> 8);
 		raw[n++] = (char)(r[2 + i] & 0xff);
