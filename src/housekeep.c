@@ -19,12 +19,16 @@
 #define PRUNE_EVERY	60	/* disk checks between prunes: an hour */
 #define FIRST_CHECK_MS	1000
 #define DAY_MS		(24LL * 3600 * 1000)
+#define PRUNE_STEP_ROWS	1000	/* rows per turn of the loop: a few ms */
 
 struct housekeep {
 	const struct config *cfg;
 	store_t *store;
 	struct sync *sync;
 	struct event *ev;
+	struct event *prune_ev;		/* one step of a prune in progress */
+	int64_t prune_before_ms;
+	int64_t pruned;
 	char dir[CFG_PATH_MAX];
 	int ticks;
 	bool low;
@@ -89,18 +93,48 @@ check_disk(struct housekeep *h)
 	}
 }
 
+/*
+ * One step of pruning: a bounded number of rows, then the loop gets its turn
+ * (lanes, sync) before the next step, so a year's backlog of synced events
+ * never stalls a decision.
+ */
+static void
+on_prune(evutil_socket_t fd, short what, void *arg)
+{
+	struct housekeep *h = arg;
+	struct timeval now = { 0, 0 };
+	bool more;
+	int64_t n;
+
+	(void)fd;
+	(void)what;
+	n = store_prune_some(h->store, h->prune_before_ms, PRUNE_STEP_ROWS, &more);
+	if (n < 0) {
+		log_warnx("prune failed: %s", store_errmsg(h->store));
+		more = false;
+	} else
+		h->pruned += n;
+	if (more) {
+		evtimer_add(h->prune_ev, &now);
+		return;
+	}
+	if (h->pruned > 0)
+		log_info("pruned %lld synced events older than %d days",
+		    (long long)h->pruned, h->cfg->controller.retention_days);
+	h->pruned = 0;
+}
+
 static void
 prune(struct housekeep *h)
 {
-	int64_t before = ts_now_ms() -
-	    (int64_t)h->cfg->controller.retention_days * DAY_MS;
-	int64_t n = store_prune(h->store, before);
+	struct timeval now = { 0, 0 };
 
-	if (n < 0)
-		log_warnx("prune failed: %s", store_errmsg(h->store));
-	else if (n > 0)
-		log_info("pruned %lld synced events older than %d days",
-		    (long long)n, h->cfg->controller.retention_days);
+	if (evtimer_pending(h->prune_ev, NULL))
+		return;		/* the last one is still going */
+	h->prune_before_ms = ts_now_ms() -
+	    (int64_t)h->cfg->controller.retention_days * DAY_MS;
+	h->pruned = 0;
+	evtimer_add(h->prune_ev, &now);
 }
 
 /* Every minute (the first a second after start): disk, and hourly prune. */
@@ -132,7 +166,10 @@ housekeep_new(struct event_base *base, const struct config *cfg,
 	h->sync = sync;
 	h->free_mb = -1;
 	housekeep_dirname(cfg->controller.db, h->dir, sizeof(h->dir));
-	if ((h->ev = evtimer_new(base, on_tick, h)) == NULL) {
+	if ((h->ev = evtimer_new(base, on_tick, h)) == NULL ||
+	    (h->prune_ev = evtimer_new(base, on_prune, h)) == NULL) {
+		if (h->ev != NULL)
+			event_free(h->ev);
 		free(h);
 		return NULL;
 	}
@@ -145,6 +182,7 @@ housekeep_free(struct housekeep *h)
 {
 	if (h == NULL)
 		return;
+	event_free(h->prune_ev);
 	event_free(h->ev);
 	free(h);
 }

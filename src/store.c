@@ -868,17 +868,20 @@ fail:
 
 /*
  * Synced events older than before_ms go, a batch per transaction so the
- * write lock is never held long.  Unsynced and rejected events stay, and so
- * does the newest event, whose hash the next append chains to.  Runs deleted
- * from between kept events are recorded in gaps for store_verify.
+ * write lock is never held long, until max_rows are gone (0: no bound).
+ * Unsynced and rejected events stay, and so does the newest event, whose
+ * hash the next append chains to.  Runs deleted from between kept events
+ * are recorded in gaps for store_verify.
  */
 int64_t
-store_prune(store_t *s, int64_t before_ms)
+store_prune_some(store_t *s, int64_t before_ms, int64_t max_rows,
+    bool *more)
 {
 	struct run *runs;
 	int64_t total = 0, n;
 
 	enter(s);
+	*more = false;
 	if ((runs = calloc(STORE_PRUNE_BATCH, sizeof(*runs))) == NULL) {
 		seterr(s, SQLITE_NOMEM, "prune: out of memory");
 		return -1;
@@ -889,9 +892,18 @@ store_prune(store_t *s, int64_t before_ms)
 			break;
 		}
 		total += n;
-	} while (n == STORE_PRUNE_BATCH);
+		*more = n == STORE_PRUNE_BATCH;
+	} while (*more && (max_rows == 0 || total < max_rows));
 	free(runs);
 	return total;
+}
+
+int64_t
+store_prune(store_t *s, int64_t before_ms)
+{
+	bool more;
+
+	return store_prune_some(s, before_ms, 0, &more);
 }
 
 /* ---- lists ---- */

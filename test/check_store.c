@@ -507,7 +507,19 @@ START_TEST(t_prune_batches)
 	free(u);
 	store_batch_free(&b);
 	ck_assert_int_eq(store_count_unsynced(s), 0);
-	ck_assert_int_eq(store_prune(s, 1000000), 2099);
+	{
+		/* bounded steps: a batch each, the tail kept, more told */
+		bool more;
+
+		ck_assert_int_eq(store_prune_some(s, 1000000, 1, &more), 1000);
+		ck_assert(more);
+		assert_verifies(s);
+		ck_assert_int_eq(store_prune_some(s, 1000000, 1000, &more), 1000);
+		ck_assert(more);
+		ck_assert_int_eq(store_prune_some(s, 1000000, 1000, &more), 99);
+		ck_assert(!more);
+		ck_assert_int_eq(store_prune(s, 1000000), 0);
+	}
 	ck_assert_int_eq(store_last_seq(s), 2100);
 	assert_verifies(s);
 	ck_assert_int_eq(append(s, "{}", 1), 2101);

@@ -85,6 +85,12 @@ int64_t store_last_seq(store_t *s);
  * Returns rows deleted or -1.
  */
 int64_t store_prune(store_t *s, int64_t before_ms);
+/*
+ * The same, stopping after at least max_rows (0: no bound), a whole batch
+ * at a time; *more tells whether prunable events may remain.
+ */
+int64_t store_prune_some(store_t *s, int64_t before_ms, int64_t max_rows,
+    bool *more);
 
 /* The list document in force: the text as validated, its source and time. */
 int store_lists_save(store_t *s, const char *doc, const char *source, int64_t ts_ms);
