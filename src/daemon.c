@@ -31,6 +31,7 @@
 #define TICK_MS 20
 #define STOP_WAIT_MS 5000
 #define STARTUP_RETRY_MS 1000
+#define STORE_PROBE_MS 1000
 
 struct daemon_lane {
 	struct lane lane;
@@ -59,6 +60,7 @@ struct daemon {
 	bool startup_pending;		/* the startup event is not recorded yet */
 	int64_t startup_retry_ms;	/* mono ms of the next attempt */
 	int startup_attempts;
+	int64_t store_probe_ms;		/* mono ms of the next store probe */
 	int exit_status;
 };
 
@@ -312,6 +314,34 @@ startup_retry(struct daemon *d)
 		step(d, i, &in);
 }
 
+/*
+ * A lane faulted by a failed commit leaves FAULT only when the store commits
+ * again: once a second, while any lane waits for it, a probe transaction
+ * tells whether it does (space freed, disk back), and the waiting lanes are
+ * told.  Their next decision is still recorded before anything moves.
+ */
+static void
+store_retry(struct daemon *d)
+{
+	struct lane_input in;
+	bool waiting = false;
+	int i;
+
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		waiting = waiting || d->lanes[i].lane.store_fault;
+	if (!waiting || d->startup_pending || ts_mono_ms() < d->store_probe_ms)
+		return;
+	d->store_probe_ms = ts_mono_ms() + STORE_PROBE_MS;
+	if (store_probe(d->store) != 0)
+		return;
+	log_info("event store commits again: faulted lanes may recover");
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_COMMITTED;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		if (d->lanes[i].lane.store_fault)
+			step(d, i, &in);
+}
+
 static bool
 all_quiescent(const struct daemon *d)
 {
@@ -333,8 +363,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->stop_deadline == 0)
+	if (d->stop_deadline == 0) {
 		startup_retry(d);
+		store_retry(d);
+	}
 	memset(&in, 0, sizeof(in));
 	in.kind = LI_TICK;
 	for (i = 0; i < d->cfg->n_lanes; i++)

@@ -906,6 +906,26 @@ store_prune(store_t *s, int64_t before_ms)
 	return store_prune_some(s, before_ms, 0, &more);
 }
 
+/*
+ * Can the store commit again?  One small transaction that needs fresh
+ * pages (a 4 KiB row, deleted again before the commit), through the WAL and
+ * its fsync like an append.  Used while lanes are faulted by a failed commit.
+ */
+int
+store_probe(store_t *s)
+{
+	enter(s);
+	if (exec(s, "BEGIN IMMEDIATE;"
+	    "INSERT INTO lane_seq (lane, result_seq)"
+	    " VALUES ('#probe ' || hex(randomblob(2048)), 0);"
+	    "DELETE FROM lane_seq WHERE lane LIKE '#probe %';"
+	    "COMMIT", "probe") != 0) {
+		tx_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- lists ---- */
 
 static int

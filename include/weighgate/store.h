@@ -89,6 +89,9 @@ int64_t store_prune(store_t *s, int64_t before_ms);
  * The same, stopping after at least max_rows (0: no bound), a whole batch
  * at a time; *more tells whether prunable events may remain.
  */
+/* A transaction needing fresh pages commits (0) or not (-1, store_errmsg). */
+int store_probe(store_t *s);
+
 int64_t store_prune_some(store_t *s, int64_t before_ms, int64_t max_rows,
     bool *more);
 
