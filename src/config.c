@@ -140,6 +140,8 @@ static const struct key keys[] = {
 	    CF(platform.retry_min_ms)),
 	K_INT(S_PLATFORM, "retry_max_ms", 100, 3600000, "300000",
 	    CF(platform.retry_max_ms)),
+	K_INT(S_PLATFORM, "request_timeout_s", 1, 3600, "120",
+	    CF(platform.request_timeout_s)),
 
 	K_TYPE(S_LANE, "scale", KT_DEV, 0, NULL, LF(scale)),
 	K_TYPE(S_LANE, "io", KT_DEV, 0, NULL, LF(io)),

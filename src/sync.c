@@ -28,7 +28,6 @@
 
 #define CONNECT_TIMEOUT_S	10
 #define LOW_SPEED_TIME_S	30	/* under 1 byte/s this long: timeout */
-#define POST_TIMEOUT_S		120
 #define GET_TIMEOUT_S		300
 #define MAX_ANSWER_BYTES	(16u * 1024u * 1024u)
 #define ENVELOPE_BYTES		1024	/* room for the batch's wrapping */
@@ -409,11 +408,26 @@ tls_failure(CURLcode rc)
 	    rc == CURLE_SSL_CONNECT_ERROR;
 }
 
+/*
+ * The platform ended the TLS session with an alert: it refused our client
+ * certificate (or our TLS).  Under TLS 1.3 the client finishes its side of
+ * the handshake first, so a refused certificate shows only at the first
+ * read or write, as OpenSSL's text of the alert.
+ */
+static bool
+tls_refused(CURLcode rc, const char *errbuf)
+{
+	return (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+	    rc == CURLE_SSL_CONNECT_ERROR) && strstr(errbuf, " alert ") != NULL;
+}
+
 /* Why a transfer failed, for the log: never a header or a secret. */
 static void
 describe(char *out, size_t len, CURLcode rc, long status, const char *errbuf)
 {
-	if (rc != CURLE_OK && tls_failure(rc))
+	if (rc != CURLE_OK && tls_refused(rc, errbuf))
+		snprintf(out, len, "TLS refused by the platform: %s", errbuf);
+	else if (rc != CURLE_OK && tls_failure(rc))
 		snprintf(out, len, "TLS verification failed: %s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
 	else if (rc != CURLE_OK)
@@ -423,7 +437,7 @@ describe(char *out, size_t len, CURLcode rc, long status, const char *errbuf)
 		snprintf(out, len, "HTTP %ld", status);
 }
 
-/* The platform's certificate or key did not verify: alarm once, log. */
+/* TLS failed (the platform did not verify, or it refused us): alarm once. */
 static void
 tls_alarm(struct sync *s, const char *why)
 {
@@ -520,16 +534,25 @@ next_batch(struct sync *s, size_t settled)
 {
 	bool full;
 
-	s->st.backlog = store_count_unsynced(s->store);
-	full = s->sent_n >= s->cur_max || s->sent_n < s->batch.n ||
-	    s->st.backlog >= (int64_t)s->cur_max;
+	/*
+	 * After a full batch more may wait: send again at once and skip the
+	 * count, which walks the whole backlog (per batch, that made a drain
+	 * quadratic); the next fetch finds out, the tail is counted.
+	 */
+	full = s->sent_n >= s->cur_max || s->sent_n < s->batch.n;
+	if (full)
+		s->st.backlog -= s->st.backlog > (int64_t)settled ?
+		    (int64_t)settled : s->st.backlog;
+	else
+		s->st.backlog = store_count_unsynced(s->store);
+	full = full || s->st.backlog >= (int64_t)s->cur_max;
 	s->cur_max = (size_t)s->cfg->platform.batch_max;
 	if (settled == 0) {
 		failed(s, "the platform answered without settling any event", 0);
 		return;
 	}
 	succeeded(s);
-	if (s->st.backlog <= 0)
+	if (s->st.backlog <= 0 && !full)
 		return;
 	schedule(s, full || s->urgent ? 0 : s->cfg->platform.batch_wait_ms);
 }
@@ -566,7 +589,8 @@ on_post_done(CURL *e, CURLcode rc, void *arg)
 		refused(s, status);
 		break;
 	case SYNC_RETRY:
-		if (rc != CURLE_OK && tls_failure(rc))
+		if (rc != CURLE_OK && (tls_failure(rc) ||
+		    tls_refused(rc, s->errbuf)))
 			tls_alarm(s, why);
 		failed(s, why, (int64_t)ra * 1000);
 		break;
@@ -583,7 +607,8 @@ post_setup(struct sync *s)
 	set_common(s, s->post, s->errbuf);
 	snprintf(url, sizeof(url), "%s/v1/events", s->cfg->platform.url);
 	curl_easy_setopt(s->post, CURLOPT_URL, url);
-	curl_easy_setopt(s->post, CURLOPT_TIMEOUT, (long)POST_TIMEOUT_S);
+	curl_easy_setopt(s->post, CURLOPT_TIMEOUT,
+	    (long)s->cfg->platform.request_timeout_s);
 	curl_easy_setopt(s->post, CURLOPT_HTTPHEADER, s->post_hdrs);
 	curl_easy_setopt(s->post, CURLOPT_POSTFIELDS, s->body.p);
 	curl_easy_setopt(s->post, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -781,7 +806,8 @@ on_get_done(CURL *e, CURLcode rc, void *arg)
 			log_warnx("sync: ALARM: the platform refuses our "
 			    "credentials (HTTP %ld)", status);
 		s->st.auth_alarm = true;
-	} else if (rc != CURLE_OK && tls_failure(rc))
+	} else if (rc != CURLE_OK && (tls_failure(rc) ||
+	    tls_refused(rc, s->lerrbuf)))
 		tls_alarm(s, why);
 	log_limited(&s->ll_lists, ts_mono_ms(), "sync: lists not fetched: %s",
 	    why);

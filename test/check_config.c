@@ -448,6 +448,7 @@ static const struct range {
 	{ "platform", "list_poll_s", 1, 86400, NULL, "", CO(platform.list_poll_s) },
 	{ "platform", "retry_min_ms", 10, 60000, NULL, "", CO(platform.retry_min_ms) },
 	{ "platform", "retry_max_ms", 100, 3600000, NULL, "retry_min_ms = 10\n", CO(platform.retry_max_ms) },
+	{ "platform", "request_timeout_s", 1, 3600, NULL, "", CO(platform.request_timeout_s) },
 	{ "lane", "poll_ms", 5, 10000, NULL, "", LO(poll_ms) },
 	{ "lane", "timeout_ms", 10, 10000, NULL, "fault_after_ms = 600000\n", LO(timeout_ms) },
 	{ "lane", "fault_after_ms", 50, 600000, NULL, "timeout_ms = 10\n", LO(fault_after_ms) },
@@ -870,6 +871,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.platform.list_poll_s, 60);
 	ck_assert_int_eq(cfg.platform.retry_min_ms, 1000);
 	ck_assert_int_eq(cfg.platform.retry_max_ms, 300000);
+	ck_assert_int_eq(cfg.platform.request_timeout_s, 120);
 	ck_assert_int_eq(def.platform.retry_max_ms, 300000);
 	ck_assert_int_eq(cfg.n_lanes, 0);
 	rm_tmpdir(dir);

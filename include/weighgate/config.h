@@ -89,6 +89,7 @@ struct config {
 		int list_poll_s;
 		int retry_min_ms;
 		int retry_max_ms;
+		int request_timeout_s;
 	} platform;
 	int n_lanes;
 	struct lane_cfg lanes[CFG_MAX_LANES];

@@ -1,8 +1,15 @@
 /*
  * The receiver's SQLite store: events keyed by uuid, counters per
  * (controller, chain), and the chain verdict kept up to date at insert.
+ *
+ * A request is one transaction (pdb_begin .. pdb_commit).  Per event it
+ * costs three statements: the uuid lookup, one range read of the stored
+ * neighbours seq - 1 .. seq + 1 (a second event for the seq, and both
+ * links), the insert.  The per-chain counters are tallied in memory and
+ * written once, just before the commit.
  */
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +22,8 @@
 static const char pdb_schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
+    /* Checkpoint every 32 MiB, not 4: index pages are copied less often. */
+    "PRAGMA wal_autocheckpoint=8192;"
     "CREATE TABLE IF NOT EXISTS events ("
     " uuid TEXT PRIMARY KEY, controller TEXT NOT NULL, chain TEXT NOT NULL,"
     " seq INTEGER NOT NULL, kind TEXT NOT NULL, ts TEXT NOT NULL,"
@@ -28,16 +37,19 @@ static const char pdb_schema[] =
     " broken_seq INTEGER, broken_why TEXT,"
     " PRIMARY KEY (controller, chain));";
 
+#define PDB_TALLIES	8	/* chains counted in memory per transaction */
+
 enum pdb_stmt {
-	S_BY_UUID, S_BY_SEQ, S_INSERT, S_CHAIN_ENSURE, S_COUNT, S_BREAK,
+	S_BY_UUID, S_NEAR, S_INSERT, S_CHAIN_ENSURE, S_COUNT, S_BREAK,
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S__N
 };
 
 static const char *const pdb_sql[S__N] = {
 	[S_BY_UUID] = "SELECT controller, chain, seq, kind, ts, prev_hash, hash,"
 	    " body FROM events WHERE uuid = ?1",
-	[S_BY_SEQ] = "SELECT uuid, prev_hash, hash FROM events"
-	    " WHERE controller = ?1 AND chain = ?2 AND seq = ?3",
+	[S_NEAR] = "SELECT seq, uuid, prev_hash, hash FROM events"
+	    " WHERE controller = ?1 AND chain = ?2"
+	    " AND seq BETWEEN ?3 - 1 AND ?3 + 1",
 	[S_INSERT] = "INSERT INTO events (uuid, controller, chain, seq, kind,"
 	    " ts, prev_hash, hash, body, received_ms)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -54,9 +66,26 @@ static const char *const pdb_sql[S__N] = {
 	[S_ROLLBACK] = "ROLLBACK",
 };
 
+/* Counter changes of one chain not yet written to its row. */
+struct tally {
+	char controller[PLAT_ID_MAX + 1];
+	char chain[PLAT_ID_MAX + 1];
+	int64_t received, dups, rejected;
+};
+
+/* The stored events at seq - 1, seq, seq + 1 of the new event's chain. */
+struct near {
+	bool have[3];
+	char uuid[3][64];
+	char prev[3][65];
+	char hash[3][65];
+};
+
 struct pdb {
 	sqlite3 *db;
 	sqlite3_stmt *st[S__N];
+	struct tally tally[PDB_TALLIES];
+	int ntally;
 };
 
 /* Bind text parameters 1..n from a list of strings. */
@@ -133,41 +162,88 @@ pdb_close(struct pdb *db)
 	free(db);
 }
 
+/* Make sure the chain has its row in chains. */
+static int
+chain_ensure(struct pdb *db, const char *controller, const char *chain)
+{
+	const char *v[2] = { controller, chain };
+
+	bind_texts(db->st[S_CHAIN_ENSURE], 2, v);
+	return run(db, S_CHAIN_ENSURE);
+}
+
+/* Write the tallied counters to their rows and forget them. */
+static int
+flush_tallies(struct pdb *db)
+{
+	struct tally *t;
+	sqlite3_stmt *s = db->st[S_COUNT];
+	int i, rc = 0;
+
+	for (i = 0; i < db->ntally && rc == 0; i++) {
+		t = &db->tally[i];
+		if (chain_ensure(db, t->controller, t->chain) != 0)
+			rc = -1;
+		else {
+			bind_texts(s, 2, (const char *const[2]){ t->controller,
+			    t->chain });
+			sqlite3_bind_int64(s, 3, t->received);
+			sqlite3_bind_int64(s, 4, t->dups);
+			sqlite3_bind_int64(s, 5, t->rejected);
+			rc = run(db, S_COUNT);
+		}
+	}
+	db->ntally = 0;
+	return rc;
+}
+
 int
 pdb_begin(struct pdb *db)
 {
+	db->ntally = 0;
 	return run(db, S_BEGIN);
 }
 
 int
 pdb_commit(struct pdb *db)
 {
+	if (flush_tallies(db) != 0)
+		return -1;
 	return run(db, S_COMMIT);
 }
 
 void
 pdb_rollback(struct pdb *db)
 {
+	db->ntally = 0;
 	(void)run(db, S_ROLLBACK);
 }
 
-/* Add to a chain's counters, creating its row. */
+/* Add to a chain's counters (written at commit). */
 static int
 count(struct pdb *db, const char *controller, const char *chain,
     int received, int dups, int rejected)
 {
-	const char *v[2] = { controller, chain };
-	sqlite3_stmt *s;
+	struct tally *t = NULL;
+	int i;
 
-	bind_texts(db->st[S_CHAIN_ENSURE], 2, v);
-	if (run(db, S_CHAIN_ENSURE) != 0)
-		return -1;
-	s = db->st[S_COUNT];
-	bind_texts(s, 2, v);
-	sqlite3_bind_int(s, 3, received);
-	sqlite3_bind_int(s, 4, dups);
-	sqlite3_bind_int(s, 5, rejected);
-	return run(db, S_COUNT);
+	for (i = 0; i < db->ntally && t == NULL; i++)
+		if (strcmp(db->tally[i].chain, chain) == 0 &&
+		    strcmp(db->tally[i].controller, controller) == 0)
+			t = &db->tally[i];
+	if (t == NULL) {
+		if (db->ntally == PDB_TALLIES && flush_tallies(db) != 0)
+			return -1;
+		t = &db->tally[db->ntally++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->controller, sizeof(t->controller), "%s",
+		    controller);
+		snprintf(t->chain, sizeof(t->chain), "%s", chain);
+	}
+	t->received += received;
+	t->dups += dups;
+	t->rejected += rejected;
+	return 0;
 }
 
 int
@@ -186,6 +262,8 @@ mark_broken(struct pdb *db, const char *controller, const char *chain,
 
 	log_warnx("controller %s chain %s: broken at seq %lld: %s",
 	    controller, chain, (long long)seq, why);
+	if (chain_ensure(db, controller, chain) != 0)
+		return -1;
 	bind_texts(s, 2, v);
 	sqlite3_bind_int64(s, 3, seq);
 	sqlite3_bind_text(s, 4, why, -1, SQLITE_TRANSIENT);
@@ -230,55 +308,58 @@ same_as_stored(struct pdb *db, const char *controller, const struct pevent *e)
 	return same;
 }
 
-/*
- * The stored event at (controller, chain, seq): copies its uuid, prev_hash
- * and hash; 1 found, 0 none, -1 error.
- */
+/* Read the stored events at seq - 1 .. seq + 1 of e's chain; 0 or -1. */
 static int
-by_seq(struct pdb *db, const char *controller, const char *chain,
-    int64_t seq, char uuid[64], char prev[65], char hash[65])
+near_read(struct pdb *db, const char *controller, const struct pevent *e,
+    struct near *nb)
 {
-	const char *v[2] = { controller, chain };
-	sqlite3_stmt *s = db->st[S_BY_SEQ];
-	int rc;
+	const char *v[2] = { controller, e->chain };
+	sqlite3_stmt *s = db->st[S_NEAR];
+	int rc, k;
 
+	memset(nb->have, 0, sizeof(nb->have));
 	bind_texts(s, 2, v);
-	sqlite3_bind_int64(s, 3, seq);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		snprintf(uuid, 64, "%s", sqlite3_column_text(s, 0));
-		snprintf(prev, 65, "%s", sqlite3_column_text(s, 1));
-		snprintf(hash, 65, "%s", sqlite3_column_text(s, 2));
+	sqlite3_bind_int64(s, 3, e->seq);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		k = (int)(sqlite3_column_int64(s, 0) - (e->seq - 1));
+		if (k < 0 || k > 2)
+			continue;
+		nb->have[k] = true;
+		snprintf(nb->uuid[k], sizeof(nb->uuid[k]), "%s",
+		    sqlite3_column_text(s, 1));
+		snprintf(nb->prev[k], sizeof(nb->prev[k]), "%s",
+		    sqlite3_column_text(s, 2));
+		snprintf(nb->hash[k], sizeof(nb->hash[k]), "%s",
+		    sqlite3_column_text(s, 3));
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		log_warnx("platform db: %s: %s", pdb_sql[S_NEAR],
+		    sqlite3_errmsg(db->db));
+		return -1;
+	}
+	return 0;
 }
 
 /* Check the new event's links to its stored neighbours (SPEC §6). */
 static int
-check_links(struct pdb *db, const char *controller, const struct pevent *e)
+check_links(struct pdb *db, const char *controller, const struct pevent *e,
+    const struct near *nb)
 {
-	char uuid[64], prev[65], hash[65], why[128];
-	int rc;
+	char why[128];
 
 	if (e->seq == 1 && strcmp(e->prev_hash, CHAIN_ZERO_HASH) != 0 &&
 	    mark_broken(db, controller, e->chain, 1,
 	    "prev_hash of seq 1 is not 64 zeros") != 0)
 		return -1;
-	rc = by_seq(db, controller, e->chain, e->seq - 1, uuid, prev, hash);
-	if (rc < 0)
-		return -1;
-	if (rc == 1 && strcmp(hash, e->prev_hash) != 0) {
+	if (nb->have[0] && strcmp(nb->hash[0], e->prev_hash) != 0) {
 		snprintf(why, sizeof(why), "prev_hash does not match the hash "
 		    "of seq %lld", (long long)(e->seq - 1));
 		if (mark_broken(db, controller, e->chain, e->seq, why) != 0)
 			return -1;
 	}
-	rc = by_seq(db, controller, e->chain, e->seq + 1, uuid, prev, hash);
-	if (rc < 0)
-		return -1;
-	if (rc == 1 && strcmp(prev, e->hash) != 0) {
+	if (nb->have[2] && strcmp(nb->prev[2], e->hash) != 0) {
 		snprintf(why, sizeof(why), "prev_hash does not match the hash "
 		    "of seq %lld", (long long)e->seq);
 		if (mark_broken(db, controller, e->chain, e->seq + 1, why) != 0)
@@ -314,7 +395,8 @@ enum pdb_put
 pdb_put(struct pdb *db, const char *controller, const struct pevent *e,
     int64_t now_ms)
 {
-	char uuid[64], prev[65], hash[65], why[160];
+	struct near nb;
+	char why[160];
 	int rc;
 
 	rc = same_as_stored(db, controller, e);
@@ -326,12 +408,11 @@ pdb_put(struct pdb *db, const char *controller, const struct pevent *e,
 	if (rc == 0)
 		return count(db, controller, e->chain, 0, 0, 1) == 0 ?
 		    PUT_UUID_CONFLICT : PUT_ERROR;
-	rc = by_seq(db, controller, e->chain, e->seq, uuid, prev, hash);
-	if (rc < 0)
+	if (near_read(db, controller, e, &nb) != 0)
 		return PUT_ERROR;
-	if (rc == 1) {
+	if (nb.have[1]) {
 		snprintf(why, sizeof(why), "two events with seq %lld (%s, %s)",
-		    (long long)e->seq, uuid, e->uuid);
+		    (long long)e->seq, nb.uuid[1], e->uuid);
 		if (mark_broken(db, controller, e->chain, e->seq, why) != 0 ||
 		    count(db, controller, e->chain, 0, 0, 1) != 0)
 			return PUT_ERROR;
@@ -339,7 +420,7 @@ pdb_put(struct pdb *db, const char *controller, const struct pevent *e,
 	}
 	if (insert(db, controller, e, now_ms) != 0 ||
 	    count(db, controller, e->chain, 1, 0, 0) != 0 ||
-	    check_links(db, controller, e) != 0)
+	    check_links(db, controller, e, &nb) != 0)
 		return PUT_ERROR;
 	return PUT_NEW;
 }

@@ -65,6 +65,10 @@ enum pdb_put {
 
 struct pdb *pdb_open(const char *path, int readonly);
 void pdb_close(struct pdb *db);
+/*
+ * One transaction per request: pdb_put and pdb_count_rejected run between
+ * pdb_begin and pdb_commit, which writes the tallied chain counters.
+ */
 int pdb_begin(struct pdb *db);
 int pdb_commit(struct pdb *db);
 void pdb_rollback(struct pdb *db);
