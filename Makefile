@@ -112,6 +112,35 @@ $(B)/bench/%: bench/%.c $(LIB) | $(B)/bench
 bench: all $(BENCH_BINS)
 	B=$(B) bench/latency
 	B=$(B) bench/footprint
+	B=$(B) bench/sync
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the four programs in bin, the
+# unit, sysusers.d, man pages, docs; the example configuration goes to
+# /etc/weighgate/weighgate.conf only where there is none (docs/operations.md).
+SYSCONFDIR ?= /etc
+BINDIR     ?= $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/weighgate
+ETCDIR      = $(DESTDIR)$(SYSCONFDIR)/weighgate
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR) $(ETCDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/weighgate.service > $(DESTDIR)$(UNITDIR)/weighgate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/weighgate.service
+	install -m 0644 systemd/weighgate.sysusers $(DESTDIR)$(SYSUSERSDIR)/weighgate.conf
+	install -m 0644 man/weighgate.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/weighgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/weighgated.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 README.md docs/*.md $(wildcard docs/*.png) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 conf/weighgate.conf $(DESTDIR)$(DOCDIR)/weighgate.conf.example
+	test -e $(ETCDIR)/weighgate.conf || \
+	    install -m 0644 conf/weighgate.conf $(ETCDIR)/weighgate.conf
 
 clean:
 	rm -rf build build-san

@@ -20,7 +20,10 @@
 #include "weighgate/lists.h"
 #include "weighgate/log.h"
 #include "weighgate/mbdev.h"
+#include "weighgate/notify.h"
+#include "weighgate/reload.h"
 #include "weighgate/sbuf.h"
+#include "weighgate/status.h"
 #include "weighgate/store.h"
 #include "weighgate/housekeep.h"
 #include "weighgate/sync.h"
@@ -33,10 +36,23 @@
 #define STARTUP_RETRY_MS 1000
 #define STORE_PROBE_MS 1000
 
+/*
+ * A configuration in force (SIGHUP reload, docs/reload.md): the current
+ * one, and older ones while a lane still runs a vehicle on them.
+ */
+struct cfg_gen {
+	const struct config *cfg;
+	struct config *owned;		/* freed with it; NULL: the caller's */
+	char ruleset[65];
+	int refs;			/* lanes on it, + 1 while current */
+};
+
 struct daemon_lane {
 	struct lane lane;
 	struct mblink *link[MB_NDEVICES];
 	uint16_t led_counter;
+	struct status_counters stats;	/* figures for the status server */
+	struct cfg_gen *gen;		/* the configuration the lane runs on */
 };
 
 struct daemon {
@@ -50,6 +66,9 @@ struct daemon {
 	struct lists *lists;
 	struct sync *sync;
 	struct housekeep *hk;
+	struct status *status;		/* board, metrics, override (status.c) */
+	int64_t started_ms;
+	char override_uuid[40];		/* of the override event just committed */
 	char ruleset[65];
 	struct lane_ctx ctx;
 	int n_links;
@@ -62,6 +81,13 @@ struct daemon {
 	int startup_attempts;
 	int64_t store_probe_ms;		/* mono ms of the next store probe */
 	int exit_status;
+	/* systemd notification, link supervision, reload (notify.c, reload.c) */
+	struct cfg_gen *gen;		/* the current configuration */
+	struct event *sighup;
+	struct event *watchdog;
+	struct notify *notify;
+	char status_sent[512];		/* the last STATUS= sent */
+	int64_t status_sent_ms;
 };
 
 static struct lane_now
@@ -77,7 +103,7 @@ static void step(struct daemon *d, int i, const struct lane_input *in);
 static void
 write_coil(struct daemon *d, int i, int offset, bool on, bool pulse)
 {
-	const struct lane_cfg *lc = &d->cfg->lanes[i];
+	const struct lane_cfg *lc = d->lanes[i].lane.cfg;
 	struct mb_write w;
 
 	memset(&w, 0, sizeof(w));
@@ -96,7 +122,7 @@ write_coil(struct daemon *d, int i, int offset, bool on, bool pulse)
 static void
 write_barrier(struct daemon *d, int i, bool up)
 {
-	if (d->cfg->lanes[i].barrier_mode == BARRIER_PULSE)
+	if (d->lanes[i].lane.cfg->barrier_mode == BARRIER_PULSE)
 		write_coil(d, i, up ? 0 : 3, true, true);
 	else
 		write_coil(d, i, 0, up, false);
@@ -106,7 +132,7 @@ write_barrier(struct daemon *d, int i, bool up)
 static void
 write_led(struct daemon *d, int i, const struct lane_action *a)
 {
-	const struct lane_cfg *lc = &d->cfg->lanes[i];
+	const struct lane_cfg *lc = d->lanes[i].lane.cfg;
 	struct daemon_lane *dl = &d->lanes[i];
 	struct mb_write w;
 
@@ -168,11 +194,17 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 			}
 			committed = true;
 			sync_kick(d->sync, sync_urgent(a->event_kind, a->body));
+			if (strcmp(a->event_kind, "weighing") == 0)
+				status_count_decision(&dl->stats, dl->lane.last.d.kind);
+			else if (strcmp(a->event_kind, "override") == 0)
+				snprintf(d->override_uuid, sizeof(d->override_uuid),
+				    "%s", ap.uuid);
 			if (strcmp(a->event_kind, "weighing") == 0 || uuid[0] == '\0')
 				snprintf(uuid, sizeof(uuid), "%s", ap.uuid);
 			break;
 		case LA_BARRIER:
 			write_barrier(d, i, a->on);
+			status_count_output(&dl->stats, ts_mono_ms());
 			/* the barrier's time runs from the write, not the decision */
 			lane_barrier_sent(&dl->lane, ts_mono_ms());
 			break;
@@ -184,6 +216,7 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 			break;
 		case LA_LED:
 			write_led(d, i, a);
+			status_count_output(&dl->stats, ts_mono_ms());
 			break;
 		case LA_LOG:
 			log_info("%s", a->text);
@@ -206,9 +239,15 @@ static void
 step(struct daemon *d, int i, const struct lane_input *in)
 {
 	struct lane_actions acts;
+	struct lane_ctx ctx = d->ctx;
 
+	/* a lane decides on its own configuration until it takes the new one */
+	if (d->lanes[i].gen != NULL) {
+		ctx.rules = &d->lanes[i].gen->cfg->rules;
+		ctx.ruleset = d->lanes[i].gen->ruleset;
+	}
 	acts.n = 0;
-	lane_step(&d->lanes[i].lane, &d->ctx, in, now(), &acts);
+	lane_step(&d->lanes[i].lane, &ctx, in, now(), &acts);
 	execute(d, i, &acts);
 }
 
@@ -231,6 +270,7 @@ report(struct daemon *d, const struct mb_report *r)
 		if (r->device == MB_SCALE && r->count >= SCALE_NREGS) {
 			in.kind = LI_SCALE;
 			memcpy(in.regs, r->regs, sizeof(in.regs));
+			d->lanes[r->lane].stats.scale_read_mono_ms = r->mono_ms;
 			log_debug("lane %s: scale read at mono %lld ms, "
 			    "sequence %u", d->cfg->lanes[r->lane].name,
 			    (long long)r->mono_ms, r->regs[1]);
@@ -250,12 +290,14 @@ report(struct daemon *d, const struct mb_report *r)
 		in.dev = lane_dev_of(r->device);
 		in.since_mono_ms = r->down_since_ms;
 		in.err = r->err;
+		d->lanes[r->lane].stats.modbus_errors[in.dev]++;
 		break;
 	case MB_UP:
 		in.kind = LI_UP;
 		in.dev = lane_dev_of(r->device);
 		break;
 	case MB_WRITE_FAILED:
+		d->lanes[r->lane].stats.modbus_errors[lane_dev_of(r->device)]++;
 		log_warnx("lane %s: write to %s failed: %s",
 		    d->cfg->lanes[r->lane].name, r->device == MB_IO ? "I/O module" :
 		    r->device == MB_LED ? "LED sign" : "scale", r->err);
@@ -353,6 +395,8 @@ all_quiescent(const struct daemon *d)
 	return true;
 }
 
+static void daemon_supervise(struct daemon *d);
+
 /* Every TICK_MS: timers of every lane, and the end of a shutdown. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
@@ -371,6 +415,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	in.kind = LI_TICK;
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		step(d, i, &in);
+	daemon_supervise(d);
 	if (d->stop_deadline != 0 &&
 	    (all_quiescent(d) || ts_mono_ms() >= d->stop_deadline)) {
 		if (!all_quiescent(d))
@@ -392,6 +437,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	if (d->stop_deadline != 0)
 		return;
 	log_info("signal %d: stopping", (int)sig);
+	notify_send(d->notify, "STOPPING=1");
 	d->stop_deadline = ts_mono_ms() + STOP_WAIT_MS;
 	memset(&in, 0, sizeof(in));
 	in.kind = LI_SHUTDOWN;
@@ -423,10 +469,29 @@ add_poll(struct daemon *d, int i, enum mb_device dev, const struct devaddr *a,
 
 	if (a->type == DEV_NONE)
 		return 0;
-	if ((l = link_for(d, a, &d->cfg->lanes[i])) == NULL)
+	if ((l = link_for(d, a, d->lanes[i].lane.cfg)) == NULL)
 		return -1;
 	d->lanes[i].link[dev] = l;
 	return mblink_add_poll(l, &p);
+}
+
+/* The read of one device of lane i, by the lane's own configuration. */
+static int
+add_dev_poll(struct daemon *d, int i, enum mb_device dev)
+{
+	const struct lane_cfg *lc = d->lanes[i].lane.cfg;
+
+	switch (dev) {
+	case MB_SCALE:
+		return add_poll(d, i, MB_SCALE, &lc->scale, MB_READ_HOLDING,
+		    lc->scale_base, SCALE_NREGS);
+	case MB_IO:
+		return add_poll(d, i, MB_IO, &lc->io, MB_READ_DISCRETE,
+		    lc->io_input_base, IO_NINPUTS);
+	default:
+		return add_poll(d, i, MB_LED, &lc->led, MB_READ_HOLDING,
+		    lc->led_base, 1);
+	}
 }
 
 static int
@@ -443,12 +508,9 @@ lanes_start(struct daemon *d)
 		if (store_lane_seq(d->store, lc->name, &seq, &found) != 0)
 			return -1;
 		lane_init(&d->lanes[i].lane, lc, found, seq);
-		if (add_poll(d, i, MB_SCALE, &lc->scale, MB_READ_HOLDING,
-		    lc->scale_base, SCALE_NREGS) != 0 ||
-		    add_poll(d, i, MB_IO, &lc->io, MB_READ_DISCRETE,
-		    lc->io_input_base, IO_NINPUTS) != 0 ||
-		    add_poll(d, i, MB_LED, &lc->led, MB_READ_HOLDING,
-		    lc->led_base, 1) != 0)
+		if (add_dev_poll(d, i, MB_SCALE) != 0 ||
+		    add_dev_poll(d, i, MB_IO) != 0 ||
+		    add_dev_poll(d, i, MB_LED) != 0)
 			return -1;
 	}
 	for (i = 0; i < d->n_links; i++)
@@ -519,6 +581,540 @@ on_lists(struct lists *l, void *arg)
 	lists_free(old);
 }
 
+/* The status server asks for the loop's current figures (plain data). */
+static void
+status_snapshot(void *arg, struct status_snap *out)
+{
+	struct daemon *d = arg;
+	int64_t free_mb = housekeep_free_mb(d->hk);
+	int i;
+
+	snprintf(out->controller, sizeof(out->controller), "%s",
+	    d->cfg->controller.id);
+	snprintf(out->version, sizeof(out->version), "%s", WEIGHGATE_VERSION);
+	out->now_ms = ts_now_ms();
+	out->started_ms = d->started_ms;
+	out->overrides = d->cfg->rules.overrides;
+	snprintf(out->override_token_file, sizeof(out->override_token_file),
+	    "%s", d->cfg->controller.override_token_file);
+	out->store_ok = !d->startup_pending;
+	out->free_disk_bytes = free_mb >= 0 ? free_mb * 1024 * 1024 : -1;
+	out->disk_low = housekeep_disk_low(d->hk);
+	sync_get_stats(d->sync, &out->sync);
+	out->n_lanes = d->cfg->n_lanes;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		status_fill_lane(&out->lanes[i], &d->lanes[i].lane,
+		    &d->lanes[i].stats);
+}
+
+/*
+ * A manual override from the status server (SPEC §9): the lane records the
+ * override event and raises the barrier for one vehicle; execute() commits
+ * the event before it writes the barrier, and nothing rises if it fails.
+ */
+static int
+status_override(void *arg, const char *lane, const char *operator_id,
+    const char *reason, char *uuid, char *msg, size_t msglen)
+{
+	struct daemon *d = arg;
+	struct lane_input in;
+	const struct lane *l;
+	int i;
+
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		if (strcmp(d->lanes[i].lane.cfg->name, lane) == 0)
+			break;
+	if (!d->cfg->rules.overrides) {
+		snprintf(msg, msglen, "overrides are off ([rules] overrides)");
+		return STATUS_OVR_FORBIDDEN;
+	}
+	if (i == d->cfg->n_lanes) {
+		snprintf(msg, msglen, "no lane %s", lane);
+		return STATUS_OVR_NO_LANE;
+	}
+	l = &d->lanes[i].lane;
+	if (l->state != LANE_REFUSED || l->stopping) {
+		snprintf(msg, msglen, "lane %s is %s, not REFUSED", lane,
+		    l->stopping ? "stopping" : lane_state_name(l->state));
+		return STATUS_OVR_NOT_REFUSED;
+	}
+	log_info("lane %s: override by operator %s: %s", lane, operator_id,
+	    reason);
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_OVERRIDE;
+	in.operator_id = operator_id;
+	in.reason = reason;
+	d->override_uuid[0] = '\0';
+	step(d, i, &in);
+	if (d->override_uuid[0] == '\0' || l->state != LANE_OPEN) {
+		snprintf(msg, msglen, d->override_uuid[0] == '\0' ? "the override "
+		    "event could not be recorded: the barrier stays down" :
+		    "the lane went to FAULT: the barrier stays down");
+		return STATUS_OVR_NOT_RECORDED;
+	}
+	snprintf(uuid, 40, "%s", d->override_uuid);
+	return STATUS_OVR_OK;
+}
+
+/* The status server; the listen address is read once (a change needs a restart). */
+static int
+status_start(struct daemon *d)
+{
+	struct status_source src = { d, status_snapshot, status_override };
+
+	d->started_ms = ts_now_ms();
+	if (d->cfg->controller.status_listen[0] == '\0')
+		return 0;
+	d->status = status_new(d->base, d->cfg->controller.status_listen, &src);
+	return d->status != NULL ? 0 : -1;
+}
+
+/* --- link supervision: stalled I/O threads, rebuilt links ------------- */
+
+/*
+ * A link's thread counts as stalled when one step (a connect, a
+ * transaction, a pulse) has lasted longer than max(3 x timeout_ms,
+ * fault_after_ms) of the lanes it serves, plus STALL_MARGIN_MS: a healthy
+ * thread never takes more than about one timeout_ms per step.
+ */
+#define STALL_MARGIN_MS 1000
+#define STATUS_MIN_MS 500	/* STATUS= at most this often */
+
+static int64_t
+stall_limit_ms(const struct daemon *d, const struct mblink *l)
+{
+	int64_t lim = 0, v;
+	int i, k;
+
+	for (i = 0; i < d->cfg->n_lanes; i++) {
+		const struct lane_cfg *lc = d->lanes[i].lane.cfg;
+
+		for (k = 0; k < MB_NDEVICES; k++) {
+			if (d->lanes[i].link[k] != l)
+				continue;
+			v = 3 * (int64_t)lc->timeout_ms;
+			if (v < lc->fault_after_ms)
+				v = lc->fault_after_ms;
+			if (v > lim)
+				lim = v;
+		}
+	}
+	return lim + STALL_MARGIN_MS;
+}
+
+static bool
+link_in(struct mblink *const *set, int n, const struct mblink *l)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (set[k] == l)
+			return true;
+	return false;
+}
+
+/*
+ * Replace the links in drop (and every device of lane `whole`, when >= 0)
+ * by fresh links built from the lanes' current configurations.  The old
+ * threads are abandoned, never waited for.  The lanes of the devices moved
+ * are told the device is down since since_ms: a stalled one goes FAULT at
+ * once, and each writes its outputs again when its device answers.
+ */
+static void
+links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
+    int64_t since_ms, const char *why)
+{
+	bool moved[CFG_MAX_LANES][MB_NDEVICES];
+	struct lane_input in;
+	int i, k, n = 0, first;
+
+	memset(moved, 0, sizeof(moved));
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < MB_NDEVICES; k++) {
+			struct mblink *l = d->lanes[i].link[k];
+
+			if (i == whole || (l != NULL && link_in(drop, ndrop, l))) {
+				moved[i][k] = true;
+				d->lanes[i].link[k] = NULL;
+			}
+		}
+	for (i = 0; i < d->n_links; i++) {
+		if (link_in(drop, ndrop, d->links[i])) {
+			mblink_abandon(d->links[i]);
+			continue;
+		}
+		d->links[n] = d->links[i];
+		d->link_addr[n++] = d->link_addr[i];
+	}
+	d->n_links = first = n;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < MB_NDEVICES; k++)
+			if (moved[i][k] && add_dev_poll(d, i, (enum mb_device)k) != 0)
+				log_warnx("lane %s: its %s cannot be polled again",
+				    d->lanes[i].lane.cfg->name,
+				    lane_dev_name(lane_dev_of((enum mb_device)k)));
+	for (i = first; i < d->n_links; i++) {
+		mblink_start_down(d->links[i]);
+		if (mblink_start(d->links[i]) != 0)
+			log_warnx("a link's new I/O thread did not start");
+	}
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_DOWN;
+	in.since_mono_ms = since_ms;
+	in.err = why;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < MB_NDEVICES; k++)
+			if (moved[i][k] && d->lanes[i].link[k] != NULL) {
+				in.dev = lane_dev_of((enum mb_device)k);
+				step(d, i, &in);
+			}
+}
+
+/* Every tick: a link stuck in a call faults its lanes and is replaced. */
+static void
+links_supervise(struct daemon *d)
+{
+	int64_t now = ts_mono_ms(), busy, lim;
+	struct mblink *l;
+	char name[600], why[96];
+	int i;
+
+	for (i = 0; i < d->n_links; i++) {
+		l = d->links[i];
+		if ((busy = mblink_busy_ms(l, now)) <= (lim = stall_limit_ms(d, l)))
+			continue;
+		devaddr_format(&d->link_addr[i], name, sizeof(name));
+		log_warnx("%s: I/O thread stuck in one call for %lld ms (limit "
+		    "%lld ms): its lanes' devices count as silent, a new thread "
+		    "takes over", name, (long long)busy, (long long)lim);
+		snprintf(why, sizeof(why), "I/O thread stalled for %lld ms",
+		    (long long)busy);
+		links_rebuild(d, &l, 1, -1, now - busy, why);
+		return;		/* the table changed: the others next tick */
+	}
+}
+
+/* --- SIGHUP: the configuration read again (docs/reload.md) ------------ */
+
+static struct cfg_gen *
+gen_new(const struct config *cfg, struct config *owned)
+{
+	struct cfg_gen *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		log_warn("configuration");
+		return NULL;
+	}
+	g->cfg = cfg;
+	g->owned = owned;
+	g->refs = 1;
+	rules_id(&cfg->rules, g->ruleset);
+	return g;
+}
+
+static void
+gen_unref(struct cfg_gen *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	free(g->owned);
+	free(g);
+}
+
+/*
+ * A lane still on an older configuration takes the current one once it is
+ * between vehicles; where its devices or their polling changed, the links
+ * serving them (and any link at a new address it shares) are rebuilt.
+ */
+static void
+lane_take_config(struct daemon *d, int i)
+{
+	struct daemon_lane *dl = &d->lanes[i];
+	const struct lane_cfg *lc;
+	struct mblink *drop[2 * MB_NDEVICES];
+	struct lane_input in;
+	int k, j, n = 0;
+	bool devices;
+
+	if (dl->gen == NULL || dl->gen == d->gen ||
+	    !lane_between_vehicles(&dl->lane))
+		return;
+	lc = &d->gen->cfg->lanes[i];
+	devices = reload_devices_changed(dl->lane.cfg, lc);
+	dl->lane.cfg = lc;
+	gen_unref(dl->gen);
+	dl->gen = d->gen;
+	d->gen->refs++;
+	log_info("lane %s: configuration of rule set %.12s in force%s",
+	    lc->name, d->gen->ruleset, devices ? "; its devices restart" : "");
+	if (devices) {
+		const struct devaddr *a[MB_NDEVICES] = { &lc->scale, &lc->io, &lc->led };
+
+		for (k = 0; k < MB_NDEVICES; k++) {
+			if (dl->link[k] != NULL && !link_in(drop, n, dl->link[k]))
+				drop[n++] = dl->link[k];
+			for (j = 0; j < d->n_links; j++)
+				if (a[k]->type != DEV_NONE &&
+				    devaddr_same_link(&d->link_addr[j], a[k]) &&
+				    !link_in(drop, n, d->links[j]))
+					drop[n++] = d->links[j];
+		}
+		links_rebuild(d, drop, n, i, ts_mono_ms(),
+		    "devices restarted by a reload");
+	}
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_TICK;
+	step(d, i, &in);	/* the new texts show at once */
+}
+
+/* The config_reloaded event, sent at once; the caller logs a failure. */
+static int
+record_reloaded(struct daemon *d, const struct cfg_gen *g)
+{
+	struct store_appended ap;
+	char oldhash[65], newhash[65];
+	struct sbuf b;
+	enum store_status st;
+
+	cfg_hash(d->cfg, oldhash);
+	cfg_hash(g->cfg, newhash);
+	sbuf_init(&b);
+	reload_event_body(&b, g->cfg->controller.id, d->gen->ruleset,
+	    g->ruleset, oldhash, newhash);
+	st = store_append(d->store, "config_reloaded", b.p, ts_now_ms(), NULL,
+	    0, &ap);
+	sbuf_fini(&b);
+	if (st != STORE_OK)
+		return -1;
+	sync_kick(d->sync, true);
+	return 0;
+}
+
+/* Read the file again; put it in force, or keep the old one (logged). */
+static void
+reload(struct daemon *d, struct config *nc)
+{
+	char err[1024], what[512], oldhash[65], newhash[65];
+	struct cfg_gen *g, *old;
+	int i;
+
+	if (cfg_load(d->cfg->path, CFG_DAEMON, nc, err, sizeof(err)) != 0) {
+		log_errx("%s; reload refused, the configuration in force stays",
+		    err);
+		goto keep;
+	}
+	if (reload_restart_needed(d->cfg, nc, what, sizeof(what)) > 0) {
+		log_errx("%s: %s changed, which needs a restart; reload refused, "
+		    "the configuration in force stays", d->cfg->path, what);
+		goto keep;
+	}
+	cfg_hash(d->cfg, oldhash);
+	cfg_hash(nc, newhash);
+	if (strcmp(oldhash, newhash) == 0) {
+		log_info("%s: reloaded, nothing changed", d->cfg->path);
+		goto keep;
+	}
+	if (d->startup_pending) {
+		log_errx("reload refused: the startup event is not recorded yet");
+		goto keep;
+	}
+	if ((g = gen_new(nc, nc)) == NULL)
+		goto keep;
+	if (record_reloaded(d, g) != 0) {
+		log_errx("config_reloaded event not recorded (%s); reload refused, "
+		    "the configuration in force stays", store_errmsg(d->store));
+		gen_unref(g);
+		return;
+	}
+	log_info("%s: reloaded, rule set %.12s -> %.12s; each lane takes it "
+	    "between two vehicles", d->cfg->path, d->gen->ruleset, g->ruleset);
+	old = d->gen;
+	d->gen = g;
+	d->cfg = g->cfg;
+	d->ctx.rules = &g->cfg->rules;
+	snprintf(d->ruleset, sizeof(d->ruleset), "%s", g->ruleset);
+	gen_unref(old);
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		lane_take_config(d, i);
+	return;
+keep:
+	free(nc);
+}
+
+/* SIGHUP: reload, told to the service manager as RELOADING=1 ... READY=1. */
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct config *nc;
+
+	(void)sig;
+	(void)what;
+	if (d->stop_deadline != 0)
+		return;
+	log_info("SIGHUP: reading %s again", d->cfg->path);
+	notify_sendf(d->notify, "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)ts_mono_ms() * 1000);
+	if ((nc = calloc(1, sizeof(*nc))) == NULL)
+		log_warn("reload");
+	else
+		reload(d, nc);
+	notify_send(d->notify, "READY=1");
+}
+
+/* --- systemd: STATUS=, WATCHDOG=1 (notify.c) --------------------------- */
+
+/* "L01 IDLE, L02 REFUSED; backlog 3" */
+static void
+status_line(const struct daemon *d, struct sbuf *b)
+{
+	struct sync_stats st;
+	bool pending = false;
+	int i;
+
+	for (i = 0; i < d->cfg->n_lanes; i++) {
+		sbuf_printf(b, "%s%s %s", i > 0 ? ", " : "",
+		    d->cfg->lanes[i].name,
+		    lane_state_name(d->lanes[i].lane.state));
+		pending = pending || d->lanes[i].gen != d->gen;
+	}
+	sync_get_stats(d->sync, &st);
+	sbuf_printf(b, "; backlog %lld", (long long)st.backlog);
+	if (pending)
+		sbuf_puts(b, "; reload pending");
+	if (d->stop_deadline != 0)
+		sbuf_puts(b, "; stopping");
+}
+
+/* Every tick: STATUS= when the summary changed, at most every STATUS_MIN_MS. */
+static void
+notify_status(struct daemon *d)
+{
+	struct sbuf b;
+	int64_t now = ts_mono_ms();
+
+	if (d->notify == NULL || now - d->status_sent_ms < STATUS_MIN_MS)
+		return;
+	sbuf_init(&b);
+	status_line(d, &b);
+	if (b.p != NULL && strcmp(b.p, d->status_sent) != 0) {
+		snprintf(d->status_sent, sizeof(d->status_sent), "%s", b.p);
+		d->status_sent_ms = now;
+		notify_sendf(d->notify, "STATUS=%s", d->status_sent);
+	}
+	sbuf_fini(&b);
+}
+
+/*
+ * The watchdog timer, at half of WATCHDOG_USEC: the loop runs, so the
+ * service manager is told so.  A stuck link thread does not stop it: the
+ * loop replaces such a thread itself (links_supervise).
+ */
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	notify_send(d->notify, "WATCHDOG=1");
+}
+
+/* Every tick, after the lanes: supervision, reloads, status. */
+static void
+daemon_supervise(struct daemon *d)
+{
+	int i;
+
+	links_supervise(d);
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		lane_take_config(d, i);
+	notify_status(d);
+}
+
+/*
+ * Test hook, read once at start (docs/lane.md): WEIGHGATE_TEST_STALL=
+ * "LANE:MS" makes the I/O thread of LANE's scale stall once for MS ms.
+ */
+static void
+test_stall_hook(struct daemon *d)
+{
+	const char *s = getenv("WEIGHGATE_TEST_STALL"), *colon;
+	char *end;
+	long ms;
+	int i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	colon = strchr(s, ':');
+	ms = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+	for (i = 0; colon != NULL && *end == '\0' && ms > 0 && ms <= 600000 &&
+	    i < d->cfg->n_lanes; i++)
+		if (strncmp(d->cfg->lanes[i].name, s, (size_t)(colon - s)) == 0 &&
+		    d->cfg->lanes[i].name[colon - s] == '\0' &&
+		    d->lanes[i].link[MB_SCALE] != NULL) {
+			log_warnx("test hook WEIGHGATE_TEST_STALL: lane %s's "
+			    "scale link stalls once for %ld ms",
+			    d->cfg->lanes[i].name, ms);
+			mblink_test_stall(d->lanes[i].link[MB_SCALE], (int)ms);
+			return;
+		}
+	log_warnx("WEIGHGATE_TEST_STALL=%s: not LANE:MS of a lane with a "
+	    "scale; ignored", s);
+}
+
+/* After the lanes started: reload, notification, watchdog; READY=1. */
+static int
+daemon_systemd_init(struct daemon *d, const struct config *cfg)
+{
+	uint64_t usec;
+	int i;
+
+	if ((d->gen = gen_new(cfg, NULL)) == NULL)
+		return -1;
+	for (i = 0; i < cfg->n_lanes; i++) {
+		d->lanes[i].gen = d->gen;
+		d->gen->refs++;
+	}
+	d->sighup = evsignal_new(d->base, SIGHUP, on_sighup, d);
+	if (d->sighup == NULL || event_add(d->sighup, NULL) != 0)
+		return -1;
+	test_stall_hook(d);
+	d->notify = notify_new();
+	if ((usec = notify_watchdog_usec()) > 0 && d->notify != NULL) {
+		struct timeval tv = { (time_t)(usec / 2 / 1000000),
+		    (suseconds_t)(usec / 2 % 1000000) };
+
+		d->watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		if (d->watchdog == NULL || event_add(d->watchdog, &tv) != 0)
+			return -1;
+		log_info("watchdog: a ping every %llu ms",
+		    (unsigned long long)(usec / 2000));
+	}
+	if (notify_send(d->notify, "READY=1") < 0)
+		log_warn("READY=1 not sent");
+	notify_status(d);
+	return 0;
+}
+
+static void
+daemon_systemd_fini(struct daemon *d)
+{
+	int i;
+
+	if (d->watchdog != NULL)
+		event_free(d->watchdog);
+	if (d->sighup != NULL)
+		event_free(d->sighup);
+	notify_free(d->notify);
+	for (i = 0; i < CFG_MAX_LANES; i++) {
+		gen_unref(d->lanes[i].gen);
+		d->lanes[i].gen = NULL;
+	}
+	gen_unref(d->gen);
+	d->gen = NULL;
+}
+
 static int
 daemon_init(struct daemon *d, const struct config *cfg)
 {
@@ -556,7 +1152,7 @@ daemon_init(struct daemon *d, const struct config *cfg)
 	if (d->wake == NULL || d->tick == NULL || d->sigterm == NULL ||
 	    d->sigint == NULL)
 		return -1;
-	if (lanes_start(d) != 0)
+	if (lanes_start(d) != 0 || status_start(d) != 0)
 		return -1;
 	{
 		struct timeval tv = { 0, TICK_MS * 1000 };
@@ -565,6 +1161,8 @@ daemon_init(struct daemon *d, const struct config *cfg)
 	}
 	event_add(d->sigterm, NULL);
 	event_add(d->sigint, NULL);
+	if (daemon_systemd_init(d, cfg) != 0)
+		return -1;
 	return 0;
 }
 
@@ -573,6 +1171,7 @@ daemon_fini(struct daemon *d)
 {
 	int i;
 
+	status_free(d->status);
 	for (i = 0; i < d->n_links; i++)
 		mblink_stop(d->links[i]);
 	/* Reports queued while stopping are read once more, then dropped. */
@@ -586,6 +1185,7 @@ daemon_fini(struct daemon *d)
 		event_free(d->tick);
 	if (d->wake != NULL)
 		event_free(d->wake);
+	daemon_systemd_fini(d);
 	housekeep_free(d->hk);
 	sync_free(d->sync);
 	lists_free(d->lists);

@@ -769,6 +769,19 @@ lane_barrier_sent(struct lane *l, int64_t mono_ms)
 		l->cmd_changed_ms = mono_ms;
 }
 
+/*
+ * No vehicle in hand: not OPEN or REFUSED, nothing on the scale, no
+ * unweighed pass let through, no commit awaited.  A lane in FAULT decides
+ * nothing, so it counts as between vehicles whatever stands on the scale.
+ */
+bool
+lane_between_vehicles(const struct lane *l)
+{
+	if (l->stopping || l->passes_allowed > 0 || l->want_uuid)
+		return false;
+	return l->state == LANE_FAULT || (l->state == LANE_IDLE && !l->scale_present);
+}
+
 bool
 lane_quiescent(const struct lane *l)
 {

@@ -17,16 +17,44 @@ log_init(const char *progname, int verbose)
 	log_verbose = verbose;
 }
 
+/*
+ * Every line of a message gets the priority prefix (a message with a
+ * newline in it would otherwise leave journald a line without a level),
+ * and the whole message goes out in one write, so lines of the I/O threads
+ * and of the loop never interleave.
+ */
 static void __attribute__((format(printf, 3, 0)))
 vlog(enum log_level lvl, const char *err, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[2048], out[4096], prefix[64];
+	size_t o = 0, plen;
+	const char *p, *nl;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "<%d>%s: ", (int)lvl,
+	    log_prog);
+	if (plen >= sizeof(prefix))
+		plen = sizeof(prefix) - 1;
+	for (p = msg;; p = nl + 1) {
+		size_t n;
+
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		if (o + plen + n + 2 > sizeof(out))
+			break;
+		memcpy(out + o, prefix, plen);
+		memcpy(out + o + plen, p, n);
+		o += plen + n;
+		if (nl == NULL || nl[1] == '\0')
+			break;
+		out[o++] = '\n';
+	}
 	if (err != NULL)
-		fprintf(stderr, "<%d>%s: %s: %s\n", (int)lvl, log_prog, msg, err);
-	else
-		fprintf(stderr, "<%d>%s: %s\n", (int)lvl, log_prog, msg);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, ": %s", err);
+	if (o >= sizeof(out) - 1)
+		o = sizeof(out) - 2;
+	out[o++] = '\n';
+	fwrite(out, 1, o, stderr);
 }
 
 void
@@ -47,6 +75,16 @@ log_warnx(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog(LOG_LVL_WARN, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -48,7 +48,10 @@ main(int argc, char **argv)
 	}
 	log_init("weighgated", verbose);
 	if (cfg_load(path, CFG_DAEMON, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+		if (check)
+			fprintf(stderr, "%s\n", err);
+		else
+			log_errx("%s", err);	/* journald keeps it as an error */
 		return CFG_EX_CONFIG;
 	}
 	if (check) {

@@ -38,6 +38,14 @@
  *   never a change of health.  The thread never waits for the loop.
  * - mblink_stop makes the writes still queued (one connect attempt if
  *   needed, each bounded by timeout_ms) and finishes pending pulses.
+ * - Stalls: the thread notes when it began its current step (a connect, a
+ *   transaction, a pulse) and clears it while it sleeps, so the loop can
+ *   tell a thread stuck in a call (mblink_busy_ms) from one that is idle.
+ *   A stuck link is abandoned (mblink_abandon): the loop forgets it at
+ *   once, and the thread, whenever its call returns, makes no further
+ *   transaction, drops its queued writes and reports, and frees the link
+ *   itself.  It owns nothing the loop still uses: its modbus_t and socket
+ *   (or serial port descriptor) and its queues are its own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -120,7 +128,12 @@ struct mblink {
 	struct wnode *whead, *wtail;
 	int nwrites;
 
+	bool abandoned;			/* the loop has let go: free at exit */
+	bool start_down;		/* devices count as down until they answer */
+
 	_Atomic int64_t heartbeat;
+	_Atomic int64_t busy_since;	/* mono ms of the step in hand; 0: idle */
+	_Atomic int test_stall_ms;	/* test hook: sleep once after a cycle */
 	_Atomic uint64_t transactions;
 	_Atomic uint64_t errors;
 	pthread_t thread;
@@ -226,7 +239,9 @@ report_push(struct mblink *l, const struct mb_report *r)
 	n->r = *r;
 	n->next = NULL;
 	pthread_mutex_lock(&l->mu);
-	if (l->nreports >= REPORTS_MAX)
+	if (l->abandoned)
+		add = false;
+	else if (l->nreports >= REPORTS_MAX)
 		add = reports_make_room(l, r);
 	if (add) {
 		if (l->rtail != NULL)
@@ -236,11 +251,22 @@ report_push(struct mblink *l, const struct mb_report *r)
 		l->rtail = n;
 		l->nreports++;
 	}
+	/* under the lock: an abandoned link's loop may be gone */
+	if (add && l->wake != NULL)
+		event_active(l->wake, EV_READ, 0);
 	pthread_mutex_unlock(&l->mu);
 	if (!add)
 		free(n);
-	if (l->wake != NULL)
-		event_active(l->wake, EV_READ, 0);
+}
+
+/* The thread starts a step that may block (for the stall supervision). */
+static void
+busy(struct mblink *l)
+{
+	int64_t now = ts_mono_ms();
+
+	atomic_store(&l->heartbeat, now);
+	atomic_store(&l->busy_since, now);
 }
 
 static void
@@ -351,6 +377,7 @@ link_connect(struct mblink *l)
 {
 	int e;
 
+	busy(l);
 	modbus_close(l->ctx);
 	if (modbus_connect(l->ctx) == -1) {
 		e = errno;
@@ -398,6 +425,7 @@ write_io(struct mblink *l, const struct mb_write *w, bool on)
 {
 	int rc;
 
+	busy(l);
 	atomic_fetch_add(&l->transactions, 1);
 	modbus_set_slave(l->ctx, w->unit);
 	if (w->kind == MB_WRITE_REGS)
@@ -476,11 +504,12 @@ writes_pop(struct mblink *l, struct mb_write *w)
 	struct wnode *n;
 
 	pthread_mutex_lock(&l->mu);
-	if ((n = l->whead) != NULL) {
+	if (!l->abandoned && (n = l->whead) != NULL) {
 		if ((l->whead = n->next) == NULL)
 			l->wtail = NULL;
 		l->nwrites--;
-	}
+	} else
+		n = NULL;
 	pthread_mutex_unlock(&l->mu);
 	if (n == NULL)
 		return false;
@@ -600,6 +629,8 @@ poll_one(struct mblink *l, struct poll_state *ps)
 	return o;
 }
 
+static bool link_stopping(struct mblink *l);
+
 /*
  * One poll cycle.  Writes queued meanwhile go out between reads.  Returns
  * false if the link dropped (the cycle is to be made again after the
@@ -619,7 +650,9 @@ poll_cycle(struct mblink *l)
 		return true;
 	}
 	for (i = 0; i < l->npolls; i++) {
-		atomic_store(&l->heartbeat, ts_mono_ms());
+		if (i > 0 && link_stopping(l))
+			return true;	/* stopped or abandoned meanwhile */
+		busy(l);
 		o = poll_one(l, &l->polls[i]);
 		if (o == OUT_LINK)
 			return false;
@@ -653,12 +686,14 @@ link_wait(struct mblink *l, int64_t until_ms)
 	struct timespec ts = mono_timespec(until_ms);
 	bool stop;
 
+	atomic_store(&l->busy_since, 0);
 	pthread_mutex_lock(&l->mu);
 	while (!l->stop && l->whead == NULL)
 		if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == ETIMEDOUT)
 			break;
 	stop = l->stop;
 	pthread_mutex_unlock(&l->mu);
+	busy(l);
 	return stop;
 }
 
@@ -702,12 +737,28 @@ link_finish(struct mblink *l)
 	pulses_run(l, true);
 }
 
+/* Test hook (mblink_test_stall): stop making progress once, as if stuck. */
+static void
+test_stall(struct mblink *l)
+{
+	int ms = atomic_exchange(&l->test_stall_ms, 0);
+
+	if (ms <= 0)
+		return;
+	log_warnx("%s: test hook: the I/O thread stalls for %d ms", l->name, ms);
+	busy(l);
+	sleep_ms(ms);
+}
+
+static void link_release(struct mblink *l);
+
 /* The link's thread: connect, write, poll, sleep; until stopped. */
 static void *
 link_main(void *arg)
 {
 	struct mblink *l = arg;
 	int64_t now, next_poll = ts_mono_ms();
+	bool abandoned;
 
 	l->next_connect_ms = next_poll;
 	for (;;) {
@@ -722,14 +773,24 @@ link_main(void *arg)
 			next_poll += l->poll_ms;
 			if ((now = ts_mono_ms()) > next_poll)
 				next_poll = now;
+			test_stall(l);
 		}
 		if (!l->connected && l->next_connect_ms <= ts_mono_ms())
 			continue;
 		if (link_wait(l, next_wakeup(l, next_poll)))
 			break;
 	}
+	pthread_mutex_lock(&l->mu);
+	abandoned = l->abandoned;
+	pthread_mutex_unlock(&l->mu);
+	if (abandoned) {
+		log_info("%s: abandoned I/O thread ends", l->name);
+		link_release(l);
+		return NULL;
+	}
 	link_finish(l);
 	atomic_store(&l->heartbeat, ts_mono_ms());
+	atomic_store(&l->busy_since, 0);
 	return NULL;
 }
 
@@ -823,6 +884,8 @@ mblink_new(const struct devaddr *addr, int poll_ms, int timeout_ms,
 	l->tcp = addr->type == DEV_TCP;
 	l->last_errno = ENOTCONN;
 	atomic_init(&l->heartbeat, ts_mono_ms());
+	atomic_init(&l->busy_since, 0);
+	atomic_init(&l->test_stall_ms, 0);
 	atomic_init(&l->transactions, 0);
 	atomic_init(&l->errors, 0);
 	if ((l->ctx = ctx_new(addr)) == NULL) {
@@ -862,8 +925,19 @@ mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 		return -1;
 	}
 	memset(&l->polls[l->npolls], 0, sizeof(l->polls[0]));
+	l->polls[l->npolls].health = l->start_down ? H_DOWN : H_UNKNOWN;
 	l->polls[l->npolls++].p = *p;
 	return 0;
+}
+
+void
+mblink_start_down(struct mblink *l)
+{
+	int i;
+
+	l->start_down = true;
+	for (i = 0; i < l->npolls; i++)
+		l->polls[i].health = H_DOWN;
 }
 
 int
@@ -901,14 +975,42 @@ mblink_stop(struct mblink *l)
 }
 
 void
+mblink_abandon(struct mblink *l)
+{
+	pthread_t t;
+
+	if (l == NULL)
+		return;
+	if (!l->started) {
+		mblink_free(l);
+		return;
+	}
+	t = l->thread;
+	pthread_mutex_lock(&l->mu);
+	l->stop = true;
+	l->abandoned = true;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	/* from here the thread owns l, and may already have freed it */
+	pthread_detach(t);
+}
+
+void
 mblink_free(struct mblink *l)
+{
+	if (l == NULL)
+		return;
+	mblink_stop(l);
+	link_release(l);
+}
+
+/* Free the link (its thread ended or never ran). */
+static void
+link_release(struct mblink *l)
 {
 	struct rnode *r;
 	struct wnode *w;
 
-	if (l == NULL)
-		return;
-	mblink_stop(l);
 	modbus_close(l->ctx);
 	modbus_free(l->ctx);
 	while ((r = l->rhead) != NULL) {
@@ -990,6 +1092,20 @@ int64_t
 mblink_heartbeat(const struct mblink *l)
 {
 	return atomic_load(&((struct mblink *)l)->heartbeat);
+}
+
+int64_t
+mblink_busy_ms(const struct mblink *l, int64_t now_ms)
+{
+	int64_t since = atomic_load(&((struct mblink *)l)->busy_since);
+
+	return since == 0 || now_ms < since ? 0 : now_ms - since;
+}
+
+void
+mblink_test_stall(struct mblink *l, int ms)
+{
+	atomic_store(&l->test_stall_ms, ms);
 }
 
 uint64_t

@@ -15,6 +15,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "replay", cmd_replay, "run recorded weighings through the decision rules" },
 	{ "lists", cmd_lists, "import or show the watch, exempt and permit lists" },
+	{ "status", cmd_status, "show the running daemon's lanes and sync" },
+	{ "override", cmd_override, "let a refused vehicle through (staff)" },
 };
 
 static void

@@ -701,6 +701,59 @@ START_TEST(test_override_only_when_refused)
 }
 END_TEST
 
+/* An override that cannot be recorded raises nothing: the lane goes FAULT. */
+START_TEST(test_override_commit_failed_no_raise)
+{
+	struct measurement m;
+	struct lane_input in = { .kind = LI_OVERRIDE, .operator_id = "op7", .reason = "r" };
+	struct lane_input failed = { .kind = LI_COMMIT_FAILED };
+	int b;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	committed();
+	feed(&in);
+	ck_assert_int_eq(find_record("override"), 0);	/* record first */
+	feed(&failed);		/* the shell dropped the rest of the list */
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	ck_assert_int_eq(lane.passes_allowed, 0);
+	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+		ck_assert(!acts.a[b].on);
+	tick(1000);
+	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+		ck_assert(!acts.a[b].on);
+}
+END_TEST
+
+/* An override lets one vehicle through: the next one is a forced entry. */
+START_TEST(test_override_one_vehicle)
+{
+	struct measurement m;
+	struct lane_input in = { .kind = LI_OVERRIDE, .operator_id = "op7", .reason = "r" };
+	int b;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	committed();
+	feed(&in);
+	committed();
+	io(true, false, false, true);		/* barrier up */
+	io(true, false, true, false);		/* the vehicle on the pass loop */
+	ck_assert_int_eq(find_record("forced_entry"), -1);
+	io(true, false, false, false);		/* and past it */
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	settle();
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	io(false, true, false, false);
+	io(false, true, true, false);		/* a second vehicle */
+	ck_assert_int_ge(find_record("forced_entry"), 0);
+}
+END_TEST
+
 START_TEST(test_led_silent_keeps_deciding)
 {
 	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_LED, .err = "timeout" };
@@ -754,6 +807,8 @@ lane_suite(void)
 	tcase_add_test(tc, test_shutdown_keeps_fault_text);
 	tcase_add_test(tc, test_no_lowering_before_the_loop_is_read);
 	tcase_add_test(tc, test_override_only_when_refused);
+	tcase_add_test(tc, test_override_commit_failed_no_raise);
+	tcase_add_test(tc, test_override_one_vehicle);
 	tcase_add_test(tc, test_led_silent_keeps_deciding);
 	suite_add_tcase(s, tc);
 	return s;

@@ -4,6 +4,9 @@
 
 /* weighgate lists import|show (src/cmd_lists.c) */
 int cmd_lists(int argc, char **argv);
+/* weighgate status, weighgate override (src/cmd_status.c) */
+int cmd_status(int argc, char **argv);
+int cmd_override(int argc, char **argv);
 /* weighgate replay (src/replay.c) */
 int cmd_replay(int argc, char **argv);
 

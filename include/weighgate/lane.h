@@ -171,6 +171,12 @@ void lane_actions_clear(struct lane_actions *a);
  */
 void lane_barrier_sent(struct lane *l, int64_t mono_ms);
 
+/*
+ * Between two vehicles: a new configuration (SIGHUP reload) may take the
+ * place of l->cfg now, so that no vehicle is decided partly on each.
+ */
+bool lane_between_vehicles(const struct lane *l);
+
 /* Nothing left to do before exit: barrier down (or I/O dead), not in a pass. */
 bool lane_quiescent(const struct lane *l);
 

@@ -92,6 +92,13 @@ struct mblink *mblink_new(const struct devaddr *addr, int poll_ms,
     int timeout_ms, struct event *wake);
 /* Register a read before mblink_start(). */
 int mblink_add_poll(struct mblink *l, const struct mb_poll *p);
+/*
+ * Before mblink_start(): every device of the link counts as down until it
+ * answers, so its first answer is MB_UP then MB_DATA (a link that replaces
+ * another: the lane writes its outputs again), and one that never answers
+ * sends no MB_DOWN (the lane was told already).
+ */
+void mblink_start_down(struct mblink *l);
 int mblink_start(struct mblink *l);
 /*
  * Stop the thread: it finishes the read in hand, makes the writes still
@@ -100,6 +107,13 @@ int mblink_start(struct mblink *l);
  */
 void mblink_stop(struct mblink *l);
 void mblink_free(struct mblink *l);
+/*
+ * Let go of a link whose thread may be stuck in a call, without waiting
+ * for it: the caller must not use l again.  The thread, once its call
+ * returns, makes no more transactions, drops its queued writes and
+ * reports, closes its connection and frees the link.
+ */
+void mblink_abandon(struct mblink *l);
 
 /*
  * Queue a write; the thread is woken and makes it promptly.  Never blocks
@@ -111,6 +125,17 @@ void mblink_write(struct mblink *l, const struct mb_write *w);
 int mblink_take(struct mblink *l, struct mb_report *out, int max);
 /* The thread's last heartbeat (monotonic ms), for the watchdog. */
 int64_t mblink_heartbeat(const struct mblink *l);
+/*
+ * How long the thread has been in its current step (a connect, one
+ * transaction, a pulse) at now_ms; 0 while it sleeps between steps.  A
+ * healthy thread's figure stays below its timeout_ms (plus a pulse).
+ */
+int64_t mblink_busy_ms(const struct mblink *l, int64_t now_ms);
+/*
+ * Test hook: after its next completed poll cycle the thread sleeps ms once,
+ * as if stuck in a call (docs/lane.md, WEIGHGATE_TEST_STALL).
+ */
+void mblink_test_stall(struct mblink *l, int ms);
 /* Statistics for metrics: transactions and errors made so far. */
 uint64_t mblink_transactions(const struct mblink *l);
 uint64_t mblink_errors(const struct mblink *l);

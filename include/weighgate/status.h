@@ -1,0 +1,173 @@
+/*
+ * The status server of SPEC §9 on the daemon's loop (evhttp): the station
+ * board (GET /), the same as JSON (GET /v1/status), Prometheus metrics
+ * (GET /metrics) and the manual override (POST /v1/lanes/{lane}/override).
+ *
+ * The server holds no pointer into the daemon between requests: for every
+ * request it asks its source for a snapshot, plain data copied from the
+ * figures the loop keeps current (no SQLite query), and hands an override
+ * to the source, which records it and raises the barrier (record first).
+ */
+#ifndef WEIGHGATE_STATUS_H
+#define WEIGHGATE_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "weighgate/config.h"
+#include "weighgate/lane.h"
+#include "weighgate/rules.h"
+#include "weighgate/sbuf.h"
+#include "weighgate/sync.h"
+
+struct sockaddr;
+struct status;
+
+/* Decision latency histogram: upper bounds in seconds, the last is +Inf. */
+#define STATUS_LAT_NBOUNDS 11
+extern const double status_lat_bounds[STATUS_LAT_NBOUNDS];
+
+struct status_hist {
+	uint64_t count[STATUS_LAT_NBOUNDS + 1];	/* per bucket, not cumulative */
+	uint64_t n;
+	double sum;				/* seconds */
+};
+
+void status_hist_observe(struct status_hist *h, double seconds);
+
+/*
+ * What the daemon counts per lane for the metrics, where it happens: a
+ * committed weighing by decision, Modbus failures by device, and the
+ * decision latency (the scale read that showed the new sequence to the
+ * first output written after the weighing committed).
+ */
+struct status_counters {
+	uint64_t decisions[DEC_NKINDS];		/* committed weighings */
+	uint64_t modbus_errors[LDEV_N];		/* outages begun + failed writes */
+	struct status_hist latency;
+	int64_t scale_read_mono_ms;		/* the last scale block read */
+	bool latency_pending;			/* a weighing committed, no output yet */
+};
+
+/* A weighing committed with decision k. */
+void status_count_decision(struct status_counters *c, enum decision_kind k);
+/* An output (barrier or LED) is written now: ends a pending latency. */
+void status_count_output(struct status_counters *c, int64_t mono_ms);
+
+#define STATUS_TEXT_MAX (CFG_TEXT_MAX * 2)
+
+struct status_last {
+	bool valid;
+	char uuid[40];
+	int64_t ts_ms;
+	char plate[MEAS_PLATE_MAX];
+	char plate_color[16];
+	char kind[16];
+	char config[32];
+	int axles;
+	int64_t gross_kg;
+	bool has_limit;
+	int64_t legal_limit_kg;
+	int64_t applied_limit_kg;
+	int64_t over_kg;
+	bool flag_100t;
+	char decision[16];
+	char reason[32];			/* the deciding rule's reason */
+	char led_text[STATUS_TEXT_MAX];		/* what the sign said for it */
+};
+
+struct status_lane {
+	char name[16];
+	char state[16];				/* IDLE OPEN REFUSED FAULT */
+	bool stopping;
+	bool led_known;
+	char led_colour[8];			/* green red yellow */
+	char led_text[STATUS_TEXT_MAX];		/* as the driver sees it */
+	bool barrier_known;
+	bool barrier_cmd_up;			/* as commanded */
+	bool inputs_known;
+	bool barrier_up_in, barrier_down_in, pass_loop, presence;
+	bool alarm_on;
+	bool store_fault;
+	bool dev_up[LDEV_N];			/* answering and not faulted */
+	char dev_err[LDEV_N][96];
+	struct status_last last;
+	struct status_counters c;
+};
+
+struct status_snap {
+	char controller[64];
+	char version[32];
+	int64_t now_ms;
+	int64_t started_ms;
+	bool overrides;
+	char override_token_file[CFG_PATH_MAX];
+	bool store_ok;			/* the startup event is recorded */
+	int64_t free_disk_bytes;	/* -1: unknown */
+	bool disk_low;
+	struct sync_stats sync;
+	int n_lanes;
+	struct status_lane lanes[CFG_MAX_LANES];
+};
+
+/* Fill one lane's entry from the lane and the daemon's counters for it. */
+void status_fill_lane(struct status_lane *out, const struct lane *l,
+    const struct status_counters *c);
+
+/* Outcome of an override handed to the source: an HTTP status. */
+enum {
+	STATUS_OVR_OK = 200,
+	STATUS_OVR_FORBIDDEN = 403,	/* overrides off */
+	STATUS_OVR_NO_LANE = 404,
+	STATUS_OVR_NOT_REFUSED = 409,
+	STATUS_OVR_NOT_RECORDED = 500
+};
+
+struct status_source {
+	void *arg;
+	void (*snapshot)(void *arg, struct status_snap *out);
+	/*
+	 * Record the override event of lane for operator_id and reason, then
+	 * raise the barrier for one vehicle; uuid (40 bytes) gets the event's
+	 * uuid, msg a sentence for a refusal.  Returns a STATUS_OVR_* code.
+	 */
+	int (*override)(void *arg, const char *lane, const char *operator_id,
+	    const char *reason, char *uuid, char *msg, size_t msglen);
+};
+
+/*
+ * Serve on listen ("HOST:PORT", "[V6]:PORT").  A port that cannot be bound
+ * is logged and tried again every few seconds: the lanes never wait for
+ * the board.  Returns NULL only when out of memory.
+ */
+struct status *status_new(struct event_base *base, const char *listen,
+    const struct status_source *src);
+void status_free(struct status *s);
+
+/* ---- the pure parts, exposed for the tests ---- */
+
+void status_render_json(const struct status_snap *s, struct sbuf *out);
+void status_render_metrics(const struct status_snap *s, struct sbuf *out);
+void status_render_board(const struct status_snap *s, struct sbuf *out);
+
+/* A peer on the loopback network (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
+bool status_peer_loopback(const struct sockaddr *sa);
+/* "Bearer TOKEN" of an Authorization header against the token: constant time. */
+bool status_bearer_ok(const char *authorization, const char *token);
+/* The token file's first line, trimmed; -1 when missing or empty. */
+int status_read_token(const char *path, char *out, size_t outlen);
+
+#define STATUS_OPERATOR_MAX 64
+#define STATUS_REASON_MAX 256
+/*
+ * The override's JSON body: "operator" and "reason", non-empty strings
+ * without control characters, within the sizes above.  Returns 0, or -1
+ * with err saying what is wrong.
+ */
+int status_parse_override(const char *body, size_t len, char *operator_id,
+    char *reason, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,128 @@
+/* What a SIGHUP reload may change, and the config_reloaded event (docs/reload.md). */
+/*
+ * The daemon reads the file again and keeps the configuration in force if
+ * the new one is invalid or changes anything below that only a restart can
+ * change: the store, the status listener, the controller's identity, the
+ * platform connection and the housekeeping are set up once at start from
+ * [controller] and [platform], and the lanes are the daemon's own slots.
+ * Rules, limits and every [lane] setting may change.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "weighgate/reload.h"
+
+struct diff {
+	char *out;
+	size_t len, used;
+	int n;
+};
+
+static void
+note(struct diff *d, bool differs, const char *name)
+{
+	int k;
+
+	if (!differs)
+		return;
+	if (d->used < d->len) {
+		k = snprintf(d->out + d->used, d->len - d->used, "%s%s",
+		    d->n > 0 ? ", " : "", name);
+		if (k > 0)
+			d->used += (size_t)k;
+	}
+	d->n++;
+}
+
+static bool
+str_differs(const char *a, const char *b)
+{
+	return strcmp(a, b) != 0;
+}
+
+static void
+controller_diff(struct diff *d, const struct config *a, const struct config *b)
+{
+	note(d, str_differs(a->controller.id, b->controller.id), "[controller] id");
+	note(d, str_differs(a->controller.db, b->controller.db), "[controller] db");
+	note(d, str_differs(a->controller.status_listen,
+	    b->controller.status_listen), "[controller] status_listen");
+	note(d, str_differs(a->controller.override_token_file,
+	    b->controller.override_token_file), "[controller] override_token_file");
+	note(d, a->controller.retention_days != b->controller.retention_days,
+	    "[controller] retention_days");
+	note(d, a->controller.db_max_mb != b->controller.db_max_mb,
+	    "[controller] db_max_mb");
+	note(d, a->controller.disk_min_free_mb != b->controller.disk_min_free_mb,
+	    "[controller] disk_min_free_mb");
+}
+
+static void
+platform_diff(struct diff *d, const struct config *a, const struct config *b)
+{
+	const __typeof__(a->platform) *p = &a->platform, *q = &b->platform;
+
+	note(d, str_differs(p->url, q->url) || str_differs(p->ca_file, q->ca_file) ||
+	    str_differs(p->cert_file, q->cert_file) ||
+	    str_differs(p->key_file, q->key_file) ||
+	    str_differs(p->token_file, q->token_file) ||
+	    str_differs(p->pinned_pubkey, q->pinned_pubkey) ||
+	    p->batch_max != q->batch_max || p->batch_wait_ms != q->batch_wait_ms ||
+	    p->list_poll_s != q->list_poll_s || p->retry_min_ms != q->retry_min_ms ||
+	    p->retry_max_ms != q->retry_max_ms, "[platform]");
+}
+
+int
+reload_restart_needed(const struct config *a, const struct config *b,
+    char *out, size_t outlen)
+{
+	struct diff d = { out, outlen, 0, 0 };
+	bool lanes = a->n_lanes != b->n_lanes;
+	int i;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	controller_diff(&d, a, b);
+	platform_diff(&d, a, b);
+	for (i = 0; !lanes && i < a->n_lanes; i++)
+		lanes = str_differs(a->lanes[i].name, b->lanes[i].name);
+	note(&d, lanes, "the set of lanes");
+	return d.n;
+}
+
+static bool
+addr_differs(const struct devaddr *a, const struct devaddr *b)
+{
+	char x[600], y[600];
+
+	devaddr_format(a, x, sizeof(x));
+	devaddr_format(b, y, sizeof(y));
+	return strcmp(x, y) != 0;
+}
+
+bool
+reload_devices_changed(const struct lane_cfg *a, const struct lane_cfg *b)
+{
+	return addr_differs(&a->scale, &b->scale) || addr_differs(&a->io, &b->io) ||
+	    addr_differs(&a->led, &b->led) || a->poll_ms != b->poll_ms ||
+	    a->timeout_ms != b->timeout_ms || a->scale_base != b->scale_base ||
+	    a->io_input_base != b->io_input_base || a->led_base != b->led_base;
+}
+
+void
+reload_event_body(struct sbuf *b, const char *controller,
+    const char *old_ruleset, const char *new_ruleset, const char *old_hash,
+    const char *new_hash)
+{
+	sbuf_puts(b, "{\"controller\":");
+	sbuf_put_json_str(b, controller);
+	sbuf_puts(b, ",\"old_ruleset\":");
+	sbuf_put_json_str(b, old_ruleset);
+	sbuf_puts(b, ",\"new_ruleset\":");
+	sbuf_put_json_str(b, new_ruleset);
+	sbuf_puts(b, ",\"old_config_hash\":");
+	sbuf_put_json_str(b, old_hash);
+	sbuf_puts(b, ",\"new_config_hash\":");
+	sbuf_put_json_str(b, new_hash);
+	sbuf_putc(b, '}');
+}

@@ -1,0 +1,773 @@
+/*
+ * What the status server says (SPEC §9), from a snapshot: the station board
+ * (HTML, Chinese labels with English beside them), the same as JSON, and
+ * the Prometheus text.  Pure: no I/O, no clock; the snapshot carries the
+ * time.  docs/status.md documents the JSON shape and the metric names.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "weighgate/status.h"
+#include "weighgate/timefmt.h"
+
+const double status_lat_bounds[STATUS_LAT_NBOUNDS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
+};
+static const char *const lat_bound_text[STATUS_LAT_NBOUNDS] = {
+	"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+	"0.5", "1", "2.5"
+};
+
+static const char *const state_zh[] = { "空闲", "放行", "拒绝", "故障" };
+static const char *const state_en[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
+static const char *const dev_label[LDEV_N] = {
+	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier"
+};
+
+static const char *
+decision_zh(const char *d)
+{
+	static const struct { const char *en, *zh; } t[] = {
+		{ "pass", "放行" }, { "turnback", "劝返" },
+		{ "intercept", "拦截" }, { "retry", "重新称重" },
+		{ "hold", "等待人工" }, { "fault", "故障" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].en, d) == 0)
+			return t[i].zh;
+	return "";
+}
+
+static const char *
+state_zh_of(const char *st)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(state_en) / sizeof(state_en[0]); i++)
+		if (strcmp(state_en[i], st) == 0)
+			return state_zh[i];
+	return "";
+}
+
+/* ---- counters ---- */
+
+void
+status_hist_observe(struct status_hist *h, double seconds)
+{
+	int i;
+
+	for (i = 0; i < STATUS_LAT_NBOUNDS && seconds > status_lat_bounds[i]; i++)
+		;
+	h->count[i]++;
+	h->n++;
+	h->sum += seconds;
+}
+
+void
+status_count_decision(struct status_counters *c, enum decision_kind k)
+{
+	c->decisions[k]++;
+	c->latency_pending = true;
+}
+
+void
+status_count_output(struct status_counters *c, int64_t mono_ms)
+{
+	if (!c->latency_pending)
+		return;
+	c->latency_pending = false;
+	if (c->scale_read_mono_ms > 0 && mono_ms >= c->scale_read_mono_ms)
+		status_hist_observe(&c->latency,
+		    (double)(mono_ms - c->scale_read_mono_ms) / 1000.0);
+}
+
+/* ---- the snapshot of one lane ---- */
+
+static void
+fill_last(struct status_last *o, const struct lane_last *l)
+{
+	const struct decision *d = &l->d;
+
+	memset(o, 0, sizeof(*o));
+	if (!(o->valid = l->valid))
+		return;
+	snprintf(o->uuid, sizeof(o->uuid), "%s", l->uuid);
+	o->ts_ms = l->m.ts_ms;
+	snprintf(o->plate, sizeof(o->plate), "%s", l->m.plate);
+	snprintf(o->plate_color, sizeof(o->plate_color), "%s",
+	    meas_color_name(l->m.plate_color));
+	snprintf(o->kind, sizeof(o->kind), "%s", meas_kind_name(l->m.kind));
+	snprintf(o->config, sizeof(o->config), "%s",
+	    meas_config_name(l->m.config));
+	o->axles = l->m.axles;
+	o->gross_kg = l->m.gross_kg;
+	o->has_limit = d->has_limit;
+	o->legal_limit_kg = d->legal_limit_kg;
+	o->applied_limit_kg = d->applied_limit_kg;
+	o->over_kg = d->over_kg;
+	o->flag_100t = d->flag_100t;
+	snprintf(o->decision, sizeof(o->decision), "%s",
+	    decision_kind_name(d->kind));
+	if (d->n_reasons > 0)
+		snprintf(o->reason, sizeof(o->reason), "%s",
+		    reason_name(d->reasons[0]));
+	snprintf(o->led_text, sizeof(o->led_text), "%s", l->led_text);
+}
+
+void
+status_fill_lane(struct status_lane *o, const struct lane *l,
+    const struct status_counters *c)
+{
+	static const char *const colour[] = { "green", "red", "yellow" };
+	int k;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", l->cfg->name);
+	snprintf(o->state, sizeof(o->state), "%s", lane_state_name(l->state));
+	o->stopping = l->stopping;
+	o->led_known = l->led_known;
+	snprintf(o->led_colour, sizeof(o->led_colour), "%s",
+	    l->led_msg == LED_IDLE || l->led_msg == LED_PASS ? colour[0] :
+	    l->led_msg == LED_RETRY || l->led_msg == LED_HOLD ? colour[2] :
+	    colour[1]);
+	snprintf(o->led_text, sizeof(o->led_text), "%s", l->led_text);
+	o->barrier_known = l->barrier_known;
+	o->barrier_cmd_up = l->cmd_barrier_up;
+	o->inputs_known = l->inputs_known;
+	o->barrier_up_in = l->in[IO_BARRIER_UP];
+	o->barrier_down_in = l->in[IO_BARRIER_DOWN];
+	o->pass_loop = l->in[IO_PASS_LOOP];
+	o->presence = l->in[IO_PRESENCE];
+	o->alarm_on = l->alarm_known && l->alarm_on;
+	o->store_fault = l->store_fault;
+	for (k = 0; k < LDEV_N; k++) {
+		o->dev_up[k] = !l->dev_fault[k] && (k == LDEV_BARRIER ||
+		    l->down_since[k] < 0);
+		snprintf(o->dev_err[k], sizeof(o->dev_err[k]), "%s",
+		    l->dev_fault[k] || l->down_since[k] >= 0 ?
+		    l->down_err[k] : "");
+	}
+	/* the scale's own fault bit is a scale fault */
+	if (l->scale_fault_bit)
+		o->dev_up[LDEV_SCALE] = false;
+	fill_last(&o->last, &l->last);
+	if (c != NULL)
+		o->c = *c;
+}
+
+/* ---- small formatting helpers ---- */
+
+/* kg as tonnes with one decimal, rounded half away from zero. */
+static void
+put_tonnes(struct sbuf *b, int64_t kg)
+{
+	int64_t t10 = kg >= 0 ? (kg + 50) / 100 : -((-kg + 50) / 100);
+
+	sbuf_put_fixed(b, t10, 1);
+}
+
+static void
+put_ts_or_null(struct sbuf *b, int64_t ms)
+{
+	char ts[TS_TEXT_LEN + 1];
+
+	if (ms <= 0) {
+		sbuf_puts(b, "null");
+		return;
+	}
+	ts_format(ms, ts);
+	sbuf_put_json_str(b, ts);
+}
+
+static void
+put_str_or_null(struct sbuf *b, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		sbuf_puts(b, "null");
+	else
+		sbuf_put_json_str(b, s);
+}
+
+static void
+put_bool(struct sbuf *b, bool v)
+{
+	sbuf_puts(b, v ? "true" : "false");
+}
+
+/* The barrier's position by its two inputs. */
+static const char *
+barrier_position(const struct status_lane *l)
+{
+	if (!l->inputs_known)
+		return NULL;
+	if (l->barrier_up_in && !l->barrier_down_in)
+		return "up";
+	if (!l->barrier_up_in && l->barrier_down_in)
+		return "down";
+	return l->barrier_up_in ? "inconsistent" : "moving";
+}
+
+/* ---- JSON ---- */
+
+static void
+json_last(struct sbuf *b, const struct status_last *l)
+{
+	if (!l->valid) {
+		sbuf_puts(b, "null");
+		return;
+	}
+	sbuf_puts(b, "{\"uuid\":");
+	put_str_or_null(b, l->uuid);
+	sbuf_puts(b, ",\"ts\":");
+	put_ts_or_null(b, l->ts_ms);
+	sbuf_puts(b, ",\"plate\":");
+	sbuf_put_json_str(b, l->plate);
+	sbuf_puts(b, ",\"plate_color\":");
+	sbuf_put_json_str(b, l->plate_color);
+	sbuf_puts(b, ",\"kind\":");
+	sbuf_put_json_str(b, l->kind);
+	sbuf_puts(b, ",\"config\":");
+	sbuf_put_json_str(b, l->config);
+	sbuf_printf(b, ",\"axles\":%d,\"gross_kg\":%lld", l->axles,
+	    (long long)l->gross_kg);
+	if (l->has_limit)
+		sbuf_printf(b, ",\"legal_limit_kg\":%lld,\"applied_limit_kg\":%lld"
+		    ",\"over_kg\":%lld", (long long)l->legal_limit_kg,
+		    (long long)l->applied_limit_kg, (long long)l->over_kg);
+	else
+		sbuf_puts(b, ",\"legal_limit_kg\":null,\"applied_limit_kg\":null"
+		    ",\"over_kg\":null");
+	sbuf_puts(b, ",\"flag_100t\":");
+	put_bool(b, l->flag_100t);
+	sbuf_puts(b, ",\"decision\":");
+	sbuf_put_json_str(b, l->decision);
+	sbuf_puts(b, ",\"reason\":");
+	put_str_or_null(b, l->reason);
+	sbuf_puts(b, ",\"led_text\":");
+	put_str_or_null(b, l->led_text);
+	sbuf_putc(b, '}');
+}
+
+static void
+json_lane(struct sbuf *b, const struct status_lane *l)
+{
+	const char *pos = barrier_position(l);
+	int k;
+
+	sbuf_puts(b, "{\"name\":");
+	sbuf_put_json_str(b, l->name);
+	sbuf_puts(b, ",\"state\":");
+	sbuf_put_json_str(b, l->state);
+	sbuf_puts(b, ",\"stopping\":");
+	put_bool(b, l->stopping);
+	sbuf_puts(b, ",\"led\":");
+	if (l->led_known) {
+		sbuf_puts(b, "{\"colour\":");
+		sbuf_put_json_str(b, l->led_colour);
+		sbuf_puts(b, ",\"text\":");
+		sbuf_put_json_str(b, l->led_text);
+		sbuf_putc(b, '}');
+	} else
+		sbuf_puts(b, "null");
+	sbuf_puts(b, ",\"barrier\":{\"commanded\":");
+	put_str_or_null(b, l->barrier_known ? (l->barrier_cmd_up ? "up" : "down") :
+	    NULL);
+	sbuf_puts(b, ",\"position\":");
+	put_str_or_null(b, pos);
+	sbuf_puts(b, "},\"pass_loop\":");
+	sbuf_puts(b, !l->inputs_known ? "null" : l->pass_loop ? "true" : "false");
+	sbuf_puts(b, ",\"presence\":");
+	sbuf_puts(b, !l->inputs_known ? "null" : l->presence ? "true" : "false");
+	sbuf_puts(b, ",\"alarm\":");
+	put_bool(b, l->alarm_on);
+	sbuf_puts(b, ",\"store_fault\":");
+	put_bool(b, l->store_fault);
+	sbuf_puts(b, ",\"devices\":{");
+	for (k = 0; k < LDEV_N; k++) {
+		sbuf_printf(b, "%s\"%s\":{\"up\":%s,\"error\":", k ? "," : "",
+		    lane_dev_name((enum lane_dev)k), l->dev_up[k] ? "true" : "false");
+		put_str_or_null(b, l->dev_err[k]);
+		sbuf_putc(b, '}');
+	}
+	sbuf_puts(b, "},\"last\":");
+	json_last(b, &l->last);
+	sbuf_puts(b, ",\"decisions\":{");
+	for (k = 0; k < DEC_NKINDS; k++)
+		sbuf_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    decision_kind_name((enum decision_kind)k),
+		    (unsigned long long)l->c.decisions[k]);
+	sbuf_puts(b, "}}");
+}
+
+static void
+json_sync(struct sbuf *b, const struct sync_stats *s)
+{
+	sbuf_puts(b, "{\"enabled\":");
+	put_bool(b, s->enabled);
+	sbuf_printf(b, ",\"backlog\":%lld,\"last_success\":", (long long)s->backlog);
+	put_ts_or_null(b, s->last_success_ms);
+	sbuf_printf(b, ",\"sent_total\":%lld,\"rejected_total\":%lld,"
+	    "\"failures_total\":%lld,\"auth_alarm\":%s,\"tls_alarm\":%s,"
+	    "\"lists_version\":", (long long)s->sent_total,
+	    (long long)s->rejected_total, (long long)s->failures_total,
+	    s->auth_alarm ? "true" : "false", s->tls_alarm ? "true" : "false");
+	put_str_or_null(b, s->lists_version);
+	sbuf_putc(b, '}');
+}
+
+void
+status_render_json(const struct status_snap *s, struct sbuf *b)
+{
+	int i;
+
+	sbuf_puts(b, "{\"controller\":");
+	sbuf_put_json_str(b, s->controller);
+	sbuf_puts(b, ",\"version\":");
+	sbuf_put_json_str(b, s->version);
+	sbuf_puts(b, ",\"time\":");
+	put_ts_or_null(b, s->now_ms);
+	sbuf_puts(b, ",\"started\":");
+	put_ts_or_null(b, s->started_ms);
+	sbuf_puts(b, ",\"overrides\":");
+	put_bool(b, s->overrides);
+	sbuf_puts(b, ",\"store\":{\"ok\":");
+	put_bool(b, s->store_ok);
+	sbuf_puts(b, "},\"disk\":{\"free_bytes\":");
+	if (s->free_disk_bytes >= 0)
+		sbuf_put_i64(b, s->free_disk_bytes);
+	else
+		sbuf_puts(b, "null");
+	sbuf_puts(b, ",\"low\":");
+	put_bool(b, s->disk_low);
+	sbuf_puts(b, "},\"sync\":");
+	json_sync(b, &s->sync);
+	sbuf_puts(b, ",\"lanes\":[");
+	for (i = 0; i < s->n_lanes; i++) {
+		if (i > 0)
+			sbuf_putc(b, ',');
+		json_lane(b, &s->lanes[i]);
+	}
+	sbuf_puts(b, "]}\n");
+}
+
+/* ---- Prometheus text format 0.0.4 ---- */
+
+static void
+prom_head(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sbuf_printf(b, "# HELP weighgate_%s %s\n# TYPE weighgate_%s %s\n",
+	    name, help, name, type);
+}
+
+/* A label value: backslash, double quote and line feed escaped. */
+static void
+prom_label(struct sbuf *b, const char *name, const char *v, bool first)
+{
+	sbuf_printf(b, "%s%s=\"", first ? "" : ",", name);
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			sbuf_putc(b, '\\');
+		if (*v == '\n') {
+			sbuf_puts(b, "\\n");
+			continue;
+		}
+		sbuf_putc(b, *v);
+	}
+	sbuf_putc(b, '"');
+}
+
+static void
+prom_lane_sample(struct sbuf *b, const char *name, const char *lane,
+    const char *label, const char *value, uint64_t v)
+{
+	sbuf_printf(b, "weighgate_%s{", name);
+	prom_label(b, "lane", lane, true);
+	if (label != NULL)
+		prom_label(b, label, value, false);
+	sbuf_printf(b, "} %llu\n", (unsigned long long)v);
+}
+
+static void
+prom_vehicles(struct sbuf *b, const struct status_snap *s)
+{
+	int i, k;
+
+	prom_head(b, "vehicles_total", "counter",
+	    "Weighings recorded since start, by lane and decision.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k < DEC_NKINDS; k++)
+			prom_lane_sample(b, "vehicles_total", s->lanes[i].name,
+			    "decision", decision_kind_name((enum decision_kind)k),
+			    s->lanes[i].c.decisions[k]);
+}
+
+static void
+prom_latency(struct sbuf *b, const struct status_snap *s)
+{
+	const char *n = "decision_latency_seconds";
+	int i, k;
+
+	prom_head(b, n, "histogram", "From the scale read that showed a new "
+	    "result to the first barrier or LED write after its weighing "
+	    "was committed.");
+	for (i = 0; i < s->n_lanes; i++) {
+		const struct status_hist *h = &s->lanes[i].c.latency;
+		uint64_t cum = 0;
+
+		for (k = 0; k <= STATUS_LAT_NBOUNDS; k++) {
+			cum += h->count[k];
+			sbuf_printf(b, "weighgate_%s_bucket{", n);
+			prom_label(b, "lane", s->lanes[i].name, true);
+			prom_label(b, "le", k < STATUS_LAT_NBOUNDS ?
+			    lat_bound_text[k] : "+Inf", false);
+			sbuf_printf(b, "} %llu\n", (unsigned long long)cum);
+		}
+		sbuf_printf(b, "weighgate_%s_sum{", n);
+		prom_label(b, "lane", s->lanes[i].name, true);
+		sbuf_printf(b, "} %.6f\n", h->sum);
+		sbuf_printf(b, "weighgate_%s_count{", n);
+		prom_label(b, "lane", s->lanes[i].name, true);
+		sbuf_printf(b, "} %llu\n", (unsigned long long)h->n);
+	}
+}
+
+static void
+prom_devices(struct sbuf *b, const struct status_snap *s)
+{
+	int i, k;
+
+	prom_head(b, "modbus_errors_total", "counter", "Modbus failures of a "
+	    "lane's device: each outage begun and each write not made.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k <= LDEV_LED; k++)
+			prom_lane_sample(b, "modbus_errors_total", s->lanes[i].name,
+			    "device", lane_dev_name((enum lane_dev)k),
+			    s->lanes[i].c.modbus_errors[k]);
+	prom_head(b, "device_up", "gauge",
+	    "1 while a lane's device answers and is not faulted.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k < LDEV_N; k++)
+			prom_lane_sample(b, "device_up", s->lanes[i].name, "device",
+			    lane_dev_name((enum lane_dev)k), s->lanes[i].dev_up[k]);
+	prom_head(b, "lane_state", "gauge",
+	    "1 for the state each lane is in, 0 for the others.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k < 4; k++)
+			prom_lane_sample(b, "lane_state", s->lanes[i].name, "state",
+			    state_en[k], strcmp(s->lanes[i].state, state_en[k]) == 0);
+}
+
+static void
+prom_gauge(struct sbuf *b, const char *name, const char *type,
+    const char *help, long long v)
+{
+	prom_head(b, name, type, help);
+	sbuf_printf(b, "weighgate_%s %lld\n", name, v);
+}
+
+static void
+prom_sync(struct sbuf *b, const struct sync_stats *y)
+{
+	prom_gauge(b, "sync_backlog_events", "gauge",
+	    "Events recorded and not yet accepted or rejected by the platform.",
+	    (long long)y->backlog);
+	prom_gauge(b, "sync_last_success_timestamp_seconds", "gauge",
+	    "Unix time of the platform's last successful answer (0: never).",
+	    (long long)(y->last_success_ms / 1000));
+	prom_gauge(b, "sync_events_sent_total", "counter",
+	    "Events accepted by the platform since start.",
+	    (long long)y->sent_total);
+	prom_gauge(b, "sync_events_rejected_total", "counter",
+	    "Events rejected by the platform since start.",
+	    (long long)y->rejected_total);
+	prom_gauge(b, "sync_failures_total", "counter",
+	    "Requests to the platform that failed since start.",
+	    (long long)y->failures_total);
+	prom_gauge(b, "sync_auth_alarm", "gauge",
+	    "1 while the platform's last answer was 401 or 403.", y->auth_alarm);
+	prom_gauge(b, "sync_tls_alarm", "gauge",
+	    "1 while the last failure was a TLS verification failure.",
+	    y->tls_alarm);
+}
+
+void
+status_render_metrics(const struct status_snap *s, struct sbuf *b)
+{
+	bool store_failing = !s->store_ok;
+	int i;
+
+	for (i = 0; i < s->n_lanes; i++)
+		store_failing |= s->lanes[i].store_fault;
+	prom_head(b, "build_info", "gauge", "The running version (always 1).");
+	sbuf_puts(b, "weighgate_build_info{");
+	prom_label(b, "version", s->version, true);
+	prom_label(b, "controller", s->controller, false);
+	sbuf_puts(b, "} 1\n");
+	prom_gauge(b, "start_time_seconds", "gauge",
+	    "Unix time the daemon started.", (long long)(s->started_ms / 1000));
+	prom_vehicles(b, s);
+	prom_latency(b, s);
+	prom_devices(b, s);
+	prom_sync(b, &s->sync);
+	if (s->free_disk_bytes >= 0)
+		prom_gauge(b, "disk_free_bytes", "gauge", "Free space on the "
+		    "database's file system (checked every minute).",
+		    (long long)s->free_disk_bytes);
+	prom_gauge(b, "disk_low", "gauge",
+	    "1 while free space is below disk_min_free_mb.", s->disk_low);
+	prom_gauge(b, "store_failing", "gauge", "1 while the event store "
+	    "cannot commit (every lane is then FAULT).", store_failing);
+}
+
+/* ---- the board ---- */
+
+/* Text for HTML: & < > " ' escaped. */
+static void
+html(struct sbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++)
+		switch (*s) {
+		case '&': sbuf_puts(b, "&amp;"); break;
+		case '<': sbuf_puts(b, "&lt;"); break;
+		case '>': sbuf_puts(b, "&gt;"); break;
+		case '"': sbuf_puts(b, "&quot;"); break;
+		case '\'': sbuf_puts(b, "&#39;"); break;
+		default: sbuf_putc(b, *s);
+		}
+}
+
+/* HH:MM:SS in the controller's local time; "从未 never" for 0. */
+static void
+put_clock(struct sbuf *b, int64_t ms)
+{
+	char t[16];
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || localtime_r(&sec, &tm) == NULL) {
+		sbuf_puts(b, "从未 never");
+		return;
+	}
+	strftime(t, sizeof(t), "%H:%M:%S", &tm);
+	sbuf_puts(b, t);
+}
+
+static const char board_head[] =
+"<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
+"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+"<title>入口称重检测 Entrance weighing</title>\n<style>\n"
+"body{margin:0;background:#111;color:#eee;font-family:\"Noto Sans CJK SC\","
+"\"Noto Sans SC\",\"WenQuanYi Micro Hei\",sans-serif;font-size:22px}\n"
+"header,footer{display:flex;justify-content:space-between;align-items:center;"
+"padding:10px 20px;background:#222;font-size:26px}\n"
+"header h1{font-size:30px;margin:0}\n"
+"#board{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));"
+"gap:16px;padding:16px}\n"
+".lane{background:#1c1c1c;border:6px solid #555;border-radius:10px;padding:12px}\n"
+".lane .head{display:flex;justify-content:space-between;font-size:40px;"
+"font-weight:bold;padding:4px 10px;border-radius:6px;background:#555}\n"
+".st-IDLE{border-color:#3a6ea5}.st-IDLE .head{background:#3a6ea5}\n"
+".st-OPEN{border-color:#2e7d32}.st-OPEN .head{background:#2e7d32}\n"
+".st-REFUSED{border-color:#c62828}.st-REFUSED .head{background:#c62828}\n"
+".st-FAULT{border-color:#ef6c00}.st-FAULT .head{background:#ef6c00}\n"
+".led{margin:12px 0;padding:12px;background:#000;font-size:34px;"
+"font-weight:bold;min-height:1.3em;border:2px solid #333}\n"
+".led-green{color:#4cff4c}.led-red{color:#ff4040}.led-yellow{color:#ffd740}\n"
+"table{width:100%;border-collapse:collapse;font-size:26px}\n"
+"th{text-align:left;color:#aaa;font-weight:normal;width:40%;padding:3px}\n"
+"td{font-weight:bold;padding:3px}\n"
+".plate{font-size:32px}\n"
+".dec-pass{color:#4cff4c}.dec-turnback,.dec-intercept,.dec-fault{color:#ff5252}"
+".dec-retry,.dec-hold{color:#ffd740}\n"
+".ok{color:#4cff4c}.bad{color:#ff5252;font-weight:bold}\n"
+".devs span{margin-right:14px;white-space:nowrap}\n"
+".alarm{background:#b71c1c;color:#fff;padding:8px 20px;font-size:28px;"
+"font-weight:bold}\n"
+"body.stale #board{opacity:.35}\n"
+"#conn{color:#ff5252;font-weight:bold}\n"
+"</style></head><body>\n";
+
+/*
+ * The page refreshes itself: every second it fetches itself again and swaps
+ * the board and the footer in place (no reload, no flicker); when the
+ * daemon does not answer, the board is dimmed and says so.
+ */
+static const char board_script[] =
+"<script>\n"
+"(function(){\n"
+"  var busy=false;\n"
+"  function swap(doc,id){var n=doc.getElementById(id),o=document.getElementById(id);"
+"if(n&&o)o.replaceWith(n);}\n"
+"  function refresh(){\n"
+"    if(busy)return;busy=true;\n"
+"    fetch('/',{cache:'no-store'}).then(function(r){\n"
+"      if(!r.ok)throw new Error(r.status);return r.text();\n"
+"    }).then(function(t){\n"
+"      var doc=new DOMParser().parseFromString(t,'text/html');\n"
+"      ['board','status-line','alarms','clock'].forEach(function(id){swap(doc,id);});\n"
+"      document.body.classList.remove('stale');\n"
+"      document.getElementById('conn').textContent='';\n"
+"    }).catch(function(){\n"
+"      document.body.classList.add('stale');\n"
+"      document.getElementById('conn').textContent='连接中断 Connection lost';\n"
+"    }).then(function(){busy=false;});\n"
+"  }\n"
+"  setInterval(refresh,1000);\n"
+"})();\n"
+"</script>\n"
+"<noscript><meta http-equiv=\"refresh\" content=\"2\"></noscript>\n"
+"</body></html>\n";
+
+static void
+board_last(struct sbuf *b, const struct status_last *l)
+{
+	sbuf_puts(b, "<table class=\"last\">\n<tr><th>上一辆 Last vehicle</th>");
+	if (!l->valid) {
+		sbuf_puts(b, "<td>— 无 none</td></tr></table>\n");
+		return;
+	}
+	sbuf_puts(b, "<td>");
+	put_clock(b, l->ts_ms);
+	sbuf_puts(b, "</td></tr>\n<tr><th>车牌 Plate</th><td class=\"plate\">");
+	html(b, l->plate[0] ? l->plate : "—");
+	sbuf_printf(b, "</td></tr>\n<tr><th>轴数 Axles</th><td class=\"axles\">%d"
+	    "</td></tr>\n<tr><th>总重 Gross</th><td class=\"gross\">", l->axles);
+	put_tonnes(b, l->gross_kg);
+	sbuf_puts(b, " t</td></tr>\n<tr><th>限值 Limit</th><td class=\"limit\">");
+	if (l->has_limit) {
+		put_tonnes(b, l->legal_limit_kg);
+		sbuf_puts(b, " t");
+	} else
+		sbuf_puts(b, "—");
+	sbuf_printf(b, "</td></tr>\n<tr><th>判定 Decision</th>"
+	    "<td class=\"decision dec-%s\">%s ", l->decision,
+	    decision_zh(l->decision));
+	html(b, l->decision);
+	if (l->reason[0] != '\0') {
+		sbuf_puts(b, " <small>(");
+		html(b, l->reason);
+		sbuf_puts(b, ")</small>");
+	}
+	sbuf_puts(b, "</td></tr>\n</table>\n");
+}
+
+static void
+board_barrier(struct sbuf *b, const struct status_lane *l)
+{
+	const char *pos = barrier_position(l);
+	const char *zh = pos == NULL ? "未知" : strcmp(pos, "up") == 0 ? "抬起" :
+	    strcmp(pos, "down") == 0 ? "落下" : strcmp(pos, "moving") == 0 ?
+	    "移动中" : "位置异常";
+
+	sbuf_printf(b, "<table><tr><th>道闸 Barrier</th><td class=\"barrier\">"
+	    "%s %s</td></tr></table>\n", zh, pos == NULL ? "unknown" : pos);
+}
+
+static void
+board_devices(struct sbuf *b, const struct status_lane *l)
+{
+	int k;
+
+	sbuf_puts(b, "<div class=\"devs\">设备 Devices: ");
+	for (k = 0; k < LDEV_N; k++) {
+		sbuf_printf(b, "<span class=\"%s\" title=\"", l->dev_up[k] ?
+		    "ok" : "bad");
+		html(b, l->dev_err[k]);
+		sbuf_printf(b, "\">%s %s</span>", dev_label[k],
+		    l->dev_up[k] ? "✓" : "✗ 故障 FAULT");
+	}
+	if (l->store_fault)
+		sbuf_puts(b, "<span class=\"bad\">存储 Store ✗</span>");
+	sbuf_puts(b, "</div>\n");
+}
+
+static void
+board_lane(struct sbuf *b, const struct status_lane *l)
+{
+	sbuf_puts(b, "<section class=\"lane st-");
+	html(b, l->state);
+	sbuf_puts(b, "\" id=\"lane-");
+	html(b, l->name);
+	sbuf_puts(b, "\" data-state=\"");
+	html(b, l->state);
+	sbuf_puts(b, "\">\n<div class=\"head\"><span class=\"name\">车道 Lane ");
+	html(b, l->name);
+	sbuf_printf(b, "</span><span class=\"state\">%s ", state_zh_of(l->state));
+	html(b, l->state);
+	sbuf_puts(b, "</span></div>\n<div class=\"led led-");
+	html(b, l->led_colour);
+	sbuf_puts(b, "\" title=\"显示屏 LED sign\">");
+	html(b, l->led_known ? l->led_text : "");
+	sbuf_puts(b, "</div>\n");
+	board_last(b, &l->last);
+	board_barrier(b, l);
+	board_devices(b, l);
+	sbuf_puts(b, "</section>\n");
+}
+
+static void
+board_alarms(struct sbuf *b, const struct status_snap *s)
+{
+	bool store_failing = !s->store_ok;
+	int i;
+
+	for (i = 0; i < s->n_lanes; i++)
+		store_failing |= s->lanes[i].store_fault;
+	sbuf_puts(b, "<div id=\"alarms\">");
+	if (store_failing)
+		sbuf_puts(b, "<div class=\"alarm\">存储故障 Event store cannot "
+		    "record: lanes closed</div>");
+	if (s->disk_low)
+		sbuf_puts(b, "<div class=\"alarm\">磁盘空间不足 Disk space low</div>");
+	if (s->sync.auth_alarm)
+		sbuf_puts(b, "<div class=\"alarm\">平台拒绝认证 Platform refuses "
+		    "our credentials</div>");
+	if (s->sync.tls_alarm)
+		sbuf_puts(b, "<div class=\"alarm\">平台证书错误 Platform "
+		    "certificate not trusted</div>");
+	sbuf_puts(b, "</div>\n");
+}
+
+static void
+board_footer(struct sbuf *b, const struct status_snap *s)
+{
+	sbuf_puts(b, "<footer id=\"status-line\"><span class=\"sync\">同步 Sync: ");
+	sbuf_printf(b, "待发 Backlog <b class=\"backlog\">%lld</b> · ",
+	    (long long)s->sync.backlog);
+	if (!s->sync.enabled)
+		sbuf_puts(b, "平台未配置 no platform configured");
+	else {
+		sbuf_puts(b, "最近成功 Last success <b>");
+		put_clock(b, s->sync.last_success_ms);
+		sbuf_puts(b, "</b>");
+	}
+	sbuf_puts(b, "</span><span>磁盘 Disk free ");
+	if (s->free_disk_bytes >= 0)
+		sbuf_printf(b, "%.1f GB", (double)s->free_disk_bytes / 1e9);
+	else
+		sbuf_puts(b, "—");
+	sbuf_puts(b, "</span></footer>\n");
+}
+
+void
+status_render_board(const struct status_snap *s, struct sbuf *b)
+{
+	int i;
+
+	sbuf_puts(b, board_head);
+	sbuf_puts(b, "<header><h1>入口称重检测 Entrance weighing · ");
+	html(b, s->controller);
+	sbuf_puts(b, "</h1><span id=\"conn\"></span><span id=\"clock\">时间 Time ");
+	put_clock(b, s->now_ms);
+	sbuf_puts(b, "</span></header>\n");
+	board_alarms(b, s);
+	sbuf_puts(b, "<main id=\"board\">\n");
+	for (i = 0; i < s->n_lanes; i++)
+		board_lane(b, &s->lanes[i]);
+	sbuf_puts(b, "</main>\n");
+	board_footer(b, s);
+	sbuf_puts(b, board_script);
+}

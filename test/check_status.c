@@ -1,0 +1,212 @@
+/* Unit tests of the status server's pure parts (status.c, status_render.c). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cjson/cJSON.h>
+
+#include "weighgate/status.h"
+
+static bool
+peer4(const char *ip)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return status_peer_loopback((struct sockaddr *)&a);
+}
+
+static bool
+peer6(const char *ip)
+{
+	struct sockaddr_in6 a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, ip, &a.sin6_addr);
+	return status_peer_loopback((struct sockaddr *)&a);
+}
+
+START_TEST(test_loopback_peers)
+{
+	ck_assert(peer4("127.0.0.1"));
+	ck_assert(peer4("127.1.2.3"));
+	ck_assert(!peer4("10.0.0.1"));
+	ck_assert(!peer4("192.168.1.127"));
+	ck_assert(!peer4("128.0.0.1"));
+	ck_assert(peer6("::1"));
+	ck_assert(peer6("::ffff:127.0.0.1"));
+	ck_assert(!peer6("::ffff:10.0.0.1"));
+	ck_assert(!peer6("fe80::1"));
+	ck_assert(!peer6("::2"));
+	ck_assert(!status_peer_loopback(NULL));
+}
+END_TEST
+
+START_TEST(test_bearer)
+{
+	ck_assert(status_bearer_ok("Bearer s3cret", "s3cret"));
+	ck_assert(status_bearer_ok("bearer s3cret", "s3cret"));
+	ck_assert(!status_bearer_ok("Bearer s3cre", "s3cret"));
+	ck_assert(!status_bearer_ok("Bearer s3cretx", "s3cret"));
+	ck_assert(!status_bearer_ok("Basic s3cret", "s3cret"));
+	ck_assert(!status_bearer_ok("s3cret", "s3cret"));
+	ck_assert(!status_bearer_ok(NULL, "s3cret"));
+	ck_assert(!status_bearer_ok("Bearer ", ""));
+}
+END_TEST
+
+START_TEST(test_parse_override)
+{
+	char op[STATUS_OPERATOR_MAX], why[STATUS_REASON_MAX], err[128];
+	char big[400];
+	const char *ok = "{\"operator\":\"工号0042\",\"reason\":\"permit\"}";
+
+	ck_assert_int_eq(status_parse_override(ok, strlen(ok), op, why, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(op, "工号0042");
+	ck_assert_str_eq(why, "permit");
+#define BAD(s) ck_assert_int_eq(status_parse_override(s, strlen(s), op, why, \
+	err, sizeof(err)), -1)
+	BAD("");
+	BAD("{");
+	BAD("[]");
+	BAD("\"x\"");
+	BAD("{\"operator\":\"a\"}");
+	BAD("{\"reason\":\"a\"}");
+	BAD("{\"operator\":\"\",\"reason\":\"a\"}");
+	BAD("{\"operator\":1,\"reason\":\"a\"}");
+	BAD("{\"operator\":\"a\",\"reason\":\"x\\ty\"}");
+	memset(big, 'x', sizeof(big));
+	snprintf(big, sizeof(big), "{\"operator\":\"%0100d\",\"reason\":\"a\"}", 1);
+	BAD(big);
+#undef BAD
+	/* the body's length is what counts, not a NUL inside it */
+	ck_assert_int_eq(status_parse_override(ok, 10, op, why, err,
+	    sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(test_histogram)
+{
+	struct status_hist h;
+	struct status_counters c;
+
+	memset(&h, 0, sizeof(h));
+	status_hist_observe(&h, 0.0005);
+	status_hist_observe(&h, 0.001);		/* le is inclusive */
+	status_hist_observe(&h, 0.003);
+	status_hist_observe(&h, 100);
+	ck_assert_uint_eq(h.count[0], 2);
+	ck_assert_uint_eq(h.count[2], 1);
+	ck_assert_uint_eq(h.count[STATUS_LAT_NBOUNDS], 1);
+	ck_assert_uint_eq(h.n, 4);
+
+	memset(&c, 0, sizeof(c));
+	c.scale_read_mono_ms = 1000;
+	status_count_output(&c, 1500);		/* no decision pending */
+	ck_assert_uint_eq(c.latency.n, 0);
+	status_count_decision(&c, DEC_TURNBACK);
+	status_count_output(&c, 1012);
+	status_count_output(&c, 1900);		/* only the first output counts */
+	ck_assert_uint_eq(c.decisions[DEC_TURNBACK], 1);
+	ck_assert_uint_eq(c.latency.n, 1);
+	ck_assert(c.latency.sum > 0.0119 && c.latency.sum < 0.0121);
+}
+END_TEST
+
+static struct status_snap *
+hostile_snap(void)
+{
+	struct status_snap *s = calloc(1, sizeof(*s));
+	struct status_lane *l = &s->lanes[0];
+
+	snprintf(s->controller, sizeof(s->controller), "C\"1<b>");
+	snprintf(s->version, sizeof(s->version), "0.1");
+	s->now_ms = 1795961152000;
+	s->n_lanes = 1;
+	s->free_disk_bytes = -1;
+	snprintf(l->name, sizeof(l->name), "L\"01");
+	snprintf(l->state, sizeof(l->state), "REFUSED");
+	snprintf(l->led_colour, sizeof(l->led_colour), "red");
+	snprintf(l->led_text, sizeof(l->led_text), "<script>alert(1)</script>");
+	l->led_known = true;
+	l->last.valid = true;
+	snprintf(l->last.plate, sizeof(l->last.plate), "豫A<img src=x>\"\n");
+	snprintf(l->last.decision, sizeof(l->last.decision), "turnback");
+	l->last.gross_kg = 55000;
+	l->c.decisions[DEC_TURNBACK] = 3;
+	status_hist_observe(&l->c.latency, 0.004);
+	return s;
+}
+
+START_TEST(test_renders_escape)
+{
+	struct status_snap *s = hostile_snap();
+	struct sbuf b;
+	cJSON *j;
+
+	sbuf_init(&b);
+	status_render_json(s, &b);
+	j = cJSON_Parse(b.p);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(j, "lanes"), 0), "name")->valuestring, "L\"01");
+	cJSON_Delete(j);
+
+	sbuf_reset(&b);
+	status_render_board(s, &b);
+	sbuf_putc(&b, '\0');
+	ck_assert_ptr_null(strstr(b.p, "<script>alert"));
+	ck_assert_ptr_null(strstr(b.p, "<img"));
+	ck_assert_ptr_nonnull(strstr(b.p, "&lt;script&gt;"));
+	ck_assert_ptr_nonnull(strstr(b.p, "劝返 turnback"));
+
+	sbuf_reset(&b);
+	status_render_metrics(s, &b);
+	sbuf_putc(&b, '\0');
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "weighgate_vehicles_total{lane=\"L\\\"01\",decision=\"turnback\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "weighgate_decision_latency_seconds_bucket{lane=\"L\\\"01\",le=\"0.0025\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "weighgate_decision_latency_seconds_bucket{lane=\"L\\\"01\",le=\"0.005\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "weighgate_decision_latency_seconds_bucket{lane=\"L\\\"01\",le=\"+Inf\"} 1\n"));
+	ck_assert_ptr_null(strstr(b.p, "weighgate_disk_free_bytes "));	/* unknown */
+	sbuf_fini(&b);
+	free(s);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("status");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_loopback_peers);
+	tcase_add_test(tc, test_bearer);
+	tcase_add_test(tc, test_parse_override);
+	tcase_add_test(tc, test_histogram);
+	tcase_add_test(tc, test_renders_escape);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *r = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
