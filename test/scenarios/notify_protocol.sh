@@ -7,17 +7,7 @@
 # every 500 ms (never 1 s apart), and STOPPING=1 on SIGTERM.
 . "$(dirname "$0")/lib.inc"
 
-# notify_has REGEX: a datagram received matches.
-notify_has() {
-	grep -Eq "$1" "$WORK/notify.txt"
-}
-
-: >"$WORK/notify.txt"
-"$WG_BIN/test/helper_notifysock" "$WORK/notify.sock" "$WORK/notify.txt" \
-	>"$WORK/notifysock.out" 2>"$WORK/notifysock.log" &
-NS_PID=$!
-PIDS+=("$NS_PID")
-wait_for 10 "the notification socket" grep -q '^ready' "$WORK/notifysock.out"
+start_notify_socket
 
 cat >"$WORK/traffic.jsonl" <<'T'
 {"lane":"L01","after_ms":300,"ts":"2026-01-01T00:00:00.000Z","seq":1,"kind":"truck","config":"combination","axles":6,"gross_kg":55000,"axle_kg":[7000,9000,9000,10000,10000,10000],"speed_kmh":5.0,"plate":"豫A12345","plate_color":"yellow"}

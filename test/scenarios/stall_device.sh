@@ -8,16 +8,7 @@
 # stall with normal latency; the watchdog pings never stop.
 . "$(dirname "$0")/lib.inc"
 
-notify_has() {
-	grep -Eq "$1" "$WORK/notify.txt"
-}
-
-: >"$WORK/notify.txt"
-"$WG_BIN/test/helper_notifysock" "$WORK/notify.sock" "$WORK/notify.txt" \
-	>"$WORK/notifysock.out" 2>"$WORK/notifysock.log" &
-NS_PID=$!
-PIDS+=("$NS_PID")
-wait_for 10 "the notification socket" grep -q '^ready' "$WORK/notifysock.out"
+start_notify_socket
 
 {
 	for p in 豫A10001 豫A10002 豫A10003 豫A10004; do

@@ -11,10 +11,6 @@
 . "$(dirname "$0")/sync_lib.inc"
 
 make_certs
-pin() {
-	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
-		openssl dgst -sha256 -binary | base64
-}
 {
 	truck L01 100 苏A80001 15000
 	truck L01 1200 苏A80002 30000

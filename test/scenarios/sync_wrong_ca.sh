@@ -9,10 +9,6 @@
 . "$(dirname "$0")/sync_lib.inc"
 
 make_certs
-pin() {
-	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
-		openssl dgst -sha256 -binary | base64
-}
 truck L01 100 苏A40001 15000 >"$WORK/traffic.jsonl"
 PLAT_CERT=other-server start_platform
 start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 1500 --pass-ms 300
