@@ -74,6 +74,7 @@ struct daemon {
 	int n_links;
 	struct mblink *links[MAX_LINKS];
 	struct devaddr link_addr[MAX_LINKS];
+	bool link_held[MAX_LINKS];	/* stuck, not replaced: too many stuck */
 	struct daemon_lane lanes[CFG_MAX_LANES];
 	int64_t stop_deadline;		/* mono ms; 0 while running */
 	bool startup_pending;		/* the startup event is not recorded yet */
@@ -456,6 +457,7 @@ link_for(struct daemon *d, const struct devaddr *a, const struct lane_cfg *lc)
 	if ((d->links[i] = mblink_new(a, lc->poll_ms, lc->timeout_ms, d->wake)) == NULL)
 		return NULL;
 	d->link_addr[i] = *a;
+	d->link_held[i] = false;
 	d->n_links++;
 	return d->links[i];
 }
@@ -678,6 +680,13 @@ status_start(struct daemon *d)
  * thread never takes more than about one timeout_ms per step.
  */
 #define STALL_MARGIN_MS 1000
+/*
+ * At most this many abandoned threads may still be stuck: a device driver
+ * that hangs every thread that touches it must not eat the process's
+ * threads.  Past it a stuck link is held (its lanes FAULT) and replaced
+ * once its own call returns.
+ */
+#define STUCK_THREADS_MAX 4
 #define STATUS_MIN_MS 500	/* STATUS= at most this often */
 
 static int64_t
@@ -744,6 +753,7 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 			continue;
 		}
 		d->links[n] = d->links[i];
+		d->link_held[n] = d->link_held[i];
 		d->link_addr[n++] = d->link_addr[i];
 	}
 	d->n_links = first = n;
@@ -770,26 +780,73 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 			}
 }
 
-/* Every tick: a link stuck in a call faults its lanes and is replaced. */
+/* The devices a link serves count as silent since since_ms (lanes FAULT). */
+static void
+link_lanes_down(struct daemon *d, const struct mblink *l, int64_t since_ms,
+    const char *why)
+{
+	struct lane_input in;
+	int i, k;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_DOWN;
+	in.since_mono_ms = since_ms;
+	in.err = why;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < MB_NDEVICES; k++)
+			if (d->lanes[i].link[k] == l) {
+				in.dev = lane_dev_of((enum mb_device)k);
+				step(d, i, &in);
+			}
+}
+
+/*
+ * Every tick: a link stuck in a call faults its lanes and is replaced.
+ * With STUCK_THREADS_MAX abandoned threads still stuck, it is held
+ * instead (its lanes FAULT) and replaced when its call returns or when
+ * an abandoned thread ends; the fresh thread's first answer recovers it.
+ */
 static void
 links_supervise(struct daemon *d)
 {
 	int64_t now = ts_mono_ms(), busy, lim;
 	struct mblink *l;
 	char name[600], why[96];
+	bool stuck;
 	int i;
 
 	for (i = 0; i < d->n_links; i++) {
 		l = d->links[i];
-		if ((busy = mblink_busy_ms(l, now)) <= (lim = stall_limit_ms(d, l)))
+		busy = mblink_busy_ms(l, now);
+		lim = stall_limit_ms(d, l);
+		stuck = busy > lim;
+		if (!stuck && !d->link_held[i])
 			continue;
 		devaddr_format(&d->link_addr[i], name, sizeof(name));
-		log_warnx("%s: I/O thread stuck in one call for %lld ms (limit "
-		    "%lld ms): its lanes' devices count as silent, a new thread "
-		    "takes over", name, (long long)busy, (long long)lim);
 		snprintf(why, sizeof(why), "I/O thread stalled for %lld ms",
 		    (long long)busy);
-		links_rebuild(d, &l, 1, -1, now - busy, why);
+		if (stuck && mblink_abandoned_running() >= STUCK_THREADS_MAX) {
+			if (!d->link_held[i]) {
+				log_warnx("%s: I/O thread stuck in one call for "
+				    "%lld ms, and %d earlier ones still are: its "
+				    "lanes' devices count as silent until it "
+				    "returns", name, (long long)busy,
+				    mblink_abandoned_running());
+				d->link_held[i] = true;
+				link_lanes_down(d, l, now - busy, why);
+			}
+			continue;
+		}
+		if (stuck)
+			log_warnx("%s: I/O thread stuck in one call for %lld ms "
+			    "(limit %lld ms): its lanes' devices count as silent, "
+			    "a new thread takes over", name, (long long)busy,
+			    (long long)lim);
+		else
+			log_info("%s: held I/O thread free again: a new thread "
+			    "takes over", name);
+		links_rebuild(d, &l, 1, -1, stuck ? now - busy : now,
+		    stuck ? why : "I/O thread replaced after a stall");
 		return;		/* the table changed: the others next tick */
 	}
 }

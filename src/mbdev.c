@@ -73,6 +73,9 @@
 #define BYTE_TIMEOUT_MAX_MS 200
 #define PULSE_MAX_MS 10000
 
+/* Abandoned threads whose stuck call has not returned yet. */
+static atomic_int abandoned_running;
+
 enum health { H_UNKNOWN, H_UP, H_DOWN };
 
 enum outcome { OUT_OK, OUT_EXCEPTION, OUT_TIMEOUT, OUT_ERROR, OUT_LINK };
@@ -784,6 +787,7 @@ link_main(void *arg)
 	abandoned = l->abandoned;
 	pthread_mutex_unlock(&l->mu);
 	if (abandoned) {
+		atomic_fetch_sub(&abandoned_running, 1);
 		log_info("%s: abandoned I/O thread ends", l->name);
 		link_release(l);
 		return NULL;
@@ -986,6 +990,7 @@ mblink_abandon(struct mblink *l)
 		return;
 	}
 	t = l->thread;
+	atomic_fetch_add(&abandoned_running, 1);
 	pthread_mutex_lock(&l->mu);
 	l->stop = true;
 	l->abandoned = true;
@@ -1118,4 +1123,10 @@ uint64_t
 mblink_errors(const struct mblink *l)
 {
 	return atomic_load(&((struct mblink *)l)->errors);
+}
+
+int
+mblink_abandoned_running(void)
+{
+	return atomic_load(&abandoned_running);
 }

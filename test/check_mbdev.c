@@ -718,6 +718,33 @@ START_TEST(test_stop_flushes_writes)
 }
 END_TEST
 
+/*
+ * A thread stuck in a call is let go without waiting: it counts as
+ * abandoned-and-running until its call returns, then ends by itself.
+ */
+START_TEST(test_abandon_stuck)
+{
+	int64_t end;
+
+	link_open(srv.port, 20, 200);
+	mblink_test_stall(lk, 1500);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	end = ts_mono_ms() + 1000;
+	while (mblink_busy_ms(lk, ts_mono_ms()) < 200 && ts_mono_ms() < end)
+		sleep_ms(10);
+	ck_assert_int_ge(mblink_busy_ms(lk, ts_mono_ms()), 200);
+	ck_assert_int_eq(mblink_abandoned_running(), 0);
+	mblink_abandon(lk);
+	lk = NULL;
+	ck_assert_int_eq(mblink_abandoned_running(), 1);
+	end = ts_mono_ms() + 5000;
+	while (mblink_abandoned_running() > 0 && ts_mono_ms() < end)
+		sleep_ms(20);
+	ck_assert_int_eq(mblink_abandoned_running(), 0);
+}
+END_TEST
+
 static Suite *
 mbdev_suite(void)
 {
@@ -738,6 +765,7 @@ mbdev_suite(void)
 	tcase_add_test(tc, test_dead_unit_shared_address);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_stop_flushes_writes);
+	tcase_add_test(tc, test_abandon_stuck);
 	suite_add_tcase(s, tc);
 	return s;
 }

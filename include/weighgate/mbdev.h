@@ -114,6 +114,8 @@ void mblink_free(struct mblink *l);
  * reports, closes its connection and frees the link.
  */
 void mblink_abandon(struct mblink *l);
+/* Abandoned threads still stuck in their call (process-wide). */
+int mblink_abandoned_running(void);
 
 /*
  * Queue a write; the thread is woken and makes it promptly.  Never blocks
