@@ -51,6 +51,7 @@ struct daemon_lane {
 	struct lane lane;
 	struct mblink *link[MB_NDEVICES];
 	uint16_t led_counter;
+	bool io_seen;			/* the I/O module's inputs read once */
 	struct status_counters stats;	/* figures for the status server */
 	struct cfg_gen *gen;		/* the configuration the lane runs on */
 };
@@ -118,6 +119,22 @@ write_coil(struct daemon *d, int i, int offset, bool on, bool pulse)
 	w.pulse_ms = 200;
 	w.queued_mono_ms = ts_mono_ms();
 	mblink_write(d->lanes[i].link[MB_IO], &w);
+}
+
+/*
+ * Pulse mode: both pulse coils off before the lane's first barrier command
+ * to an I/O module it has just (re)gained.  The end of a pulse is the link
+ * thread's to write; a thread killed, or abandoned as stuck, between the
+ * start and the end of a pulse leaves that coil on, and a raise coil left
+ * on would hold the barrier up whatever is pulsed next.
+ */
+static void
+clear_pulse_coils(struct daemon *d, int i)
+{
+	if (d->lanes[i].lane.cfg->barrier_mode != BARRIER_PULSE)
+		return;
+	write_coil(d, i, 0, false, false);
+	write_coil(d, i, 3, false, false);
 }
 
 static void
@@ -276,6 +293,11 @@ report(struct daemon *d, const struct mb_report *r)
 			    "sequence %u", d->cfg->lanes[r->lane].name,
 			    (long long)r->mono_ms, r->regs[1]);
 		} else if (r->device == MB_IO && r->count >= IO_NINPUTS) {
+			if (!d->lanes[r->lane].io_seen) {
+				/* before the lane's first barrier write */
+				d->lanes[r->lane].io_seen = true;
+				clear_pulse_coils(d, r->lane);
+			}
 			in.kind = LI_IO;
 			for (k = 0; k < IO_NINPUTS; k++)
 				in.bits[k] = r->bits[k] != 0;
@@ -294,6 +316,8 @@ report(struct daemon *d, const struct mb_report *r)
 		d->lanes[r->lane].stats.modbus_errors[in.dev]++;
 		break;
 	case MB_UP:
+		if (r->device == MB_IO)
+			clear_pulse_coils(d, r->lane);
 		in.kind = LI_UP;
 		in.dev = lane_dev_of(r->device);
 		break;
@@ -478,6 +502,12 @@ add_poll(struct daemon *d, int i, enum mb_device dev, const struct devaddr *a,
 }
 
 /* The read of one device of lane i, by the lane's own configuration. */
+static const struct devaddr *
+lane_devaddr(const struct lane_cfg *lc, enum mb_device dev)
+{
+	return dev == MB_SCALE ? &lc->scale : dev == MB_IO ? &lc->io : &lc->led;
+}
+
 static int
 add_dev_poll(struct daemon *d, int i, enum mb_device dev)
 {
@@ -774,7 +804,10 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 	in.err = why;
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		for (k = 0; k < MB_NDEVICES; k++)
-			if (moved[i][k] && d->lanes[i].link[k] != NULL) {
+			if (moved[i][k] && lane_devaddr(d->lanes[i].lane.cfg,
+			    (enum mb_device)k)->type != DEV_NONE) {
+				/* silent until its new link answers, or for good
+				 * when it could not be made (logged above) */
 				in.dev = lane_dev_of((enum mb_device)k);
 				step(d, i, &in);
 			}
@@ -964,6 +997,19 @@ reload(struct daemon *d, struct config *nc)
 		log_errx("%s: %s changed, which needs a restart; reload refused, "
 		    "the configuration in force stays", d->cfg->path, what);
 		goto keep;
+	}
+	{
+		const struct lane_cfg *cur[CFG_MAX_LANES];
+
+		for (i = 0; i < d->cfg->n_lanes; i++)
+			cur[i] = d->lanes[i].lane.cfg;
+		if (reload_device_moved(nc, cur, d->cfg->n_lanes, what,
+		    sizeof(what)) > 0) {
+			log_errx("%s: %s: moving a device between lanes needs a "
+			    "restart; reload refused, the configuration in force "
+			    "stays", d->cfg->path, what);
+			goto keep;
+		}
 	}
 	cfg_hash(d->cfg, oldhash);
 	cfg_hash(nc, newhash);
@@ -1229,6 +1275,13 @@ daemon_fini(struct daemon *d)
 	int i;
 
 	status_free(d->status);
+	/* a thread stuck in a call is let go, never waited for */
+	for (i = 0; i < d->n_links; i++)
+		if (mblink_busy_ms(d->links[i], ts_mono_ms()) >
+		    stall_limit_ms(d, d->links[i])) {
+			mblink_abandon(d->links[i]);
+			d->links[i] = NULL;
+		}
 	for (i = 0; i < d->n_links; i++)
 		mblink_stop(d->links[i]);
 	/* Reports queued while stopping are read once more, then dropped. */

@@ -69,7 +69,8 @@ platform_diff(struct diff *d, const struct config *a, const struct config *b)
 	    str_differs(p->pinned_pubkey, q->pinned_pubkey) ||
 	    p->batch_max != q->batch_max || p->batch_wait_ms != q->batch_wait_ms ||
 	    p->list_poll_s != q->list_poll_s || p->retry_min_ms != q->retry_min_ms ||
-	    p->retry_max_ms != q->retry_max_ms, "[platform]");
+	    p->retry_max_ms != q->retry_max_ms ||
+	    p->request_timeout_s != q->request_timeout_s, "[platform]");
 }
 
 int
@@ -125,4 +126,52 @@ reload_event_body(struct sbuf *b, const char *controller,
 	sbuf_puts(b, ",\"new_config_hash\":");
 	sbuf_put_json_str(b, new_hash);
 	sbuf_putc(b, '}');
+}
+
+static const struct devaddr *
+lane_dev(const struct lane_cfg *lc, int k)
+{
+	return k == 0 ? &lc->scale : k == 1 ? &lc->io : &lc->led;
+}
+
+static const char *const dev_names[3] = { "scale", "io", "led" };
+
+/*
+ * Lanes take a new configuration one by one, between vehicles: while one
+ * lane is on the new file another may still be on the old.  A device (its
+ * link and unit) that the new file gives to a lane other than the one that
+ * drives it now would, for that while, be polled and written by two lanes —
+ * one lane's pass could raise the other's barrier.  Such a move needs a
+ * restart.  cur[j] is the configuration lane j runs on now.
+ */
+int
+reload_device_moved(const struct config *nc, const struct lane_cfg *const *cur,
+    int n, char *out, size_t outlen)
+{
+	const struct devaddr *a, *b;
+	int i, j, k, m;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	for (i = 0; i < nc->n_lanes; i++)
+		for (k = 0; k < 3; k++) {
+			a = lane_dev(&nc->lanes[i], k);
+			if (a->type == DEV_NONE)
+				continue;
+			for (j = 0; j < n; j++) {
+				if (strcmp(cur[j]->name, nc->lanes[i].name) == 0)
+					continue;
+				for (m = 0; m < 3; m++) {
+					b = lane_dev(cur[j], m);
+					if (b->type == DEV_NONE || b->unit != a->unit ||
+					    !devaddr_same_link(a, b))
+						continue;
+					snprintf(out, outlen, "lane %s's %s is lane "
+					    "%s's %s now", nc->lanes[i].name,
+					    dev_names[k], cur[j]->name, dev_names[m]);
+					return 1;
+				}
+			}
+		}
+	return 0;
 }

@@ -8,10 +8,13 @@
  * path is a 405.  What is said is rendered by status_render.c.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 #include <cjson/cJSON.h>
@@ -23,6 +26,7 @@
 
 #include "weighgate/log.h"
 #include "weighgate/status.h"
+#include "weighgate/timefmt.h"
 
 #define IO_TIMEOUT_S	5	/* a connection idle this long is closed */
 #define MAX_HEADERS	8192	/* bytes of request line and headers */
@@ -39,6 +43,7 @@ struct status {
 	unsigned short port;
 	bool bound;
 	bool bind_warned;
+	struct log_limit refusals;	/* anyone may send refused requests */
 };
 
 /* ---- the pure helpers ---- */
@@ -88,12 +93,21 @@ status_bearer_ok(const char *authorization, const char *token)
 int
 status_read_token(const char *path, char *out, size_t outlen)
 {
+	struct stat st;
 	FILE *f;
 	size_t n;
 	char *p;
+	int fd;
 
-	if (path == NULL || *path == '\0' || (f = fopen(path, "r")) == NULL)
+	/* Read on the loop: never block on a FIFO or a device put there. */
+	if (path == NULL || *path == '\0' ||
+	    (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 077) != 0 || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -1;
+	}
 	p = fgets(out, (int)outlen, f);
 	fclose(f);
 	n = p != NULL ? strcspn(out, "\r\n") : 0;
@@ -317,7 +331,8 @@ serve_override(struct status *s, struct evhttp_request *req, const char *lane)
 	int code;
 
 	if ((code = override_allowed(s, req, msg, sizeof(msg))) != 0) {
-		log_info("override of lane %.16s refused (%d): %s", lane, code, msg);
+		log_limited(&s->refusals, ts_mono_ms(), "override of lane "
+		    "%.16s refused (%d): %s", lane, code, msg);
 		answer_override(req, code, NULL, msg);
 		return;
 	}
@@ -332,7 +347,8 @@ serve_override(struct status *s, struct evhttp_request *req, const char *lane)
 		    sizeof(msg));
 	free(body);
 	if (code != 200)
-		log_info("override of lane %.16s refused (%d): %s", lane, code, msg);
+		log_limited(&s->refusals, ts_mono_ms(), "override of lane "
+		    "%.16s refused (%d): %s", lane, code, msg);
 	answer_override(req, code, uuid, msg);
 }
 

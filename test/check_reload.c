@@ -93,6 +93,42 @@ START_TEST(device_changes)
 }
 END_TEST
 
+START_TEST(device_moved_between_lanes)
+{
+	const struct lane_cfg *cur[2];
+	struct devaddr t;
+	char what[128];
+
+	load(&a, "", "", "", "");
+	cur[0] = &a.lanes[0];
+	cur[1] = &a.lanes[1];
+	b = a;
+	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 0);
+	ck_assert_str_eq(what, "");
+	/* the I/O modules of the two lanes swapped (a wiring fix) */
+	t = b.lanes[0].io;
+	b.lanes[0].io = b.lanes[1].io;
+	b.lanes[1].io = t;
+	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 1);
+	ck_assert_str_eq(what, "lane L01's io is lane L02's io now");
+	/* a lane taking a device of another lane while that one keeps it */
+	b = a;
+	b.lanes[1].led = a.lanes[0].scale;
+	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 1);
+	ck_assert_str_eq(what, "lane L02's led is lane L01's scale now");
+	/* another unit behind the other lane's address is no move */
+	b = a;
+	b.lanes[1].led = a.lanes[0].led;
+	b.lanes[1].led.unit = 9;
+	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 0);
+	/* a lane's own devices swapped among themselves is no move */
+	b = a;
+	b.lanes[0].scale = a.lanes[0].io;
+	b.lanes[0].io = a.lanes[0].scale;
+	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 0);
+}
+END_TEST
+
 START_TEST(event_body)
 {
 	struct sbuf s;
@@ -114,6 +150,7 @@ reload_suite(void)
 	tcase_add_test(tc, rules_and_lanes_need_no_restart);
 	tcase_add_test(tc, controller_platform_lanes_need_a_restart);
 	tcase_add_test(tc, device_changes);
+	tcase_add_test(tc, device_moved_between_lanes);
 	tcase_add_test(tc, event_body);
 	suite_add_tcase(s, tc);
 	return s;

@@ -20,6 +20,14 @@ int reload_restart_needed(const struct config *a, const struct config *b,
     char *out, size_t outlen);
 
 /* A lane's device addresses or polling differ: its links are rebuilt. */
+/*
+ * A device the new file gives to another lane than the one that drives it
+ * now (cur: each lane's configuration in use): 1 and out says which; such a
+ * reload needs a restart.
+ */
+int reload_device_moved(const struct config *nc,
+    const struct lane_cfg *const *cur, int n, char *out, size_t outlen);
+
 bool reload_devices_changed(const struct lane_cfg *a, const struct lane_cfg *b);
 
 /* The body of the config_reloaded event (SPEC §6). */
