@@ -653,8 +653,10 @@ poll_cycle(struct mblink *l)
 		return true;
 	}
 	for (i = 0; i < l->npolls; i++) {
-		if (i > 0 && link_stopping(l))
-			return true;	/* stopped or abandoned meanwhile */
+		/* stopped or abandoned meanwhile (a stuck connect may just have
+		 * returned): no further transaction on a shared bus */
+		if (link_stopping(l))
+			return true;
 		busy(l);
 		o = poll_one(l, &l->polls[i]);
 		if (o == OUT_LINK)
