@@ -50,7 +50,11 @@ struct cfg_gen {
 struct daemon_lane {
 	struct lane lane;
 	struct mblink *link[MB_NDEVICES];
-	uint16_t led_counter;
+	uint16_t led_counter;		/* the last written, or adopted */
+	uint16_t led_seen;		/* the sign's counter as last read */
+	bool led_read;			/* the sign's counter read once */
+	bool led_pending;		/* a message waits for that read */
+	struct lane_action led_pend;
 	bool io_seen;			/* the I/O module's inputs read once */
 	struct status_counters stats;	/* figures for the status server */
 	struct cfg_gen *gen;		/* the configuration the lane runs on */
@@ -156,6 +160,12 @@ write_led(struct daemon *d, int i, const struct lane_action *a)
 
 	if (dl->link[MB_LED] == NULL)
 		return;
+	if (!dl->led_read) {
+		/* the counter must go on from the sign's: after its first read */
+		dl->led_pend = *a;
+		dl->led_pending = true;
+		return;
+	}
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_REGS;
 	w.lane = i;
@@ -170,7 +180,10 @@ write_led(struct daemon *d, int i, const struct lane_action *a)
 	mblink_write(dl->link[MB_LED], &w);
 	w.addr = lc->led_base;
 	w.count = 1;
-	w.regs[0] = ++dl->led_counter;
+	/* a change the sign cannot miss, even against a stale read */
+	if (++dl->led_counter == dl->led_seen)
+		++dl->led_counter;
+	w.regs[0] = dl->led_counter;
 	mblink_write(dl->link[MB_LED], &w);
 }
 
@@ -302,7 +315,24 @@ report(struct daemon *d, const struct mb_report *r)
 			for (k = 0; k < IO_NINPUTS; k++)
 				in.bits[k] = r->bits[k] != 0;
 		} else if (r->device == MB_LED) {
-			d->lanes[r->lane].led_counter = r->regs[0];
+			struct daemon_lane *dl = &d->lanes[r->lane];
+
+			/*
+			 * The sign's counter is taken over at the first read
+			 * only, before any write: a later read may have been
+			 * taken before a write and reported after it, and
+			 * would set the counter back so that the next message
+			 * repeated the counter the sign shows.
+			 */
+			dl->led_seen = r->regs[0];
+			if (!dl->led_read) {
+				dl->led_read = true;
+				dl->led_counter = r->regs[0];
+				if (dl->led_pending) {
+					dl->led_pending = false;
+					write_led(d, r->lane, &dl->led_pend);
+				}
+			}
 			in.kind = LI_UP;
 			in.dev = LDEV_LED;
 		} else
