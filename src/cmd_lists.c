@@ -53,18 +53,20 @@ usage(FILE *f)
 	    "       weighgate lists show [-c CONFIG | --db PATH]\n");
 }
 
-/* An error of this command, on standard error. */
-static void __attribute__((format(printf, 1, 2)))
-lwarn(const char *fmt, ...)
+void
+cmd_warn(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("weighgate lists: ", stderr);
+	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
+
+/* An error of this command, on standard error. */
+#define lwarn(...) cmd_warn("weighgate lists", __VA_ARGS__)
 
 /* Options and operands after the verb; -1 on a usage error. */
 static int

@@ -36,36 +36,25 @@
 
 static const char *prog = "weighgate status";
 
-static void __attribute__((format(printf, 1, 2)))
-swarn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#define swarn(...) cmd_warn(prog, __VA_ARGS__)
 
 /* The base URL of the status server named in the configuration. */
 static int
 base_url(const struct config *cfg, char *out, size_t outlen)
 {
-	const char *l = cfg->controller.status_listen;
-	const char *colon = strrchr(l, ':');
 	char host[160];
-	size_t n;
+	unsigned short port;
 
-	if (colon == NULL || (n = (size_t)(colon - l)) == 0 || n >= sizeof(host))
+	if (status_split_listen(cfg->controller.status_listen, host,
+	    sizeof(host), &port) != 0)
 		return -1;
-	memcpy(host, l, n);
-	host[n] = '\0';
+	/* a daemon listening on every address is asked on loopback */
 	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0)
 		snprintf(host, sizeof(host), "127.0.0.1");
-	else if (strcmp(host, "[::]") == 0)
-		snprintf(host, sizeof(host), "[::1]");
-	snprintf(out, outlen, "http://%s:%s", host, colon + 1);
+	else if (strcmp(host, "::") == 0)
+		snprintf(host, sizeof(host), "::1");
+	snprintf(out, outlen, strchr(host, ':') != NULL ? "http://[%s]:%u" :
+	    "http://%s:%u", host, (unsigned)port);
 	return 0;
 }
 

@@ -55,7 +55,6 @@ struct daemon_lane {
 	bool led_read;			/* the sign's counter read once */
 	bool led_pending;		/* a message waits for that read */
 	struct lane_action led_pend;
-	bool io_seen;			/* the I/O module's inputs read once */
 	struct status_counters stats;	/* figures for the status server */
 	struct cfg_gen *gen;		/* the configuration the lane runs on */
 };
@@ -306,11 +305,9 @@ report(struct daemon *d, const struct mb_report *r)
 			    "sequence %u", d->cfg->lanes[r->lane].name,
 			    (long long)r->mono_ms, r->regs[1]);
 		} else if (r->device == MB_IO && r->count >= IO_NINPUTS) {
-			if (!d->lanes[r->lane].io_seen) {
-				/* before the lane's first barrier write */
-				d->lanes[r->lane].io_seen = true;
+			/* no barrier write comes before the inputs are known */
+			if (!d->lanes[r->lane].lane.inputs_known)
 				clear_pulse_coils(d, r->lane);
-			}
 			in.kind = LI_IO;
 			for (k = 0; k < IO_NINPUTS; k++)
 				in.bits[k] = r->bits[k] != 0;
@@ -782,6 +779,21 @@ link_in(struct mblink *const *set, int n, const struct mblink *l)
 	return false;
 }
 
+/* Lane i's device dev counts as silent since since_ms. */
+static void
+dev_down(struct daemon *d, int i, enum mb_device dev, int64_t since_ms,
+    const char *why)
+{
+	struct lane_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_DOWN;
+	in.dev = lane_dev_of(dev);
+	in.since_mono_ms = since_ms;
+	in.err = why;
+	step(d, i, &in);
+}
+
 /*
  * Replace the links in drop (and every device of lane `whole`, when >= 0)
  * by fresh links built from the lanes' current configurations.  The old
@@ -794,7 +806,6 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
     int64_t since_ms, const char *why)
 {
 	bool moved[CFG_MAX_LANES][MB_NDEVICES];
-	struct lane_input in;
 	int i, k, n = 0, first;
 
 	memset(moved, 0, sizeof(moved));
@@ -828,19 +839,13 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 		if (mblink_start(d->links[i]) != 0)
 			log_warnx("a link's new I/O thread did not start");
 	}
-	memset(&in, 0, sizeof(in));
-	in.kind = LI_DOWN;
-	in.since_mono_ms = since_ms;
-	in.err = why;
+	/* silent until its new link answers, or for good when it could not
+	 * be made (logged above) */
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		for (k = 0; k < MB_NDEVICES; k++)
 			if (moved[i][k] && lane_devaddr(d->lanes[i].lane.cfg,
-			    (enum mb_device)k)->type != DEV_NONE) {
-				/* silent until its new link answers, or for good
-				 * when it could not be made (logged above) */
-				in.dev = lane_dev_of((enum mb_device)k);
-				step(d, i, &in);
-			}
+			    (enum mb_device)k)->type != DEV_NONE)
+				dev_down(d, i, (enum mb_device)k, since_ms, why);
 }
 
 /* The devices a link serves count as silent since since_ms (lanes FAULT). */
@@ -848,19 +853,12 @@ static void
 link_lanes_down(struct daemon *d, const struct mblink *l, int64_t since_ms,
     const char *why)
 {
-	struct lane_input in;
 	int i, k;
 
-	memset(&in, 0, sizeof(in));
-	in.kind = LI_DOWN;
-	in.since_mono_ms = since_ms;
-	in.err = why;
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		for (k = 0; k < MB_NDEVICES; k++)
-			if (d->lanes[i].link[k] == l) {
-				in.dev = lane_dev_of((enum mb_device)k);
-				step(d, i, &in);
-			}
+			if (d->lanes[i].link[k] == l)
+				dev_down(d, i, (enum mb_device)k, since_ms, why);
 }
 
 /*

@@ -398,9 +398,8 @@ on_request(struct evhttp_request *req, void *arg)
 
 /* ---- life cycle ---- */
 
-/* "HOST:PORT" or "[V6]:PORT" (checked by the configuration already). */
-static int
-split_listen(const char *listen, char *host, size_t hostlen,
+int
+status_split_listen(const char *listen, char *host, size_t hostlen,
     unsigned short *port)
 {
 	const char *colon = strrchr(listen, ':');
@@ -477,7 +476,7 @@ status_new(struct event_base *base, const char *listen,
 		return NULL;
 	s->base = base;
 	s->src = *src;
-	if (split_listen(listen, s->host, sizeof(s->host), &s->port) != 0) {
+	if (status_split_listen(listen, s->host, sizeof(s->host), &s->port) != 0) {
 		log_warnx("status_listen %s: expected HOST:PORT", listen);
 		free(s);
 		return NULL;

@@ -135,6 +135,16 @@ find(enum lane_action_kind k, int from)
 	return -1;
 }
 
+/* The last step's actions raise no barrier. */
+static void
+assert_no_raise(void)
+{
+	int b;
+
+	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+		ck_assert(!acts.a[b].on);
+}
+
 static int
 find_record(const char *kind)
 {
@@ -707,7 +717,6 @@ START_TEST(test_override_commit_failed_no_raise)
 	struct measurement m;
 	struct lane_input in = { .kind = LI_OVERRIDE, .operator_id = "op7", .reason = "r" };
 	struct lane_input failed = { .kind = LI_COMMIT_FAILED };
-	int b;
 
 	started();
 	truck(&m, 6, VC_COMBINATION, 55000);
@@ -718,11 +727,9 @@ START_TEST(test_override_commit_failed_no_raise)
 	feed(&failed);		/* the shell dropped the rest of the list */
 	ck_assert_int_eq(lane.state, LANE_FAULT);
 	ck_assert_int_eq(lane.passes_allowed, 0);
-	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
-		ck_assert(!acts.a[b].on);
+	assert_no_raise();
 	tick(1000);
-	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
-		ck_assert(!acts.a[b].on);
+	assert_no_raise();
 }
 END_TEST
 

@@ -3,6 +3,10 @@
 #define WEIGHGATE_CMD_H
 
 /* weighgate lists import|show (src/cmd_lists.c) */
+/* An error of a tool command, "PROG: message" on standard error. */
+void cmd_warn(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 int cmd_lists(int argc, char **argv);
 /* weighgate status, weighgate override (src/cmd_status.c) */
 int cmd_status(int argc, char **argv);

@@ -155,6 +155,12 @@ void status_render_board(const struct status_snap *s, struct sbuf *out);
 
 /* A peer on the loopback network (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
 bool status_peer_loopback(const struct sockaddr *sa);
+/*
+ * status_listen "HOST:PORT" or "[V6]:PORT" as host (brackets removed) and
+ * port; -1 when it is neither.
+ */
+int status_split_listen(const char *listen, char *host, size_t hostlen,
+    unsigned short *port);
 /* "Bearer TOKEN" of an Authorization header against the token: constant time. */
 bool status_bearer_ok(const char *authorization, const char *token);
 /* The token file's first line, trimmed; -1 when missing or empty. */
