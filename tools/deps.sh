@@ -5,7 +5,7 @@ set -eu
 
 PKGS="gcc make pkg-config libevent-dev libmodbus-dev libsqlite3-dev
 libcurl4-openssl-dev libcjson-dev libinih-dev check libssl-dev sqlite3
-socat clang libclang-rt-14-dev openssl curl python3
+socat clang libclang-rt-14-dev openssl curl python3 python3-pymodbus faketime
 chromium fonts-noto-cjk
 systemd groff-base"
 

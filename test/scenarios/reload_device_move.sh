@@ -12,7 +12,7 @@
 	truck L01 4000 豫A30001 15000
 	truck L02 500 豫B30001 15000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --port-per-lane --weigh-ms 200 --decide-ms 1500 \
+start_sim "$WORK/traffic.jsonl" --hold --port-per-lane --weigh-ms 200 --decide-ms 1500 \
 	--pass-ms 200 --barrier-ms 100
 PORT2=$(sed -n 's/^listening [0-9.]*:[0-9]* [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/sim.out" | head -n 1)
 [ -n "$PORT2" ] || fail "no second port from the simulator"
@@ -20,16 +20,18 @@ PORT2=$(sed -n 's/^listening [0-9.]*:[0-9]* [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/si
 # two_lanes IO1_PORT IO2_PORT [RULE]: the configuration, each lane's I/O
 # module on the port given.
 two_lanes() {
-	printf '[controller]\nid = TEST-0001\ndb = %s\n\n[rules]\nscale_class = 2\n%s\n\n' \
-		"$WORK/weighgate.db" "${3:-}"
+	printf '[controller]\nid = TEST-0001\ndb = %s\nstatus_listen = 127.0.0.1:%d\n\n[rules]\nscale_class = 2\n%s\n\n' \
+		"$WORK/weighgate.db" "$STATUS_PORT" "${3:-}"
 	printf '[lane L01]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\n\n' \
 		"$SIM_PORT" "$1" "$SIM_PORT"
 	printf '[lane L02]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\n' \
 		"$PORT2" "$2" "$PORT2"
 }
+STATUS_PORT=$(free_port)
 two_lanes "$SIM_PORT" "$PORT2" >"$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
 wait_for 10 "the startup event" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'startup'"
+go_traffic L01 L02
 
 # While L02's truck is on its way, the I/O modules swapped in the file.
 two_lanes "$PORT2" "$SIM_PORT" 'tolerance_kg = 100' >"$WORK/wg.conf"

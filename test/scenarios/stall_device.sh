@@ -21,7 +21,7 @@ start_sim "$WORK/traffic.jsonl" --port-per-lane --hold --weigh-ms 200 \
 PORT2=$(sed -n 's/^listening [0-9.]*:[0-9]* [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/sim.out" | head -n 1)
 [ -n "$PORT2" ] || fail "no second port from the simulator"
 {
-	printf '[controller]\nid = TEST-0001\ndb = %s\n\n[rules]\nscale_class = 2\n\n' "$WORK/weighgate.db"
+	printf '[controller]\nid = TEST-0001\ndb = %s\nstatus_listen = 127.0.0.1:%d\n\n[rules]\nscale_class = 2\n\n' "$WORK/weighgate.db" "$(free_port)"
 	for l in 1 2; do
 		port=$SIM_PORT
 		[ $l = 2 ] && port=$PORT2
