@@ -609,28 +609,6 @@ on_resume(evutil_socket_t fd, short what, void *arg)
 	admit_update(s);
 }
 
-/*
- * evhttp has accepted a connection and asks for its bufferevent (called
- * from inside evhttp's accept loop): it is counted, and a reference kept
- * so that sweep() can tell when evhttp has let it go.  Reaching the limit
- * disables evhttp's listener before it accepts again.
- */
-static struct bufferevent *
-on_new_conn(struct event_base *base, void *arg)
-{
-	struct status *s = arg;
-	struct bufferevent *bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE);
-
-	if (bev == NULL || s->n_conns >= s->max_conns)
-		return bev;	/* NULL: evhttp gives up on the connection */
-	bufferevent_incref(bev);
-	s->conns[s->n_conns++] = bev;
-	if (s->n_conns == s->max_conns)
-		admit_update(s);
-	return bev;
-}
-
 /* A connection evhttp has freed: bufferevent_free() cleared its callbacks. */
 static bool
 conn_released(struct bufferevent *bev)
@@ -643,21 +621,59 @@ conn_released(struct bufferevent *bev)
 	return r == NULL && w == NULL && e == NULL;
 }
 
-/* Every SWEEP_MS: count off the connections evhttp has closed. */
+/*
+ * Count off the connections evhttp has let go, and close them.  Never
+ * between on_new_conn() and evhttp setting the new one's callbacks (they
+ * follow in the same call).
+ */
 static void
-on_sweep(evutil_socket_t fd, short what, void *arg)
+sweep(struct status *s)
 {
-	struct status *s = arg;
 	int i;
 
-	(void)fd;
-	(void)what;
 	for (i = 0; i < s->n_conns; i++)
 		if (conn_released(s->conns[i])) {
 			bufferevent_disable(s->conns[i], EV_READ | EV_WRITE);
 			bufferevent_decref(s->conns[i]);	/* closes it */
 			s->conns[i--] = s->conns[--s->n_conns];
 		}
+}
+
+/*
+ * evhttp has accepted a connection and asks for its bufferevent (called
+ * from inside evhttp's accept loop): it is counted, and a reference kept
+ * so that sweep() can tell when evhttp has let it go.  Reaching the limit
+ * disables evhttp's listener before it accepts again; the table is swept
+ * before it fills, so that clients that connect and close one after
+ * another never meet the limit.
+ */
+static struct bufferevent *
+on_new_conn(struct event_base *base, void *arg)
+{
+	struct status *s = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE);
+
+	if (bev == NULL || s->n_conns >= s->max_conns)
+		return bev;	/* NULL: evhttp gives up on the connection */
+	bufferevent_incref(bev);
+	if (s->n_conns + 1 == s->max_conns)
+		sweep(s);	/* before bev joins: its callbacks are not set yet */
+	s->conns[s->n_conns++] = bev;
+	if (s->n_conns == s->max_conns)
+		admit_update(s);
+	return bev;
+}
+
+/* Every SWEEP_MS: count off the connections evhttp has closed. */
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct status *s = arg;
+
+	(void)fd;
+	(void)what;
+	sweep(s);
 	admit_update(s);
 }
 
@@ -666,7 +682,8 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
  * (so that closing does not reset the answer away), 503 is written without
  * waiting, and it is closed.  Every REFUSE_BATCH refusals the refuser
  * pauses REFUSE_PAUSE_MS, so a client connecting in a loop cannot hold the
- * daemon's loop.
+ * daemon's loop.  Disabling a listener from its own callback ends its
+ * accept loop there.
  */
 static void
 on_refuse(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
@@ -690,8 +707,11 @@ on_refuse(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	log_limited(&s->full_log, ts_mono_ms(), "status server: %d connections "
 	    "open (status_max_connections): a further one refused (503)",
 	    s->n_conns);
+	sweep(s);	/* a slot free again: the next one is served */
 	if (++s->refuse_run >= REFUSE_BATCH)
 		pause_accepting(s, REFUSE_PAUSE_MS);
+	else
+		admit_update(s);
 #undef REFUSE_BODY
 }
 
