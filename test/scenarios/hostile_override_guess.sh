@@ -2,10 +2,10 @@
 # Guessing the override token (docs/status.md, "Override lockout"):
 # overrides on, a lane REFUSED.  Five wrong Bearer tokens are answered 401;
 # from then on every override request is answered 429 with Retry-After at
-# once, the right token too, and a burst of 300 more wrong tokens changes
-# nothing (all 429, none counted as a token check); the metric
-# weighgate_override_auth_failures_total says 5; nothing is recorded or
-# raised.  Once the lockout has passed the right token works: the override
+# once, the right token too (weighgate override says so), and a burst of
+# 300 more wrong tokens changes nothing (all 429, none counted as a token
+# check); the metric weighgate_override_auth_failures_total says 5; nothing
+# is recorded or raised.  Once the lockout has passed the right token works: the override
 # is recorded and the truck goes through.  The lockout length is cut to
 # 3 s by the test hook WEIGHGATE_TEST_OVERRIDE_LOCKOUT_MS (60 s in service).
 . "$(dirname "$0")/lib.inc"
@@ -50,6 +50,11 @@ ra=$(sed -n 's/^Retry-After: *\([0-9]*\).*/\1/Ip' "$WORK/h.txt")
 code=$(headers_of "$AUTH")
 [ "$code" = 429 ] || fail "the right token during the lockout: $code, expected 429"
 grep -qi '^Retry-After: ' "$WORK/h.txt" || fail "429 for the right token without Retry-After"
+rc=0
+"$WG_BIN/weighgate" override L01 --operator 0042 --reason x -c "$WORK/wg.conf" \
+	>/dev/null 2>"$WORK/tool.err" || rc=$?
+[ "$rc" = 1 ] && grep -q 'refused (429): too many wrong override tokens' "$WORK/tool.err" ||
+	fail "weighgate override during the lockout: exit $rc: $(cat "$WORK/tool.err")"
 
 # A burst: every answer 429, quickly.
 /usr/bin/python3 - "$STATUS_PORT" <<'PY' || fail "the burst during the lockout"
