@@ -78,7 +78,6 @@ struct status {
 	struct log_limit full_log, accept_log, token_file_log;
 
 	struct status_lockout lockout;
-	int64_t test_lock_ms;		/* test hook; 0: STATUS_LOCK_MS */
 };
 
 /* ---- the override lockout (pure) ---- */
