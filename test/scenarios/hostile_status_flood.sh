@@ -64,6 +64,8 @@ sleep 1
 fds=$(ls "/proc/$WG_PID/fd" | wc -l)
 echo "daemon descriptors during the flood: $fds"
 plat_before=$(plat_count)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$WG_PID/stat"; }
+cpu0=$(cpu_ticks) t0=$(date +%s%3N)
 kill -USR1 "$SIM_PID"
 
 wait_for 40 "the last truck through" timeline_has '"what":"drove_through","plate":"豫F00006"'
@@ -71,6 +73,7 @@ kill -0 "$FLOOD_PID" 2>/dev/null || fail "the flood ended before the traffic: $(
 kill -0 "$WG_PID" 2>/dev/null || fail "weighgated died during the flood"
 fds_end=$(ls "/proc/$WG_PID/fd" | wc -l)
 echo "daemon descriptors at the end of the flood: $fds_end"
+echo "daemon CPU during the flood: $(( ($(cpu_ticks) - cpu0) * 1000 / $(getconf CLK_TCK) )) ms in $(( $(date +%s%3N) - t0 )) ms"
 wait_for 10 "a sync during the flood" plat_ge $((plat_before + 1))
 touch "$WORK/stop.flood"
 wait_for 15 "the flood client to stop" sh -c "! kill -0 $FLOOD_PID 2>/dev/null"
