@@ -752,31 +752,35 @@ listeners_setup(struct status *s, struct evhttp_bound_socket *bound)
 	admit_update(s);
 }
 
+int
+status_conn_room(uint64_t nofile)
+{
+	uint64_t cur = nofile < FD_SETSIZE ? nofile : FD_SETSIZE;
+	uint64_t reserve = cur / 2 < FD_RESERVE ? cur / 2 : FD_RESERVE;
+
+	return cur - reserve >= 1 ? (int)(cur - reserve) : 1;
+}
+
 /*
- * The limit in force: max_conns, or fewer so that FD_RESERVE descriptors
- * (half the limit where it is small) always stay for the devices, the
- * store and the platform, and so that the server never takes the
- * daemon's descriptors to FD_SETSIZE (libmodbus waits with select()).
+ * The limit in force: max_conns, or status_conn_room() of the descriptor
+ * limit where that is less (said once at start).
  */
 static int
 conn_limit(int max_conns)
 {
 	struct rlimit rl;
-	rlim_t cur = FD_SETSIZE, reserve;
+	uint64_t cur = FD_SETSIZE;
 	int room;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < cur)
-		cur = rl.rlim_cur;
-	reserve = cur / 2 < FD_RESERVE ? cur / 2 : FD_RESERVE;
-	room = (int)(cur - reserve);
-	if (room < 1)
-		room = 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		cur = (uint64_t)rl.rlim_cur;
+	room = status_conn_room(cur);
 	if (max_conns <= room)
 		return max_conns;
 	log_warnx("status server: at most %d connections, not %d "
-	    "(status_max_connections): %d of %llu descriptors are kept for "
-	    "the devices, the store and the platform", room, max_conns,
-	    (int)reserve, (unsigned long long)cur);
+	    "(status_max_connections): the descriptor limit is %llu and the "
+	    "devices, the store and the platform keep the rest", room,
+	    max_conns, (unsigned long long)cur);
 	return room;
 }
 

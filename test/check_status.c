@@ -240,6 +240,19 @@ START_TEST(test_lockout_window)
 }
 END_TEST
 
+/* Descriptors kept for the rest of the daemon, whatever the limit. */
+START_TEST(test_conn_room)
+{
+	ck_assert_int_eq(status_conn_room(1024), 768);
+	ck_assert_int_eq(status_conn_room(65536), 768);	/* select()'s 1024 */
+	ck_assert_int_eq(status_conn_room(600), 344);
+	ck_assert_int_eq(status_conn_room(100), 50);
+	ck_assert_int_eq(status_conn_room(24), 12);
+	ck_assert_int_eq(status_conn_room(1), 1);
+	ck_assert_int_eq(status_conn_room(0), 1);
+}
+END_TEST
+
 /* The server's figures in the metrics and the JSON. */
 START_TEST(test_server_metrics)
 {
@@ -285,6 +298,7 @@ suite(void)
 	tcase_add_test(tc, test_lockout);
 	tcase_add_test(tc, test_lockout_window);
 	tcase_add_test(tc, test_server_metrics);
+	tcase_add_test(tc, test_conn_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

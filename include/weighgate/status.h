@@ -171,6 +171,14 @@ void status_render_json(const struct status_snap *s, struct sbuf *out);
 void status_render_metrics(const struct status_snap *s, struct sbuf *out);
 void status_render_board(const struct status_snap *s, struct sbuf *out);
 
+/*
+ * The most status connections a descriptor limit of nofile allows: 256 of
+ * them (half, below 512) are kept for the devices, the store and the
+ * platform, and a limit above FD_SETSIZE counts as FD_SETSIZE (libmodbus
+ * waits with select()).  At least 1.
+ */
+int status_conn_room(uint64_t nofile);
+
 /* A peer on the loopback network (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
 bool status_peer_loopback(const struct sockaddr *sa);
 /*
