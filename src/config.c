@@ -86,6 +86,8 @@ static const struct key keys[] = {
 	    CF(controller.status_listen)),
 	K_STR(S_CONTROLLER, "override_token_file", KC_SECRET, NULL,
 	    CF(controller.override_token_file)),
+	K_INT(S_CONTROLLER, "status_max_connections", 1, 512, "128",
+	    CF(controller.status_max_connections)),
 	K_INT(S_CONTROLLER, "retention_days", 1, 3650, "90",
 	    CF(controller.retention_days)),
 	K_INT(S_CONTROLLER, "db_max_mb", 0, 1000000, "0",

@@ -724,7 +724,8 @@ status_start(struct daemon *d)
 	d->started_ms = ts_now_ms();
 	if (d->cfg->controller.status_listen[0] == '\0')
 		return 0;
-	d->status = status_new(d->base, d->cfg->controller.status_listen, &src);
+	d->status = status_new(d->base, d->cfg->controller.status_listen,
+	    d->cfg->controller.status_max_connections, &src);
 	return d->status != NULL ? 0 : -1;
 }
 
@@ -1256,6 +1257,7 @@ daemon_init(struct daemon *d, const struct config *cfg)
 	rules_id(&cfg->rules, d->ruleset);
 	d->ctx.rules = &cfg->rules;
 	d->ctx.ruleset = d->ruleset;
+	log_route_libevent();
 	if (evthread_use_pthreads() != 0 || (d->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");
 		return -1;

@@ -1,11 +1,15 @@
 /* Logging to standard error with syslog priority prefixes for journald. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "weighgate/log.h"
+#include "weighgate/timefmt.h"
 
 static const char *log_prog = "weighgate";
 static int log_verbose;
@@ -168,4 +172,32 @@ log_limited_end(struct log_limit *ll, const char *what)
 		    (unsigned long long)ll->suppressed);
 	ll->active = 0;
 	ll->suppressed = 0;
+}
+
+/*
+ * libevent's own messages ("Error from accept() call: ..." and the like)
+ * come here instead of going to standard error unlimited: warnings and
+ * errors through one rate limit, debug messages only with -v.  libevent
+ * gives the callback no argument, so its state is this file's; any thread
+ * may log through libevent, hence the lock.
+ */
+static pthread_mutex_t libevent_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct log_limit libevent_limit;
+
+static void
+on_libevent_log(int severity, const char *msg)
+{
+	if (severity == EVENT_LOG_DEBUG) {
+		log_debug("libevent: %s", msg);
+		return;
+	}
+	pthread_mutex_lock(&libevent_lock);
+	log_limited(&libevent_limit, ts_mono_ms(), "libevent: %s", msg);
+	pthread_mutex_unlock(&libevent_lock);
+}
+
+void
+log_route_libevent(void)
+{
+	event_set_log_callback(on_libevent_log);
 }

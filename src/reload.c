@@ -49,6 +49,9 @@ controller_diff(struct diff *d, const struct config *a, const struct config *b)
 	    b->controller.status_listen), "[controller] status_listen");
 	note(d, str_differs(a->controller.override_token_file,
 	    b->controller.override_token_file), "[controller] override_token_file");
+	note(d, a->controller.status_max_connections !=
+	    b->controller.status_max_connections,
+	    "[controller] status_max_connections");
 	note(d, a->controller.retention_days != b->controller.retention_days,
 	    "[controller] retention_days");
 	note(d, a->controller.db_max_mb != b->controller.db_max_mb,

@@ -6,12 +6,24 @@
  * requests.  Requests are bounded: header and body sizes, a read/write
  * timeout that closes idle connections, and every method not served on a
  * path is a 405.  What is said is rendered by status_render.c.
+ *
+ * Connections are counted (libevent 2.1's evhttp has no limit of its own):
+ * evhttp accepts on its listener and asks on_new_conn() for each
+ * connection's bufferevent, which keeps a reference to it; sweep() sees
+ * the ones evhttp has let go (their callbacks cleared) and drops them.  At
+ * the limit evhttp's listener is disabled and a second listener on the same
+ * socket answers every further connection 503 and closes it at once.  An
+ * accept() that fails (no descriptor left) pauses both listeners for a
+ * while instead of retrying at once.  See docs/status.md.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,8 +31,10 @@
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -33,6 +47,11 @@
 #define MAX_BODY	4096	/* bytes of a request body */
 #define BIND_RETRY_S	5
 #define TOKEN_MAX	512
+#define FD_RESERVE	256	/* descriptors never taken by the status server */
+#define SWEEP_MS	100	/* how often closed connections are counted off */
+#define REFUSE_BATCH	32	/* refusals in a row before the loop gets a turn */
+#define REFUSE_PAUSE_MS	10
+#define ACCEPT_PAUSE_MS	1000	/* after an accept() failure */
 
 struct status {
 	struct event_base *base;
@@ -44,7 +63,71 @@ struct status {
 	bool bound;
 	bool bind_warned;
 	struct log_limit refusals;	/* anyone may send refused requests */
+
+	/* connections: see the top of the file */
+	struct evconnlistener *lev;	/* evhttp's; accepts below the limit */
+	struct evconnlistener *refuse;	/* the same socket; at the limit */
+	bool lev_on, refuse_on;
+	struct event *sweep;		/* every SWEEP_MS */
+	struct event *resume;		/* the end of a pause */
+	bool paused;			/* after an accept() failure */
+	int refuse_run;			/* refusals since the loop had a turn */
+	struct bufferevent **conns;	/* the connections open, max_conns */
+	int n_conns, max_conns;
+	uint64_t refused_total, accept_errors;
+	struct log_limit full_log, accept_log, token_file_log;
+
+	struct status_lockout lockout;
 };
+
+/* ---- the override lockout (pure) ---- */
+
+void
+status_lockout_init(struct status_lockout *lk, int64_t lock_ms)
+{
+	memset(lk, 0, sizeof(*lk));
+	lk->lock_ms = lock_ms;
+}
+
+int64_t
+status_lockout_left(const struct status_lockout *lk, int64_t now_ms)
+{
+	return lk->until_ms > now_ms ? lk->until_ms - now_ms : 0;
+}
+
+bool
+status_lockout_fail(struct status_lockout *lk, int64_t now_ms)
+{
+	int64_t oldest;
+
+	lk->failures++;
+	lk->fail_ms[lk->next] = now_ms;
+	lk->next = (lk->next + 1) % STATUS_LOCK_FAILS;
+	if (lk->nfail < STATUS_LOCK_FAILS)
+		lk->nfail++;
+	oldest = lk->fail_ms[lk->next];	/* with nfail full, the oldest */
+	if (lk->nfail < STATUS_LOCK_FAILS ||
+	    now_ms - oldest > STATUS_LOCK_WINDOW_MS)
+		return false;
+	lk->until_ms = now_ms + lk->lock_ms;
+	lk->lockouts++;
+	lk->nfail = 0;
+	return true;
+}
+
+void
+status_lockout_ok(struct status_lockout *lk)
+{
+	lk->nfail = 0;
+}
+
+int64_t
+status_retry_after_s(int64_t left_ms)
+{
+	int64_t s = (left_ms + 999) / 1000;
+
+	return s < 1 ? 1 : s;
+}
 
 /* ---- the pure helpers ---- */
 
@@ -208,9 +291,19 @@ static struct status_snap *
 snapshot(struct status *s)
 {
 	struct status_snap *snap = calloc(1, sizeof(*snap));
+	struct status_server_stats *v;
 
-	if (snap != NULL)
-		s->src.snapshot(s->src.arg, snap);
+	if (snap == NULL)
+		return NULL;
+	s->src.snapshot(s->src.arg, snap);
+	v = &snap->server;
+	v->connections = s->n_conns;
+	v->max_connections = s->max_conns;
+	v->refused_total = s->refused_total;
+	v->accept_errors_total = s->accept_errors;
+	v->override_auth_failures_total = s->lockout.failures;
+	v->override_lockouts_total = s->lockout.lockouts;
+	v->override_locked_ms = status_lockout_left(&s->lockout, ts_mono_ms());
 	return snap;
 }
 
@@ -262,12 +355,53 @@ request_body(struct evhttp_request *req, size_t *len)
 	return p;
 }
 
-/* Who may override at all: a loopback peer, overrides on, the right token. */
+/*
+ * A wrong token: counted when one was offered ("Bearer ..."; a request
+ * without one guesses nothing), and the fifth within the window locks.
+ */
+static void
+token_failed(struct status *s, const char *authorization)
+{
+	int64_t now = ts_mono_ms();
+
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+		return;
+	if (status_lockout_fail(&s->lockout, now))
+		log_warnx("override: %d wrong tokens within %d s: every override "
+		    "is refused (429) for %lld s", STATUS_LOCK_FAILS,
+		    STATUS_LOCK_WINDOW_MS / 1000,
+		    (long long)status_retry_after_s(s->lockout.lock_ms));
+}
+
+/* 429 while the lockout lasts, with Retry-After; 0 when overrides are open. */
+static int
+override_locked(struct status *s, struct evhttp_request *req, char *msg,
+    size_t msglen)
+{
+	int64_t left = status_lockout_left(&s->lockout, ts_mono_ms());
+	char ra[24];
+
+	if (left == 0)
+		return 0;
+	snprintf(ra, sizeof(ra), "%lld", (long long)status_retry_after_s(left));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+	    ra);
+	snprintf(msg, msglen, "too many wrong override tokens: overrides are "
+	    "refused for %s s", ra);
+	return 429;
+}
+
+/*
+ * Who may override at all: a loopback peer, no lockout, overrides on, the
+ * right token.
+ */
 static int
 override_allowed(struct status *s, struct evhttp_request *req, char *msg,
     size_t msglen)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	const char *authz = evhttp_find_header(evhttp_request_get_input_headers(
+	    req), "Authorization");
 	struct status_snap *snap;
 	char token[TOKEN_MAX];
 	int code = 0;
@@ -277,6 +411,8 @@ override_allowed(struct status *s, struct evhttp_request *req, char *msg,
 		    "controller only");
 		return 403;
 	}
+	if ((code = override_locked(s, req, msg, msglen)) != 0)
+		return code;
 	if ((snap = snapshot(s)) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		return 503;
@@ -286,15 +422,16 @@ override_allowed(struct status *s, struct evhttp_request *req, char *msg,
 		code = 403;
 	} else if (status_read_token(snap->override_token_file, token,
 	    sizeof(token)) != 0) {
-		log_warnx("override refused: the override token file cannot be "
-		    "read");
+		log_limited(&s->token_file_log, ts_mono_ms(), "override "
+		    "refused: the override token file cannot be read");
 		snprintf(msg, msglen, "no override token is configured");
 		code = 401;
-	} else if (!status_bearer_ok(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Authorization"), token)) {
+	} else if (!status_bearer_ok(authz, token)) {
 		snprintf(msg, msglen, "no or wrong override token");
 		code = 401;
-	}
+		token_failed(s, authz);
+	} else
+		status_lockout_ok(&s->lockout);
 	OPENSSL_cleanse(token, sizeof(token));
 	free(snap);
 	return code;
@@ -421,10 +558,240 @@ status_split_listen(const char *listen, char *host, size_t hostlen,
 	return 0;
 }
 
+/* ---- connections: the limit and the descriptors ---- */
+
+/* The listener that should accept now: evhttp's, the refuser's or none. */
+static void
+admit_update(struct status *s)
+{
+	bool lev = !s->paused && s->n_conns < s->max_conns;
+	bool refuse = !s->paused && !lev && s->refuse_run < REFUSE_BATCH &&
+	    s->refuse != NULL;
+
+	if (s->lev != NULL && lev != s->lev_on) {
+		if (lev)
+			evconnlistener_enable(s->lev);
+		else
+			evconnlistener_disable(s->lev);
+		s->lev_on = lev;
+	}
+	if (s->refuse != NULL && refuse != s->refuse_on) {
+		if (refuse)
+			evconnlistener_enable(s->refuse);
+		else
+			evconnlistener_disable(s->refuse);
+		s->refuse_on = refuse;
+	}
+}
+
+/* Stop accepting for ms, then admit_update() again (on_resume). */
+static void
+pause_accepting(struct status *s, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	admit_update(s);
+	if (!evtimer_pending(s->resume, NULL))
+		evtimer_add(s->resume, &tv);
+}
+
+/* A pause has ended: accept again, as the count allows. */
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct status *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->paused = false;
+	s->refuse_run = 0;
+	admit_update(s);
+}
+
+/* A connection evhttp has freed: bufferevent_free() cleared its callbacks. */
+static bool
+conn_released(struct bufferevent *bev)
+{
+	bufferevent_data_cb r, w;
+	bufferevent_event_cb e;
+	void *a;
+
+	bufferevent_getcb(bev, &r, &w, &e, &a);
+	return r == NULL && w == NULL && e == NULL;
+}
+
+/*
+ * Count off the connections evhttp has let go, and close them.  Never
+ * between on_new_conn() and evhttp setting the new one's callbacks (they
+ * follow in the same call).
+ */
+static void
+sweep(struct status *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_conns; i++)
+		if (conn_released(s->conns[i])) {
+			bufferevent_disable(s->conns[i], EV_READ | EV_WRITE);
+			bufferevent_decref(s->conns[i]);	/* closes it */
+			s->conns[i--] = s->conns[--s->n_conns];
+		}
+}
+
+/*
+ * evhttp has accepted a connection and asks for its bufferevent (called
+ * from inside evhttp's accept loop): it is counted, and a reference kept
+ * so that sweep() can tell when evhttp has let it go.  Reaching the limit
+ * disables evhttp's listener before it accepts again; the table is swept
+ * before it fills, so that clients that connect and close one after
+ * another never meet the limit.
+ */
+static struct bufferevent *
+on_new_conn(struct event_base *base, void *arg)
+{
+	struct status *s = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE);
+
+	if (bev == NULL || s->n_conns >= s->max_conns)
+		return bev;	/* NULL: evhttp gives up on the connection */
+	bufferevent_incref(bev);
+	if (s->n_conns + 1 == s->max_conns)
+		sweep(s);	/* before bev joins: its callbacks are not set yet */
+	s->conns[s->n_conns++] = bev;
+	if (s->n_conns == s->max_conns)
+		admit_update(s);
+	return bev;
+}
+
+/* Every SWEEP_MS: count off the connections evhttp has closed. */
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct status *s = arg;
+
+	(void)fd;
+	(void)what;
+	sweep(s);
+	admit_update(s);
+}
+
+/*
+ * A connection past the limit: whatever it sent is read once and dropped
+ * (so that closing does not reset the answer away), 503 is written without
+ * waiting, and it is closed.  Every REFUSE_BATCH refusals the refuser
+ * pauses REFUSE_PAUSE_MS, so a client connecting in a loop cannot hold the
+ * daemon's loop.  Disabling a listener from its own callback ends its
+ * accept loop there.
+ */
+static void
+on_refuse(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+#define REFUSE_BODY "{\"error\":\"too many status connections\"}\n"
+	static const char answer[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/json\r\nRetry-After: 1\r\n"
+	    "Connection: close\r\nContent-Length: 40\r\n\r\n" REFUSE_BODY;
+	char sink[2048];
+	struct status *s = arg;
+
+	_Static_assert(sizeof(REFUSE_BODY) - 1 == 40, "the 503's length");
+	(void)lev;
+	(void)sa;
+	(void)salen;
+	(void)recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+	(void)send(fd, answer, sizeof(answer) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+	s->refused_total++;
+	log_limited(&s->full_log, ts_mono_ms(), "status server: %d connections "
+	    "open (status_max_connections): a further one refused (503)",
+	    s->n_conns);
+	sweep(s);	/* a slot free again: the next one is served */
+	if (++s->refuse_run >= REFUSE_BATCH)
+		pause_accepting(s, REFUSE_PAUSE_MS);
+	else
+		admit_update(s);
+#undef REFUSE_BODY
+}
+
+/*
+ * accept() failed with something other than "try again": mostly no
+ * descriptor left (EMFILE, ENFILE), or no memory.  libevent would retry at
+ * once, as often as the loop turns; both listeners pause ACCEPT_PAUSE_MS
+ * instead, and it is logged rate-limited.
+ */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct status *s = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	s->accept_errors++;
+	log_limited(&s->accept_log, ts_mono_ms(), "status server: accept() "
+	    "failed: %s; not accepting for %d ms", strerror(err),
+	    ACCEPT_PAUSE_MS);
+	s->paused = true;
+	pause_accepting(s, ACCEPT_PAUSE_MS);
+}
+
+/* evhttp's listener of the bound socket, and the refuser beside it. */
+static void
+listeners_setup(struct status *s, struct evhttp_bound_socket *bound)
+{
+	s->lev = evhttp_bound_socket_get_listener(bound);
+	s->lev_on = true;
+	evconnlistener_set_error_cb(s->lev, on_accept_error);
+	s->refuse = evconnlistener_new(s->base, on_refuse, s, LEV_OPT_DISABLED |
+	    LEV_OPT_CLOSE_ON_EXEC, 0, evconnlistener_get_fd(s->lev));
+	if (s->refuse == NULL)
+		log_warnx("status server: no refuser: connections past the "
+		    "limit wait in the backlog");
+	else
+		evconnlistener_set_error_cb(s->refuse, on_accept_error);
+	admit_update(s);
+}
+
+int
+status_conn_room(uint64_t nofile)
+{
+	uint64_t cur = nofile < FD_SETSIZE ? nofile : FD_SETSIZE;
+	uint64_t reserve = cur / 2 < FD_RESERVE ? cur / 2 : FD_RESERVE;
+
+	return cur - reserve >= 1 ? (int)(cur - reserve) : 1;
+}
+
+/*
+ * The limit in force: max_conns, or status_conn_room() of the descriptor
+ * limit where that is less (said once at start).
+ */
+static int
+conn_limit(int max_conns)
+{
+	struct rlimit rl;
+	uint64_t cur = FD_SETSIZE;
+	int room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		cur = (uint64_t)rl.rlim_cur;
+	room = status_conn_room(cur);
+	if (max_conns <= room)
+		return max_conns;
+	log_warnx("status server: at most %d connections, not %d "
+	    "(status_max_connections): the descriptor limit is %llu and the "
+	    "devices, the store and the platform keep the rest", room,
+	    max_conns, (unsigned long long)cur);
+	return room;
+}
+
 static void
 try_bind(struct status *s)
 {
-	if (evhttp_bind_socket(s->http, s->host, s->port) == 0) {
+	struct evhttp_bound_socket *bound;
+
+	if ((bound = evhttp_bind_socket_with_handle(s->http, s->host,
+	    s->port)) != NULL) {
+		listeners_setup(s, bound);
 		s->bound = true;
 		log_info("status board on http://%s%s%s:%u/", strchr(s->host,
 		    ':') ? "[" : "", s->host, strchr(s->host, ':') ? "]" : "",
@@ -466,8 +833,49 @@ http_limits(struct evhttp *h)
 	evhttp_set_max_body_size(h, MAX_BODY);
 }
 
+/*
+ * Test hook, read once at start (docs/status.md):
+ * WEIGHGATE_TEST_OVERRIDE_LOCKOUT_MS=MS (100-60000) shortens the override
+ * lockout so that a test need not wait a minute.
+ */
+static int64_t
+test_lock_hook(void)
+{
+	const char *v = getenv("WEIGHGATE_TEST_OVERRIDE_LOCKOUT_MS");
+	char *end;
+	long ms;
+
+	if (v == NULL || *v == '\0')
+		return STATUS_LOCK_MS;
+	ms = strtol(v, &end, 10);
+	if (*end != '\0' || ms < 100 || ms > STATUS_LOCK_MS) {
+		log_warnx("WEIGHGATE_TEST_OVERRIDE_LOCKOUT_MS=%s: not 100-%d; "
+		    "ignored", v, STATUS_LOCK_MS);
+		return STATUS_LOCK_MS;
+	}
+	log_warnx("test hook WEIGHGATE_TEST_OVERRIDE_LOCKOUT_MS: the override "
+	    "lockout lasts %ld ms", ms);
+	return ms;
+}
+
+static int
+conns_init(struct status *s, int max_conns)
+{
+	struct timeval tv = { 0, SWEEP_MS * 1000 };
+
+	s->max_conns = conn_limit(max_conns < 1 ? 1 : max_conns);
+	s->conns = calloc((size_t)s->max_conns, sizeof(*s->conns));
+	s->sweep = event_new(s->base, -1, EV_PERSIST, on_sweep, s);
+	s->resume = evtimer_new(s->base, on_resume, s);
+	if (s->conns == NULL || s->sweep == NULL || s->resume == NULL ||
+	    event_add(s->sweep, &tv) != 0)
+		return -1;
+	evhttp_set_bevcb(s->http, on_new_conn, s);
+	return 0;
+}
+
 struct status *
-status_new(struct event_base *base, const char *listen,
+status_new(struct event_base *base, const char *listen, int max_conns,
     const struct status_source *src)
 {
 	struct status *s = calloc(1, sizeof(*s));
@@ -476,13 +884,15 @@ status_new(struct event_base *base, const char *listen,
 		return NULL;
 	s->base = base;
 	s->src = *src;
+	status_lockout_init(&s->lockout, test_lock_hook());
 	if (status_split_listen(listen, s->host, sizeof(s->host), &s->port) != 0) {
 		log_warnx("status_listen %s: expected HOST:PORT", listen);
 		free(s);
 		return NULL;
 	}
 	if ((s->http = evhttp_new(base)) == NULL ||
-	    (s->retry = evtimer_new(base, on_retry, s)) == NULL) {
+	    (s->retry = evtimer_new(base, on_retry, s)) == NULL ||
+	    conns_init(s, max_conns) != 0) {
 		status_free(s);
 		return NULL;
 	}
@@ -492,14 +902,30 @@ status_new(struct event_base *base, const char *listen,
 	return s;
 }
 
+/*
+ * The refuser goes first (it shares evhttp's socket, which evhttp closes);
+ * evhttp_free() lets go of every connection, and the references kept on
+ * them are dropped last, which closes their sockets.
+ */
 void
 status_free(struct status *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
 	if (s->retry != NULL)
 		event_free(s->retry);
+	if (s->sweep != NULL)
+		event_free(s->sweep);
+	if (s->resume != NULL)
+		event_free(s->resume);
+	if (s->refuse != NULL)
+		evconnlistener_free(s->refuse);
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	for (i = 0; i < s->n_conns; i++)
+		bufferevent_decref(s->conns[i]);
+	free(s->conns);
 	free(s);
 }

@@ -333,6 +333,8 @@ status_render_json(const struct status_snap *s, struct sbuf *b)
 	put_ts_or_null(b, s->started_ms);
 	sbuf_puts(b, ",\"overrides\":");
 	put_bool(b, s->overrides);
+	sbuf_puts(b, ",\"overrides_locked\":");
+	put_bool(b, s->server.override_locked_ms > 0);
 	sbuf_puts(b, ",\"store\":{\"ok\":");
 	put_bool(b, s->store_ok);
 	sbuf_puts(b, "},\"disk\":{\"free_bytes\":");
@@ -493,6 +495,32 @@ prom_sync(struct sbuf *b, const struct sync_stats *y)
 	    y->tls_alarm);
 }
 
+/* The status server's connections and the override lockout. */
+static void
+prom_server(struct sbuf *b, const struct status_server_stats *v)
+{
+	prom_gauge(b, "status_connections", "gauge",
+	    "Connections to the status server open now.", v->connections);
+	prom_gauge(b, "status_connections_max", "gauge", "The most connections "
+	    "served at once (status_max_connections, or fewer for the "
+	    "descriptor limit).", v->max_connections);
+	prom_gauge(b, "status_connections_refused_total", "counter",
+	    "Connections answered 503 and closed at the limit.",
+	    (long long)v->refused_total);
+	prom_gauge(b, "status_accept_errors_total", "counter",
+	    "accept() failures of the status server (no descriptor left).",
+	    (long long)v->accept_errors_total);
+	prom_gauge(b, "override_auth_failures_total", "counter",
+	    "Override requests with a wrong Bearer token.",
+	    (long long)v->override_auth_failures_total);
+	prom_gauge(b, "override_lockouts_total", "counter",
+	    "Times overrides were locked after too many wrong tokens.",
+	    (long long)v->override_lockouts_total);
+	prom_gauge(b, "override_locked", "gauge",
+	    "1 while every override is refused (429) after wrong tokens.",
+	    v->override_locked_ms > 0);
+}
+
 void
 status_render_metrics(const struct status_snap *s, struct sbuf *b)
 {
@@ -520,6 +548,7 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	    "1 while free space is below disk_min_free_mb.", s->disk_low);
 	prom_gauge(b, "store_failing", "gauge", "1 while the event store "
 	    "cannot commit (every lane is then FAULT).", store_failing);
+	prom_server(b, &s->server);
 }
 
 /* ---- the board ---- */

@@ -429,6 +429,7 @@ static const struct range {
 	{ "controller", "retention_days", 1, 3650, NULL, "", CO(controller.retention_days) },
 	{ "controller", "db_max_mb", 0, 1000000, NULL, "", CO(controller.db_max_mb) },
 	{ "controller", "disk_min_free_mb", 0, 100000, NULL, "", CO(controller.disk_min_free_mb) },
+	{ "controller", "status_max_connections", 1, 512, NULL, "", CO(controller.status_max_connections) },
 	{ "rules", "tolerance_kg", 0, 5000, NULL, "", CO(rules.tolerance_kg) },
 	{ "rules", "max_speed_kmh", 1, 120, NULL, "", CO(rules.max_speed_kmh) },
 	{ "rules", "axle_sum_tolerance_pct", 0, 50, NULL, "", CO(rules.axle_sum_tolerance_pct) },
@@ -866,6 +867,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.controller.retention_days, 90);
 	ck_assert_int_eq(cfg.controller.db_max_mb, 0);
 	ck_assert_int_eq(cfg.controller.disk_min_free_mb, 200);
+	ck_assert_int_eq(cfg.controller.status_max_connections, 128);
 	ck_assert_int_eq(cfg.platform.batch_max, 200);
 	ck_assert_int_eq(cfg.platform.batch_wait_ms, 1000);
 	ck_assert_int_eq(cfg.platform.list_poll_s, 60);
@@ -925,6 +927,7 @@ START_TEST(test_conf_documents_every_key)
 {
 	static const char *const keys[] = {
 		"[controller]", "id", "db", "status_listen", "override_token_file",
+		"status_max_connections",
 		"retention_days", "db_max_mb", "disk_min_free_mb",
 		"[rules]", "scale_class", "tolerance_pct", "tolerance_kg",
 		"max_speed_kmh", "axle_sum_tolerance_pct", "min_gross_kg",

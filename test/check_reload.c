@@ -58,6 +58,9 @@ START_TEST(controller_platform_lanes_need_a_restart)
 	load(&b, "status_listen = 127.0.0.1:9999", "", "", "");
 	ck_assert_int_eq(reload_restart_needed(&a, &b, what, sizeof(what)), 1);
 	ck_assert_str_eq(what, "[controller] status_listen");
+	load(&b, "status_max_connections = 16", "", "", "");
+	ck_assert_int_eq(reload_restart_needed(&a, &b, what, sizeof(what)), 1);
+	ck_assert_str_eq(what, "[controller] status_max_connections");
 	/* the same two lanes in another order are another set of lanes */
 	b = a;
 	memcpy(&b.lanes[0], &a.lanes[1], sizeof(b.lanes[0]));

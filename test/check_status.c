@@ -184,6 +184,106 @@ START_TEST(test_renders_escape)
 }
 END_TEST
 
+/* Five wrong tokens within the window lock for lock_ms from the fifth. */
+START_TEST(test_lockout)
+{
+	struct status_lockout lk;
+	int i;
+
+	status_lockout_init(&lk, STATUS_LOCK_MS);
+	ck_assert_int_eq(status_lockout_left(&lk, 1000), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert(!status_lockout_fail(&lk, 1000 + i * 1000));
+	ck_assert_int_eq(status_lockout_left(&lk, 4000), 0);
+	ck_assert(status_lockout_fail(&lk, 5000));	/* the fifth */
+	ck_assert_int_eq(status_lockout_left(&lk, 5000), STATUS_LOCK_MS);
+	ck_assert_int_eq(status_lockout_left(&lk, 64999), 1);
+	ck_assert_int_eq(status_lockout_left(&lk, 65000), 0);
+	ck_assert_uint_eq(lk.failures, 5);
+	ck_assert_uint_eq(lk.lockouts, 1);
+	/* after it: the count starts again, one failure does not lock */
+	ck_assert(!status_lockout_fail(&lk, 65000));
+	ck_assert_int_eq(status_lockout_left(&lk, 65001), 0);
+}
+END_TEST
+
+/* Failures spread wider than the window never lock; the right token resets. */
+START_TEST(test_lockout_window)
+{
+	struct status_lockout lk;
+	int64_t t = 1000000;
+	int i;
+
+	status_lockout_init(&lk, 3000);
+	for (i = 0; i < 20; i++)	/* one every 15.001 s: 5 span > 60 s */
+		ck_assert(!status_lockout_fail(&lk, t + i * 15001));
+	ck_assert_uint_eq(lk.lockouts, 0);
+	/* exactly 60 s from the first to the fifth still locks */
+	status_lockout_init(&lk, 3000);
+	for (i = 0; i < 4; i++)
+		ck_assert(!status_lockout_fail(&lk, t + i * 15000));
+	ck_assert(status_lockout_fail(&lk, t + STATUS_LOCK_WINDOW_MS));
+	ck_assert_int_eq(status_lockout_left(&lk, t + STATUS_LOCK_WINDOW_MS), 3000);
+	/* four failures, the right token, four more: no lockout */
+	status_lockout_init(&lk, 3000);
+	for (i = 0; i < 4; i++)
+		ck_assert(!status_lockout_fail(&lk, t + i));
+	status_lockout_ok(&lk);
+	for (i = 0; i < 4; i++)
+		ck_assert(!status_lockout_fail(&lk, t + 10 + i));
+	ck_assert(status_lockout_fail(&lk, t + 20));
+	/* Retry-After in whole seconds, rounded up, at least 1 */
+	ck_assert_int_eq(status_retry_after_s(60000), 60);
+	ck_assert_int_eq(status_retry_after_s(59001), 60);
+	ck_assert_int_eq(status_retry_after_s(1), 1);
+	ck_assert_int_eq(status_retry_after_s(0), 1);
+}
+END_TEST
+
+/* Descriptors kept for the rest of the daemon, whatever the limit. */
+START_TEST(test_conn_room)
+{
+	ck_assert_int_eq(status_conn_room(1024), 768);
+	ck_assert_int_eq(status_conn_room(65536), 768);	/* select()'s 1024 */
+	ck_assert_int_eq(status_conn_room(600), 344);
+	ck_assert_int_eq(status_conn_room(100), 50);
+	ck_assert_int_eq(status_conn_room(24), 12);
+	ck_assert_int_eq(status_conn_room(1), 1);
+	ck_assert_int_eq(status_conn_room(0), 1);
+}
+END_TEST
+
+/* The server's figures in the metrics and the JSON. */
+START_TEST(test_server_metrics)
+{
+	struct status_snap *s = calloc(1, sizeof(*s));
+	struct sbuf b;
+
+	s->server.connections = 7;
+	s->server.max_connections = 128;
+	s->server.refused_total = 33;
+	s->server.override_auth_failures_total = 5;
+	s->server.override_locked_ms = 1200;
+	sbuf_init(&b);
+	status_render_metrics(s, &b);
+	sbuf_putc(&b, '\0');
+	ck_assert_ptr_nonnull(strstr(b.p, "\nweighgate_status_connections 7\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nweighgate_status_connections_max 128\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "\nweighgate_status_connections_refused_total 33\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "# TYPE weighgate_override_auth_failures_total counter\n"
+	    "weighgate_override_auth_failures_total 5\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nweighgate_override_locked 1\n"));
+	sbuf_reset(&b);
+	status_render_json(s, &b);
+	sbuf_putc(&b, '\0');
+	ck_assert_ptr_nonnull(strstr(b.p, "\"overrides_locked\":true"));
+	sbuf_fini(&b);
+	free(s);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -195,6 +295,10 @@ suite(void)
 	tcase_add_test(tc, test_parse_override);
 	tcase_add_test(tc, test_histogram);
 	tcase_add_test(tc, test_renders_escape);
+	tcase_add_test(tc, test_lockout);
+	tcase_add_test(tc, test_lockout_window);
+	tcase_add_test(tc, test_server_metrics);
+	tcase_add_test(tc, test_conn_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -72,6 +72,7 @@ struct config {
 		char db[CFG_PATH_MAX];
 		char status_listen[128];
 		char override_token_file[CFG_PATH_MAX];
+		int status_max_connections;	/* status server, at once */
 		int retention_days;
 		int64_t db_max_mb;
 		int64_t disk_min_free_mb;

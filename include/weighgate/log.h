@@ -30,4 +30,11 @@ void log_limited(struct log_limit *ll, int64_t now_ms, const char *fmt, ...)
 /* The error has stopped: log the summary of what was suppressed, if any. */
 void log_limited_end(struct log_limit *ll, const char *what);
 
+/*
+ * libevent's own log through this log: its warnings and errors share one
+ * rate limit (log_limited), its debug lines need -v.  Call before the
+ * event loop is made.
+ */
+void log_route_libevent(void);
+
 #endif

@@ -98,6 +98,20 @@ struct status_lane {
 	struct status_counters c;
 };
 
+/*
+ * The status server's own figures, filled by the server into every
+ * snapshot (not by the source): its connections and the override lockout.
+ */
+struct status_server_stats {
+	int connections;		/* open now */
+	int max_connections;		/* the limit in force */
+	uint64_t refused_total;		/* connections refused at the limit */
+	uint64_t accept_errors_total;	/* accept() failures (no descriptor) */
+	uint64_t override_auth_failures_total;	/* wrong Bearer tokens */
+	uint64_t override_lockouts_total;
+	int64_t override_locked_ms;	/* left of a lockout, 0: none */
+};
+
 struct status_snap {
 	char controller[64];
 	char version[32];
@@ -111,6 +125,7 @@ struct status_snap {
 	struct sync_stats sync;
 	int n_lanes;
 	struct status_lane lanes[CFG_MAX_LANES];
+	struct status_server_stats server;
 };
 
 /* Fill one lane's entry from the lane and the daemon's counters for it. */
@@ -141,10 +156,13 @@ struct status_source {
 /*
  * Serve on listen ("HOST:PORT", "[V6]:PORT").  A port that cannot be bound
  * is logged and tried again every few seconds: the lanes never wait for
- * the board.  Returns NULL only when out of memory.
+ * the board.  At most max_conns connections are served at once, fewer if
+ * the descriptor limit leaves too few for the devices, the store and the
+ * platform (docs/status.md); one more is answered 503 and closed at once.
+ * Returns NULL only when out of memory.
  */
 struct status *status_new(struct event_base *base, const char *listen,
-    const struct status_source *src);
+    int max_conns, const struct status_source *src);
 void status_free(struct status *s);
 
 /* ---- the pure parts, exposed for the tests ---- */
@@ -152,6 +170,14 @@ void status_free(struct status *s);
 void status_render_json(const struct status_snap *s, struct sbuf *out);
 void status_render_metrics(const struct status_snap *s, struct sbuf *out);
 void status_render_board(const struct status_snap *s, struct sbuf *out);
+
+/*
+ * The most status connections a descriptor limit of nofile allows: 256 of
+ * them (half, below 512) are kept for the devices, the store and the
+ * platform, and a limit above FD_SETSIZE counts as FD_SETSIZE (libmodbus
+ * waits with select()).  At least 1.
+ */
+int status_conn_room(uint64_t nofile);
 
 /* A peer on the loopback network (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
 bool status_peer_loopback(const struct sockaddr *sa);
@@ -165,6 +191,34 @@ int status_split_listen(const char *listen, char *host, size_t hostlen,
 bool status_bearer_ok(const char *authorization, const char *token);
 /* The token file's first line, trimmed; -1 when missing or empty. */
 int status_read_token(const char *path, char *out, size_t outlen);
+
+/*
+ * The override lockout (docs/status.md): after STATUS_LOCK_FAILS wrong
+ * tokens within STATUS_LOCK_WINDOW_MS, every override is refused (429) for
+ * lock_ms from the failure that made it, whoever asks and with whatever
+ * token.  Times are of the monotonic clock.
+ */
+#define STATUS_LOCK_FAILS 5
+#define STATUS_LOCK_WINDOW_MS 60000
+#define STATUS_LOCK_MS 60000
+
+struct status_lockout {
+	int64_t fail_ms[STATUS_LOCK_FAILS];	/* the last failures, a ring */
+	int nfail, next;
+	int64_t until_ms;		/* locked while now < until_ms */
+	int64_t lock_ms;
+	uint64_t failures, lockouts;	/* since start */
+};
+
+void status_lockout_init(struct status_lockout *lk, int64_t lock_ms);
+/* Milliseconds left of a lockout at now_ms; 0 when overrides are open. */
+int64_t status_lockout_left(const struct status_lockout *lk, int64_t now_ms);
+/* A wrong token at now_ms; true when it begins a lockout. */
+bool status_lockout_fail(struct status_lockout *lk, int64_t now_ms);
+/* The right token: earlier failures are forgotten. */
+void status_lockout_ok(struct status_lockout *lk);
+/* Retry-After for left_ms: whole seconds, rounded up, at least 1. */
+int64_t status_retry_after_s(int64_t left_ms);
 
 #define STATUS_OPERATOR_MAX 64
 #define STATUS_REASON_MAX 256
