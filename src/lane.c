@@ -493,15 +493,6 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
 	l->last_result_ms = now.mono_ms;
 	if (ahead > 1)
 		missed_results(l, out, l->last_seq, seq, ahead - 1);
-	if (l->state == LANE_FAULT || l->stopping) {
-		if (ahead > 1)
-			l->last_seq = seq;
-		else
-			set_reference(l, seq, out);
-		act_log(l, out, "result seq %lld not decided: lane in FAULT",
-		    (long long)seq);
-		return;
-	}
 	l->last_seq = seq;
 	if (prev_ms >= 0 && now.mono_ms - prev_ms < l->cfg->min_result_interval_ms) {
 		implausible_result(l, seq, now.mono_ms - prev_ms, out);
@@ -520,6 +511,29 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
 	m.ts_ms = now.wall_ms;
 	m.seq = seq;
 	weighing(l, ctx, &m, now, out);
+}
+
+/*
+ * A sequence seen while the lane is in FAULT (or stopping) is not decided
+ * and is the reference from then on, whichever way it moved: the scale or
+ * the lane could not be trusted, so nothing before it is compared with it.
+ */
+static void
+seen_in_fault(struct lane *l, int64_t seq, struct lane_now now,
+    struct lane_actions *out)
+{
+	int64_t ahead = seq_ahead(l, seq);
+
+	l->reset_pending = false;
+	if (ahead < 0x8000)
+		l->last_result_ms = now.mono_ms;
+	if (ahead > 1 && ahead < 0x8000) {
+		missed_results(l, out, l->last_seq, seq, ahead - 1);
+		l->last_seq = seq;
+	} else
+		set_reference(l, seq, out);
+	act_log(l, out, "result seq %lld not decided: lane in FAULT",
+	    (long long)seq);
 }
 
 static void
@@ -549,7 +563,9 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 	}
 	if (seq == l->last_seq)
 		return;
-	if (seq_ahead(l, seq) >= 0x8000)
+	if (l->state == LANE_FAULT || l->stopping)
+		seen_in_fault(l, seq, now, out);
+	else if (seq_ahead(l, seq) >= 0x8000)
 		seq_backwards(l, seq, out);
 	else
 		new_result(l, ctx, in, now, out);

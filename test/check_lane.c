@@ -1166,6 +1166,13 @@ START_TEST(test_reference_of_baseline_and_fault)
 	ck_assert_int_ge(r, 0);
 	ck_assert_int_eq(acts.a[r].result_seq, 101);
 	ck_assert_int_eq(lane.last_seq, 101);
+	/* in FAULT a step back is the reference too, and no scale_reset */
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 50);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	r = find(LA_REFERENCE, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(acts.a[r].result_seq, 50);
+	ck_assert_int_eq(lane.last_seq, 50);
 }
 END_TEST
 

@@ -57,13 +57,9 @@ SCALE_PORT=$(cat "$WORK/scale.port")
 
 : >"$WORK/traffic.jsonl"
 start_sim "$WORK/traffic.jsonl" --lanes 1 --barrier-ms 100
-write_conf "$WORK/wg.conf"
+MIN_RESULT_INTERVAL_MS=1000 RESET_SETTLE_MS=1000 LANE_EXTRA='pass_timeout_s = 1' \
+	write_conf "$WORK/wg.conf"
 sed -i "s|^scale = .*|scale = tcp://127.0.0.1:$SCALE_PORT?unit=1|" "$WORK/wg.conf"
-cat >>"$WORK/wg.conf" <<'C'
-pass_timeout_s = 1
-reset_settle_ms = 1000
-min_result_interval_ms = 1000
-C
 start_daemon "$WORK/wg.conf"
 wait_for 10 "the baseline" log_has "result sequence baseline 9"
 wait_for 10 "the idle text" timeline_has "\"what\":\"led\".*\"text\":\"$IDLE_TEXT\""
