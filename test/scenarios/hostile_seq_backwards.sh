@@ -45,6 +45,10 @@ weighings() {
 	ev_count weighing "${1:-1}"
 }
 
+lane_seq() {
+	sql "SELECT result_seq FROM lane_seq WHERE lane = 'L01'"
+}
+
 log_has() {
 	grep -q "$1" "$WORK/weighgated.log"
 }
@@ -62,6 +66,7 @@ MIN_RESULT_INTERVAL_MS=1000 RESET_SETTLE_MS=1000 LANE_EXTRA='pass_timeout_s = 1'
 sed -i "s|^scale = .*|scale = tcp://127.0.0.1:$SCALE_PORT?unit=1|" "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
 wait_for 10 "the baseline" log_has "result sequence baseline 9"
+wait_for 10 "the baseline stored" test "$(lane_seq)" = 9
 wait_for 10 "the idle text" timeline_has "\"what\":\"led\".*\"text\":\"$IDLE_TEXT\""
 
 # 1. S decided pass; S+1 overweight and staying; S again with its old data.
@@ -107,6 +112,7 @@ wait_for 10 "the scale_reset 5000 -> 0" sql_ge 1 "SELECT count(*) FROM events WH
     kind = 'scale_reset' AND json_extract(body, '\$.reference_seq') = 5000 AND
     json_extract(body, '\$.seen_seq') = 0"
 wait_for 10 "the reset settled" log_has "result sequence 0 is the reference"
+wait_for 10 "the settled reference stored" test "$(lane_seq)" = 0
 show 1 3 17000 2 豫E55555
 wait_for 10 "seq 1 decided" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing' AND
     json_extract(body, '\$.measurement.seq') = 1 AND json_extract(body, '\$.decision') = 'pass'"
