@@ -978,6 +978,7 @@ START_TEST(test_seq_reset_settles)
 	scale(&z, SCALE_ST_PRESENT, 0);		/* a vehicle still on it */
 	assert_body_has(find_record("scale_reset"), "\"reference_seq\":5000,\"seen_seq\":0");
 	ck_assert_int_eq(count_records("weighing"), 0);
+	ck_assert_int_eq(lane.led_msg, LED_HOLD);	/* it gets no decision */
 	tick(10000);
 	ck_assert_int_eq(lane.last_seq, 5000);
 	scale(&z, 0, 0);
@@ -1117,6 +1118,30 @@ START_TEST(test_min_interval_implausible)
 }
 END_TEST
 
+/* An implausible result revokes an open pass: who is on the scale is unknown. */
+START_TEST(test_implausible_revokes_open_pass)
+{
+	struct measurement m;
+	int b;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	ck_assert(raised());
+	committed();
+	io(true, false, false, false);
+	tick(200);
+	weigh(&m);
+	assert_body_has(find_record("device_fault"), "\"cause\":\"implausible\"");
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	ck_assert_int_eq(lane.passes_allowed, 0);
+	settle();
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+}
+END_TEST
+
 /* A truck asked to re-weigh: its next result is decided, at the interval. */
 START_TEST(test_reweigh_after_retry)
 {
@@ -1224,6 +1249,7 @@ lane_suite(void)
 	tcase_add_test(tc, test_same_result_not_decided_twice);
 	tcase_add_test(tc, test_recent_memory_full);
 	tcase_add_test(tc, test_min_interval_implausible);
+	tcase_add_test(tc, test_implausible_revokes_open_pass);
 	tcase_add_test(tc, test_reweigh_after_retry);
 	tcase_add_test(tc, test_reference_of_baseline_and_fault);
 	suite_add_tcase(s, tc);
