@@ -40,13 +40,22 @@ lowers() {
 	tl_count '"what":"barrier_cmd","value":0'
 }
 
+# raises_ge N / lowers_ge N: at least N barrier commands up / down (for wait_for).
+raises_ge() {
+	[ "$(raises)" -ge "$1" ]
+}
+
+lowers_ge() {
+	[ "$(lowers)" -ge "$1" ]
+}
+
 # weighings [SQL CONDITION]: weighing events in the store.
 weighings() {
 	ev_count weighing "${1:-1}"
 }
 
-lane_seq() {
-	sql "SELECT result_seq FROM lane_seq WHERE lane = 'L01'"
+lane_seq_is() {
+	[ "$(sql "SELECT result_seq FROM lane_seq WHERE lane = 'L01'")" = "$1" ]
 }
 
 log_has() {
@@ -66,16 +75,16 @@ MIN_RESULT_INTERVAL_MS=1000 RESET_SETTLE_MS=1000 LANE_EXTRA='pass_timeout_s = 1'
 sed -i "s|^scale = .*|scale = tcp://127.0.0.1:$SCALE_PORT?unit=1|" "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
 wait_for 10 "the baseline" log_has "result sequence baseline 9"
-wait_for 10 "the baseline stored" test "$(lane_seq)" = 9
+wait_for 10 "the baseline stored" lane_seq_is 9
 wait_for 10 "the idle text" timeline_has "\"what\":\"led\".*\"text\":\"$IDLE_TEXT\""
 
 # 1. S decided pass; S+1 overweight and staying; S again with its old data.
 show 10 3 15000 2 豫A11111
 wait_for 10 "seq 10 decided" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing'"
-wait_for 10 "the raise for seq 10" test "$(raises)" -ge 1
+wait_for 10 "the raise for seq 10" raises_ge 1
 show 10 0 15000 2 豫A11111
 wait_for 10 "the pass timeout" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'pass_timeout'"
-wait_for 10 "the barrier down again" test "$(lowers)" -ge 1
+wait_for 10 "the barrier down again" lowers_ge 1
 show 11 3 30000 2 豫B22222
 wait_for 10 "seq 11 decided" sql_ge 2 "SELECT count(*) FROM events WHERE kind = 'weighing'"
 [ "$(weighings "json_extract(body, '\$.measurement.seq') = 11 AND
@@ -104,7 +113,7 @@ sleep 0.5
 # 3. A real reset: 5000, then 0; after the settle, seq 1 is decided.
 show 5000 3 16000 2 豫D44444
 wait_for 10 "seq 5000 decided" sql_ge 4 "SELECT count(*) FROM events WHERE kind = 'weighing'"
-wait_for 10 "the raise for seq 5000" test "$(raises)" -ge 2
+wait_for 10 "the raise for seq 5000" raises_ge 2
 show 5000 0 16000 2 豫D44444
 wait_for 10 "the pass timeout of seq 5000" sql_ge 2 "SELECT count(*) FROM events WHERE kind = 'pass_timeout'"
 show 0 0 0 0 ""
@@ -112,11 +121,11 @@ wait_for 10 "the scale_reset 5000 -> 0" sql_ge 1 "SELECT count(*) FROM events WH
     kind = 'scale_reset' AND json_extract(body, '\$.reference_seq') = 5000 AND
     json_extract(body, '\$.seen_seq') = 0"
 wait_for 10 "the reset settled" log_has "result sequence 0 is the reference"
-wait_for 10 "the settled reference stored" test "$(lane_seq)" = 0
+wait_for 10 "the settled reference stored" lane_seq_is 0
 show 1 3 17000 2 豫E55555
 wait_for 10 "seq 1 decided" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing' AND
     json_extract(body, '\$.measurement.seq') = 1 AND json_extract(body, '\$.decision') = 'pass'"
-wait_for 10 "the raise for seq 1" test "$(raises)" -ge 3
+wait_for 10 "the raise for seq 1" raises_ge 3
 [ "$(weighings "json_extract(body, '\$.measurement.seq') = 0")" = 0 ] ||
 	fail "the reset itself was decided"
 [ "$(ev_count scale_reset)" = 3 ] || fail "scale_reset events: $(ev_count scale_reset), not 3"
