@@ -251,6 +251,14 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 		case LA_LOG:
 			log_info("%s", a->text);
 			break;
+		case LA_REFERENCE:
+			/* for a restart only: the lane goes on if it fails */
+			if (store_set_lane_seq(d->store, dl->lane.cfg->name,
+			    a->result_seq) != 0)
+				log_warnx("lane %s: result sequence reference %lld "
+				    "not stored: %s", dl->lane.cfg->name,
+				    (long long)a->result_seq, store_errmsg(d->store));
+			break;
 		}
 	}
 	lane_actions_clear(acts);

@@ -54,6 +54,9 @@ lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
 	l->lower_wanted_ms = -1;
 	l->barrier_ok_since_ms = -1;
 	l->want_led = LED_IDLE;
+	l->seen_seq = last_seq;
+	l->reset_since_ms = -1;
+	l->last_result_ms = -1;
 }
 
 void
@@ -327,14 +330,218 @@ missed_results(struct lane *l, struct lane_actions *out, int64_t from,
 	    (long long)missed, (long long)from, (long long)to);
 }
 
+/* The vehicle has gone: scale's present bit and presence loop both clear. */
+static bool
+vehicle_gone(const struct lane *l)
+{
+	return !l->scale_present && l->inputs_known && !l->in[IO_PRESENCE];
+}
+
+/* The reference moved with no event to carry it: the shell stores it. */
+static void
+set_reference(struct lane *l, int64_t seq, struct lane_actions *out)
+{
+	l->last_seq = seq;
+	push(out, LA_REFERENCE)->result_seq = seq;
+}
+
+/* How far seq is ahead of the reference, modulo the u16 counter. */
+static int64_t
+seq_ahead(const struct lane *l, int64_t seq)
+{
+	return (seq - l->last_seq) & 0xffff;
+}
+
+/*
+ * The scale shows a sequence behind the reference: a scale that was reset,
+ * or one showing an old result again.  Nothing is decided; one scale_reset
+ * per episode (until it settles or a new result comes), and an idle lane
+ * shows the hold text until the vehicle leaves.
+ */
+static void
+seq_backwards(struct lane *l, int64_t seq, struct lane_actions *out)
+{
+	struct sbuf b;
+
+	if (seq != l->reset_seq || !l->reset_pending)
+		l->reset_since_ms = -1;
+	l->reset_seq = seq;
+	if (l->reset_pending)
+		return;
+	l->reset_pending = true;
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"reference_seq\":");
+	sbuf_put_i64(&b, l->last_seq);
+	sbuf_puts(&b, ",\"seen_seq\":");
+	sbuf_put_i64(&b, seq);
+	sbuf_putc(&b, '}');
+	act_record(out, "scale_reset", &b, false, 0);
+	act_log(l, out, "result seq %lld is behind the reference %lld: not "
+	    "decided; the reference once it has held %d ms with the vehicle gone",
+	    (long long)seq, (long long)l->last_seq, l->cfg->reset_settle_ms);
+	if (l->state == LANE_IDLE && !l->stopping)
+		l->want_led = LED_HOLD;
+}
+
+/* A step back becomes the reference once it has held with the vehicle gone. */
+static void
+check_reset_settle(struct lane *l, struct lane_now now, struct lane_actions *out)
+{
+	if (!l->reset_pending)
+		return;
+	if (l->seen_seq != l->reset_seq || !vehicle_gone(l)) {
+		l->reset_since_ms = -1;
+		return;
+	}
+	if (l->reset_since_ms < 0)
+		l->reset_since_ms = now.mono_ms;
+	if (now.mono_ms - l->reset_since_ms < l->cfg->reset_settle_ms)
+		return;
+	l->reset_pending = false;
+	set_reference(l, l->reset_seq, out);
+	act_log(l, out, "result sequence %lld is the reference (held %d ms with "
+	    "the vehicle gone)", (long long)l->reset_seq, l->cfg->reset_settle_ms);
+}
+
+/* A result the lane does not decide: barrier down, hold text till it leaves. */
+static void
+hold_result(struct lane *l, struct lane_actions *out, const char *why)
+{
+	l->passes_allowed = 0;
+	l->want_led = LED_HOLD;
+	if (l->state != LANE_IDLE)
+		set_state(l, LANE_IDLE, out, why);
+}
+
+static void
+implausible_result(struct lane *l, int64_t seq, int64_t gap_ms,
+    struct lane_actions *out)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"device\":\"scale\",\"cause\":\"implausible\",\"seq\":");
+	sbuf_put_i64(&b, seq);
+	sbuf_puts(&b, ",\"interval_ms\":");
+	sbuf_put_i64(&b, gap_ms);
+	sbuf_puts(&b, ",\"min_result_interval_ms\":");
+	sbuf_put_i64(&b, l->cfg->min_result_interval_ms);
+	sbuf_putc(&b, '}');
+	act_record(out, "device_fault", &b, true, seq);
+	act_log(l, out, "result seq %lld only %lld ms after the previous one: "
+	    "implausible, not decided", (long long)seq, (long long)gap_ms);
+	hold_result(l, out, "implausible result");
+}
+
+/* The same result (seq and registers) decided within LANE_RECENT_MS, or NULL. */
+static const struct lane_recent *
+recent_find(const struct lane *l, const uint16_t *regs, struct lane_now now)
+{
+	int i;
+
+	for (i = 0; i < LANE_RECENT_N; i++) {
+		const struct lane_recent *r = &l->recent[i];
+
+		if (r->mono_ms != 0 && now.mono_ms - r->mono_ms < LANE_RECENT_MS &&
+		    memcmp(r->regs, regs + 1, sizeof(r->regs)) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Remember a decided result; when the ring is full the oldest goes. */
+static void
+recent_add(struct lane *l, const uint16_t *regs, struct lane_now now)
+{
+	struct lane_recent *r = &l->recent[l->recent_next];
+
+	r->mono_ms = now.mono_ms != 0 ? now.mono_ms : 1;
+	memcpy(r->regs, regs + 1, sizeof(r->regs));
+	l->recent_next = (l->recent_next + 1) % LANE_RECENT_N;
+}
+
+static void
+repeated_result(struct lane *l, int64_t seq, const struct lane_recent *r,
+    struct lane_now now, struct lane_actions *out)
+{
+	struct sbuf b;
+
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"device\":\"scale\",\"cause\":\"repeated\",\"seq\":");
+	sbuf_put_i64(&b, seq);
+	sbuf_puts(&b, ",\"decided_ms_ago\":");
+	sbuf_put_i64(&b, now.mono_ms - r->mono_ms);
+	sbuf_putc(&b, '}');
+	act_record(out, "device_fault", &b, true, seq);
+	act_log(l, out, "result seq %lld was decided %lld s ago: not decided "
+	    "again", (long long)seq, (long long)((now.mono_ms - r->mono_ms) / 1000));
+	hold_result(l, out, "repeated result");
+}
+
+/* A forward step from the reference: a new result. */
+static void
+new_result(struct lane *l, const struct lane_ctx *ctx,
+    const struct lane_input *in, struct lane_now now, struct lane_actions *out)
+{
+	struct measurement m;
+	const struct lane_recent *r;
+	char err[128];
+	int64_t seq = in->regs[1], ahead = seq_ahead(l, seq);
+	int64_t prev_ms = l->last_result_ms;
+
+	l->reset_pending = false;
+	l->last_result_ms = now.mono_ms;
+	if (ahead > 1)
+		missed_results(l, out, l->last_seq, seq, ahead - 1);
+	l->last_seq = seq;
+	if (prev_ms >= 0 && now.mono_ms - prev_ms < l->cfg->min_result_interval_ms) {
+		implausible_result(l, seq, now.mono_ms - prev_ms, out);
+		return;
+	}
+	if ((r = recent_find(l, in->regs, now)) != NULL) {
+		repeated_result(l, seq, r, now, out);
+		return;
+	}
+	recent_add(l, in->regs, now);
+	meas_init(&m);
+	if (decode_scale(in->regs, l->cfg->word_order, l->cfg->plate_encoding,
+	    &m, err, sizeof(err)) != 0)
+		act_log(l, out, "seq %lld: %s", (long long)seq, err);
+	snprintf(m.lane, sizeof(m.lane), "%s", l->cfg->name);
+	m.ts_ms = now.wall_ms;
+	m.seq = seq;
+	weighing(l, ctx, &m, now, out);
+}
+
+/*
+ * A sequence seen while the lane is in FAULT (or stopping) is not decided
+ * and is the reference from then on, whichever way it moved: the scale or
+ * the lane could not be trusted, so nothing before it is compared with it.
+ */
+static void
+seen_in_fault(struct lane *l, int64_t seq, struct lane_now now,
+    struct lane_actions *out)
+{
+	int64_t ahead = seq_ahead(l, seq);
+
+	l->reset_pending = false;
+	if (ahead < 0x8000)
+		l->last_result_ms = now.mono_ms;
+	if (ahead > 1 && ahead < 0x8000) {
+		missed_results(l, out, l->last_seq, seq, ahead - 1);
+		l->last_seq = seq;
+	} else
+		set_reference(l, seq, out);
+	act_log(l, out, "result seq %lld not decided: lane in FAULT",
+	    (long long)seq);
+}
+
 static void
 scale_data(struct lane *l, const struct lane_ctx *ctx,
     const struct lane_input *in, struct lane_now now, struct lane_actions *out)
 {
-	struct measurement m;
-	char err[128];
 	uint16_t status = in->regs[0];
-	int64_t seq = in->regs[1], delta;
+	int64_t seq = in->regs[1];
 
 	l->scale_present = (status & SCALE_ST_PRESENT) != 0;
 	if ((status & SCALE_ST_FAULT) && !l->scale_fault_bit) {
@@ -346,32 +553,22 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 		record_device(l, out, "device_recovered", LDEV_SCALE, NULL, NULL);
 		maybe_recover(l, out);
 	}
+	l->seen_seq = seq;
 	if (!l->have_seq) {
 		l->have_seq = true;
-		l->last_seq = seq;
+		set_reference(l, seq, out);
 		act_log(l, out, "result sequence baseline %lld (not decided)",
 		    (long long)seq);
 		return;
 	}
 	if (seq == l->last_seq)
 		return;
-	delta = (seq - l->last_seq) & 0xffff;
-	if (delta > 1)
-		missed_results(l, out, l->last_seq, seq, delta - 1);
-	l->last_seq = seq;
-	if (l->state == LANE_FAULT || l->stopping) {
-		act_log(l, out, "result seq %lld not decided: lane in FAULT",
-		    (long long)seq);
-		return;
-	}
-	meas_init(&m);
-	if (decode_scale(in->regs, l->cfg->word_order, l->cfg->plate_encoding,
-	    &m, err, sizeof(err)) != 0)
-		act_log(l, out, "seq %lld: %s", (long long)seq, err);
-	snprintf(m.lane, sizeof(m.lane), "%s", l->cfg->name);
-	m.ts_ms = now.wall_ms;
-	m.seq = seq;
-	weighing(l, ctx, &m, now, out);
+	if (l->state == LANE_FAULT || l->stopping)
+		seen_in_fault(l, seq, now, out);
+	else if (seq_ahead(l, seq) >= 0x8000)
+		seq_backwards(l, seq, out);
+	else
+		new_result(l, ctx, in, now, out);
 }
 
 static void
@@ -452,7 +649,7 @@ io_data(struct lane *l, const struct lane_ctx *ctx,
 static void
 vehicle_left(struct lane *l, struct lane_actions *out)
 {
-	if (l->scale_present || !l->inputs_known || l->in[IO_PRESENCE])
+	if (!vehicle_gone(l))
 		return;
 	l->alarm_intercept = false;
 	if (l->state == LANE_REFUSED) {
@@ -758,6 +955,7 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 	check_silence(l, now, out);
 	check_barrier(l, now, out);
 	check_pass_timeout(l, now, out);
+	check_reset_settle(l, now, out);
 	vehicle_left(l, out);
 	reconcile(l, now, out);
 }

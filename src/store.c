@@ -565,6 +565,20 @@ store_append(store_t *s, const char *kind, const char *body,
 	return STORE_OK;
 }
 
+/* The lane's reference moved with no event (a baseline, a settled reset). */
+int
+store_set_lane_seq(store_t *s, const char *lane, int64_t result_seq)
+{
+	enter(s);
+	if (tx_begin(s) != 0)
+		return -1;
+	if (lane_set(s, lane, result_seq) != 0 || tx_commit(s) != 0) {
+		tx_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_lane_seq(store_t *s, const char *lane, int64_t *seq, bool *found)
 {

@@ -86,7 +86,8 @@ sync_urgent(const char *kind, const char *body)
 {
 	static const char *const always[] = { "forced_entry",
 	    "barrier_unauthorized", "override", "device_fault", "startup",
-	    "config_reloaded" };
+	    "config_reloaded",
+	    "scale_reset" };
 	const cJSON *dec;
 	cJSON *j;
 	bool hit;

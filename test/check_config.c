@@ -455,6 +455,8 @@ static const struct range {
 	{ "lane", "fault_after_ms", 50, 600000, NULL, "timeout_ms = 10\n", LO(fault_after_ms) },
 	{ "lane", "pass_timeout_s", 1, 3600, NULL, "", LO(pass_timeout_s) },
 	{ "lane", "barrier_timeout_ms", 100, 60000, NULL, "", LO(barrier_timeout_ms) },
+	{ "lane", "min_result_interval_ms", 0, 60000, NULL, "", LO(min_result_interval_ms) },
+	{ "lane", "reset_settle_ms", 0, 600000, NULL, "", LO(reset_settle_ms) },
 	{ "lane", "led_registers", 1, 120, NULL, "", LO(led_registers) },
 	{ "lane", "scale_base", 0, 65535 - 28, "run past address 65535", "", LO(scale_base) },
 	{ "lane", "io_coil_base", 0, 65535 - 3, "run past address 65535", "", LO(io_coil_base) },
@@ -776,6 +778,8 @@ START_TEST(test_good_full)
 	ck_assert_int_eq(l2->fault_after_ms, 1000);
 	ck_assert_int_eq(l2->pass_timeout_s, 60);
 	ck_assert_int_eq(l2->barrier_timeout_ms, 3000);
+	ck_assert_int_eq(l2->min_result_interval_ms, 1000);
+	ck_assert_int_eq(l2->reset_settle_ms, 5000);
 	ck_assert_int_eq(l2->scale_base, 0);
 	ck_assert_int_eq(l2->word_order, WO_ABCD);
 	ck_assert_int_eq(l2->plate_encoding, ENC_GB18030);
@@ -939,6 +943,7 @@ START_TEST(test_conf_documents_every_key)
 		"list_poll_s", "retry_min_ms", "retry_max_ms",
 		"[lane L01]", "scale", "io", "led", "poll_ms", "timeout_ms",
 		"fault_after_ms", "pass_timeout_s", "barrier_timeout_ms",
+		"min_result_interval_ms", "reset_settle_ms",
 		"scale_base", "word_order", "plate_encoding", "io_coil_base",
 		"io_input_base", "barrier_mode", "led_base", "led_registers",
 		"led_encoding", "led_idle", "led_pass", "led_turnback",

@@ -19,6 +19,13 @@ static struct lane_actions acts;
 static struct lane_now t;
 static uint16_t scale_seq;
 
+/*
+ * The [lane] keys of the fixture.  Most tests feed results at one instant,
+ * so they run with the minimum interval off; the sequence tests below run
+ * on the defaults (docs/lane.md).
+ */
+static const char *lane_extra = "min_result_interval_ms = 0\n";
+
 static void
 setup_with(const char *rules_extra)
 {
@@ -30,8 +37,8 @@ setup_with(const char *rules_extra)
 	fprintf(f, "[controller]\nid = T\ndb = /tmp/x.db\n[rules]\n%s\n"
 	    "[lane L01]\nscale = tcp://127.0.0.1:1502?unit=1\n"
 	    "io = tcp://127.0.0.1:1502?unit=2\nled = tcp://127.0.0.1:1502?unit=3\n"
-	    "fault_after_ms = 1000\npass_timeout_s = 60\nbarrier_timeout_ms = 3000\n",
-	    rules_extra);
+	    "fault_after_ms = 1000\npass_timeout_s = 60\nbarrier_timeout_ms = 3000\n"
+	    "%s", rules_extra, lane_extra);
 	fclose(f);
 	if (cfg_load(path, CFG_DAEMON, &cfg, err, sizeof(err)) != 0)
 		ck_abort_msg("config: %s", err);
@@ -50,6 +57,7 @@ setup_with(const char *rules_extra)
 static void
 setup(void)
 {
+	lane_extra = "min_result_interval_ms = 0\n";
 	setup_with("");
 }
 
@@ -780,6 +788,419 @@ START_TEST(test_led_silent_keeps_deciding)
 }
 END_TEST
 
+
+/* --- the result sequence (docs/lane.md): defaults 1000 ms and 5000 ms --- */
+
+static void
+setup_seq(void)
+{
+	lane_extra = "";
+	setup_with("");
+}
+
+/* Time passes with no input (between two polls). */
+static void
+later(int64_t ms)
+{
+	t.mono_ms += ms;
+	t.wall_ms += ms;
+}
+
+static int
+count_records(const char *kind)
+{
+	int i, n = 0;
+
+	for (i = 0; i < acts.n; i++)
+		if (acts.a[i].kind == LA_RECORD &&
+		    strcmp(acts.a[i].event_kind, kind) == 0)
+			n++;
+	return n;
+}
+
+static bool
+raised(void)
+{
+	int b;
+
+	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+		if (acts.a[b].on)
+			return true;
+	return false;
+}
+
+/* The vehicle has left: result kept, present and valid clear, loops clear. */
+static void
+leave(const struct measurement *m)
+{
+	scale(m, 0, scale_seq);
+	io(false, true, false, false);
+}
+
+static void
+assert_body_has(int r, const char *text)
+{
+	ck_assert_int_ge(r, 0);
+	ck_assert_msg(strstr(acts.a[r].body, text) != NULL, "%s not in %s",
+	    text, acts.a[r].body);
+}
+
+START_TEST(test_seq_forward_step)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	r = find_record("weighing");
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(acts.a[r].result_seq, 101);
+	leave(&m);
+	tick(1000);
+	scale_seq++;		/* 102 never shown */
+	truck(&m, 6, VC_COMBINATION, 56000);
+	weigh(&m);
+	assert_body_has(find_record("missed_results"), "\"missed\":1");
+	ck_assert_int_eq(acts.a[find_record("weighing")].result_seq, 103);
+	ck_assert_int_eq(count_records("scale_reset"), 0);
+	ck_assert_int_eq(lane.last_seq, 103);
+}
+END_TEST
+
+START_TEST(test_seq_wrap_and_half_range)
+{
+	struct measurement m;
+
+	lane_init(&lane, &cfg.lanes[0], true, 0xffff);
+	io(false, true, false, false);
+	truck(&m, 6, VC_COMBINATION, 55000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 0);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	ck_assert_int_eq(count_records("missed_results"), 0);
+	ck_assert_int_eq(count_records("scale_reset"), 0);
+	/* 0x8000 ahead is behind: half the range or more */
+	tick(1000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 0x8000);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	ck_assert_int_eq(count_records("scale_reset"), 1);
+	/* 0x7fff ahead is a new result */
+	lane_init(&lane, &cfg.lanes[0], true, 10);
+	io(false, true, false, false);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 10 + 0x7fff);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	assert_body_has(find_record("missed_results"), "\"missed\":32766");
+}
+END_TEST
+
+/* S passed, S+1 overweight stays, the scale shows S again: nothing rises. */
+START_TEST(test_seq_backwards_not_decided)
+{
+	struct measurement a, b;
+	int i, r;
+
+	started();
+	truck(&a, 2, VC_RIGID, 12000);
+	weigh(&a);
+	ck_assert(raised());
+	committed();
+	io(true, false, false, false);
+	io(true, false, true, false);
+	io(true, false, false, false);
+	scale(&a, 0, scale_seq);
+	settle();
+	io(false, true, false, false);
+	tick(1000);
+	truck(&b, 2, VC_RIGID, 30000);
+	weigh(&b);
+	assert_body_has(find_record("weighing"), "\"decision\":\"turnback\"");
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	io(false, true, false, true);
+	tick(1000);
+	scale(&a, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	r = find_record("scale_reset");
+	assert_body_has(r, "{\"lane\":\"L01\",\"reference_seq\":102,\"seen_seq\":101}");
+	ck_assert(!acts.a[r].has_result_seq);
+	ck_assert(!raised());
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	for (i = 0; i < 500; i++) {
+		tick(20);
+		ck_assert_int_eq(find(LA_RECORD, 0), -1);
+		ck_assert(!raised());
+	}
+	ck_assert_int_eq(lane.last_seq, 102);
+}
+END_TEST
+
+/* A counter flipping S/S+1 on every poll for 3 s: one decision. */
+START_TEST(test_seq_flip_one_decision)
+{
+	struct measurement a, b;
+	int i, weighings = 0, resets = 0;
+
+	started();
+	truck(&a, 2, VC_RIGID, 10000);
+	truck(&b, 6, VC_COMBINATION, 55000);
+	for (i = 0; i < 150; i++) {
+		later(20);
+		if (i % 2 == 0)
+			scale(&b, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+		else
+			scale(&a, SCALE_ST_PRESENT | SCALE_ST_VALID, 100);
+		weighings += count_records("weighing");
+		resets += count_records("scale_reset");
+		ck_assert(!raised());
+	}
+	ck_assert_int_eq(weighings, 1);
+	ck_assert_int_eq(resets, 1);
+	/* flipping on with the vehicle gone: the step back never holds */
+	io(false, true, false, false);
+	for (i = 0; i < 500; i++) {
+		later(20);
+		scale(i % 2 == 0 ? &b : &a, 0, i % 2 == 0 ? 101 : 100);
+		ck_assert_int_eq(find(LA_RECORD, 0), -1);
+		ck_assert_int_eq(find(LA_REFERENCE, 0), -1);
+	}
+	ck_assert_int_eq(lane.last_seq, 101);
+}
+END_TEST
+
+/* A scale reset 5000 -> 0 becomes the reference; the next result is decided. */
+START_TEST(test_seq_reset_settles)
+{
+	struct measurement z, m;
+	int r;
+
+	lane_init(&lane, &cfg.lanes[0], true, 5000);
+	io(false, true, false, false);
+	meas_init(&z);
+	scale(&z, SCALE_ST_PRESENT, 0);		/* a vehicle still on it */
+	assert_body_has(find_record("scale_reset"), "\"reference_seq\":5000,\"seen_seq\":0");
+	ck_assert_int_eq(count_records("weighing"), 0);
+	ck_assert_int_eq(lane.led_msg, LED_HOLD);	/* it gets no decision */
+	tick(10000);
+	ck_assert_int_eq(lane.last_seq, 5000);
+	scale(&z, 0, 0);
+	io(false, true, false, true);		/* on the presence loop */
+	tick(10000);
+	ck_assert_int_eq(lane.last_seq, 5000);
+	io(false, true, false, false);		/* gone */
+	tick(4999);
+	ck_assert_int_eq(lane.last_seq, 5000);
+	tick(1);
+	r = find(LA_REFERENCE, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(acts.a[r].result_seq, 0);
+	ck_assert_int_eq(lane.last_seq, 0);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	tick(1000);
+	truck(&m, 2, VC_RIGID, 12000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 1);
+	assert_body_has(find_record("weighing"), "\"decision\":\"pass\"");
+	ck_assert(raised());
+}
+END_TEST
+
+/* Back to S-1 and forward to S again with S's registers: not decided twice. */
+START_TEST(test_same_result_not_decided_twice)
+{
+	struct measurement m, other;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 55000);
+	weigh(&m);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	leave(&m);
+	tick(1000);
+	scale(&m, 0, 100);
+	ck_assert_int_eq(count_records("scale_reset"), 1);
+	tick(5000);
+	ck_assert_int_eq(lane.last_seq, 100);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	assert_body_has(find_record("device_fault"),
+	    "\"device\":\"scale\",\"cause\":\"repeated\",\"seq\":101");
+	ck_assert(!raised());
+	ck_assert_int_eq(lane.led_msg, LED_HOLD);
+	ck_assert_int_eq(lane.last_seq, 101);
+	/* the same seq with other registers is another result */
+	leave(&m);
+	tick(1000);
+	scale(&m, 0, 100);
+	tick(5000);
+	truck(&other, 6, VC_COMBINATION, 56000);
+	scale(&other, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	/* after 10 minutes the first is forgotten */
+	scale(&other, 0, 101);
+	tick(LANE_RECENT_MS);
+	scale(&m, 0, 100);
+	tick(5000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+	ck_assert_int_eq(count_records("weighing"), 1);
+}
+END_TEST
+
+/* The memory holds LANE_RECENT_N results: past that the oldest goes. */
+START_TEST(test_recent_memory_full)
+{
+	struct measurement m;
+	int i;
+
+	started();
+	for (i = 0; i <= LANE_RECENT_N; i++) {
+		truck(&m, 6, VC_COMBINATION, 55000 + i);
+		weigh(&m);
+		ck_assert_int_eq(count_records("weighing"), 1);
+		leave(&m);
+		tick(1000);
+	}
+	/* the second (102, 55001 kg) is still remembered */
+	scale(&m, 0, 101);
+	tick(5000);
+	ck_assert_int_eq(lane.last_seq, 101);
+	truck(&m, 6, VC_COMBINATION, 55001);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 102);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	assert_body_has(find_record("device_fault"), "\"cause\":\"repeated\"");
+	/* the first (101, 55000 kg) has gone: shown again, it is decided */
+	leave(&m);
+	tick(1000);
+	scale(&m, 0, 100);
+	tick(5000);
+	truck(&m, 6, VC_COMBINATION, 55000);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+	ck_assert_int_eq(count_records("weighing"), 1);
+}
+END_TEST
+
+/* Too soon after the last result: device_fault implausible, hold, no open pass. */
+START_TEST(test_min_interval_implausible)
+{
+	struct measurement a, b;
+	int r, i;
+
+	setup_with("on_scale_fault = open\n");
+	started();
+	truck(&a, 6, VC_COMBINATION, 55000);
+	weigh(&a);
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	tick(999);
+	truck(&b, 2, VC_RIGID, 12000);
+	weigh(&b);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	r = find_record("device_fault");
+	assert_body_has(r, "{\"lane\":\"L01\",\"device\":\"scale\",\"cause\":"
+	    "\"implausible\",\"seq\":102,\"interval_ms\":999,"
+	    "\"min_result_interval_ms\":1000}");
+	ck_assert(acts.a[r].has_result_seq);
+	ck_assert_int_eq(acts.a[r].result_seq, 102);
+	ck_assert(!raised());
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	ck_assert_int_eq(lane.led_msg, LED_HOLD);
+	ck_assert_str_eq(lane.led_text, "请联系工作人员");
+	/* on_scale_fault = open does not let the vehicle through */
+	for (i = 0; i < 100; i++) {
+		io(false, true, false, true);
+		tick(50);
+		ck_assert_int_eq(find_record("unweighed_pass"), -1);
+		ck_assert(!raised());
+	}
+	ck_assert_int_eq(lane.led_msg, LED_HOLD);
+	leave(&b);
+	ck_assert_int_eq(lane.led_msg, LED_IDLE);
+	/* a result the full interval after the last one is decided */
+	tick(1000);
+	weigh(&b);
+	assert_body_has(find_record("weighing"), "\"decision\":\"pass\"");
+	ck_assert(raised());
+}
+END_TEST
+
+/* An implausible result revokes an open pass: who is on the scale is unknown. */
+START_TEST(test_implausible_revokes_open_pass)
+{
+	struct measurement m;
+	int b;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	ck_assert(raised());
+	committed();
+	io(true, false, false, false);
+	tick(200);
+	weigh(&m);
+	assert_body_has(find_record("device_fault"), "\"cause\":\"implausible\"");
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	ck_assert_int_eq(lane.passes_allowed, 0);
+	settle();
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+}
+END_TEST
+
+/* A truck asked to re-weigh: its next result is decided, at the interval. */
+START_TEST(test_reweigh_after_retry)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	m.speed_dkmh = 300;		/* too fast: retry */
+	weigh(&m);
+	assert_body_has(find_record("weighing"), "\"decision\":\"retry\"");
+	ck_assert_int_eq(lane.led_msg, LED_RETRY);
+	/* a re-weigh 300 ms later is no re-weigh: the truck has not left */
+	tick(300);
+	weigh(&m);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	assert_body_has(find_record("device_fault"), "\"cause\":\"implausible\"");
+	/* it reverses off the scale and comes back */
+	leave(&m);
+	tick(2000);
+	m.speed_dkmh = 50;
+	weigh(&m);
+	assert_body_has(find_record("weighing"), "\"decision\":\"pass\"");
+	ck_assert(raised());
+}
+END_TEST
+
+/* The baseline and a result seen in FAULT are stored as the reference. */
+START_TEST(test_reference_of_baseline_and_fault)
+{
+	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_IO, .err = "timeout" };
+	struct measurement m;
+	int r;
+
+	io(false, true, false, false);
+	truck(&m, 2, VC_RIGID, 12000);
+	scale(&m, 0, 100);
+	r = find(LA_REFERENCE, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(acts.a[r].result_seq, 100);
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	tick(1000);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 101);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	r = find(LA_REFERENCE, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(acts.a[r].result_seq, 101);
+	ck_assert_int_eq(lane.last_seq, 101);
+	/* in FAULT a step back is the reference too, and no scale_reset */
+	scale(&m, SCALE_ST_PRESENT | SCALE_ST_VALID, 50);
+	ck_assert_int_eq(find(LA_RECORD, 0), -1);
+	r = find(LA_REFERENCE, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(acts.a[r].result_seq, 50);
+	ck_assert_int_eq(lane.last_seq, 50);
+}
+END_TEST
+
 static Suite *
 lane_suite(void)
 {
@@ -817,6 +1238,20 @@ lane_suite(void)
 	tcase_add_test(tc, test_override_commit_failed_no_raise);
 	tcase_add_test(tc, test_override_one_vehicle);
 	tcase_add_test(tc, test_led_silent_keeps_deciding);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sequence");
+	tcase_add_checked_fixture(tc, setup_seq, teardown);
+	tcase_add_test(tc, test_seq_forward_step);
+	tcase_add_test(tc, test_seq_wrap_and_half_range);
+	tcase_add_test(tc, test_seq_backwards_not_decided);
+	tcase_add_test(tc, test_seq_flip_one_decision);
+	tcase_add_test(tc, test_seq_reset_settles);
+	tcase_add_test(tc, test_same_result_not_decided_twice);
+	tcase_add_test(tc, test_recent_memory_full);
+	tcase_add_test(tc, test_min_interval_implausible);
+	tcase_add_test(tc, test_implausible_revokes_open_pass);
+	tcase_add_test(tc, test_reweigh_after_retry);
+	tcase_add_test(tc, test_reference_of_baseline_and_fault);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -282,6 +282,35 @@ START_TEST(t_lane_seq)
 }
 END_TEST
 
+/* A reference with no event (baseline, seen in FAULT, a settled reset). */
+START_TEST(t_lane_seq_set)
+{
+	store_t *s = open_db(0);
+	struct store_appended ap;
+	int64_t seq;
+	bool found;
+
+	ck_assert_int_eq(store_set_lane_seq(s, "L01", 5000), 0);
+	ck_assert_int_eq(store_lane_seq(s, "L01", &seq, &found), 0);
+	ck_assert(found);
+	ck_assert_int_eq(seq, 5000);
+	ck_assert_int_eq(store_set_lane_seq(s, "L01", 0), 0);
+	ck_assert_int_eq(store_last_seq(s), 0);		/* no event */
+	ck_assert_int_eq(store_append(s, "weighing", "{}", 1, "L01", 1, &ap),
+	    STORE_OK);
+	store_close(s);
+	s = open_db(0);
+	ck_assert_int_eq(store_lane_seq(s, "L01", &seq, &found), 0);
+	ck_assert_int_eq(seq, 1);
+	ck_assert_int_eq(store_set_lane_seq(s, "L01", 0), 0);
+	store_close(s);
+	s = open_db(0);
+	ck_assert_int_eq(store_lane_seq(s, "L01", &seq, &found), 0);
+	ck_assert_int_eq(seq, 0);
+	store_close(s);
+}
+END_TEST
+
 /* When the lane update fails, the event is not recorded either. */
 START_TEST(t_lane_seq_atomic)
 {
@@ -882,6 +911,7 @@ store_suite(void)
 	tcase_add_test(tc, t_append_chain);
 	tcase_add_test(tc, t_append_bad_args);
 	tcase_add_test(tc, t_lane_seq);
+	tcase_add_test(tc, t_lane_seq_set);
 	tcase_add_test(tc, t_lane_seq_atomic);
 	tcase_add_test(tc, t_fetch);
 	tcase_add_test(tc, t_mark);

@@ -53,6 +53,8 @@ struct lane_cfg {
 	int fault_after_ms;
 	int pass_timeout_s;
 	int barrier_timeout_ms;
+	int min_result_interval_ms;	/* sooner: implausible (docs/lane.md) */
+	int reset_settle_ms;		/* a step back becomes the reference */
 	int scale_base;
 	enum word_order word_order;
 	enum text_encoding plate_encoding;

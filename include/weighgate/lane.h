@@ -70,7 +70,8 @@ enum lane_action_kind {
 	LA_LIGHT,	/* on: green */
 	LA_ALARM,
 	LA_LED,		/* show text in colour */
-	LA_LOG		/* a line for the log */
+	LA_LOG,		/* a line for the log */
+	LA_REFERENCE	/* store result_seq as the lane's reference (no event) */
 };
 
 enum led_colour { LED_GREEN = 0, LED_RED = 1, LED_YELLOW = 2 };
@@ -84,7 +85,7 @@ struct lane_action {
 	const char *event_kind;		/* LA_RECORD */
 	char *body;			/* LA_RECORD, malloc'd: lane_actions_clear frees */
 	bool has_result_seq;		/* LA_RECORD: store as the lane's decided seq */
-	int64_t result_seq;
+	int64_t result_seq;		/* LA_RECORD, LA_REFERENCE */
 	enum led_msg led_msg;		/* LA_LED */
 	enum led_colour colour;
 	char text[CFG_TEXT_MAX * 2];	/* LA_LED (expanded, UTF-8), LA_LOG */
@@ -104,6 +105,19 @@ struct lane_last {
 	char led_text[CFG_TEXT_MAX * 2];
 };
 
+/*
+ * A result the lane decided, for LANE_RECENT_MS: the sequence and the
+ * result registers (scale registers 1..28; the status word is not part of
+ * it, its present and valid bits change as the vehicle leaves).
+ */
+#define LANE_RECENT_N 128
+#define LANE_RECENT_MS (10 * 60 * 1000)
+
+struct lane_recent {
+	int64_t mono_ms;		/* when decided; 0: slot unused */
+	uint16_t regs[SCALE_NREGS - 1];
+};
+
 struct lane {
 	const struct lane_cfg *cfg;
 	enum lane_state state;
@@ -111,7 +125,14 @@ struct lane {
 
 	/* scale */
 	bool have_seq;			/* a baseline or decided sequence */
-	int64_t last_seq;
+	int64_t last_seq;		/* the reference: last seq accounted for */
+	int64_t seen_seq;		/* the seq the scale shows now */
+	bool reset_pending;		/* a step back, not yet the reference */
+	int64_t reset_seq;		/* the seq it went back to */
+	int64_t reset_since_ms;		/* held, vehicle gone, since; or -1 */
+	int64_t last_result_ms;		/* the last new result (mono), or -1 */
+	int recent_next;		/* ring slot the next decided result takes */
+	struct lane_recent recent[LANE_RECENT_N];
 	bool scale_present;		/* status b0 */
 	bool scale_fault_bit;
 	int retries;

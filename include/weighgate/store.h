@@ -66,6 +66,12 @@ enum store_status store_append(store_t *s, const char *kind, const char *body,
 /* Last decided result sequence of a lane; 0 with *found false when none. */
 int store_lane_seq(store_t *s, const char *lane, int64_t *seq, bool *found);
 
+/*
+ * Set a lane's result sequence reference with no event: one the lane took
+ * as baseline, saw while in FAULT, or took after a reset of the scale.
+ */
+int store_set_lane_seq(store_t *s, const char *lane, int64_t result_seq);
+
 /* The oldest unsynced, unrejected events: at most max_events, max_bytes of body. */
 int store_fetch_unsynced(store_t *s, size_t max_events, size_t max_bytes,
     struct store_batch *out);

@@ -22,9 +22,9 @@ PORT2=$(sed -n 's/^listening [0-9.]*:[0-9]* [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/si
 two_lanes() {
 	printf '[controller]\nid = TEST-0001\ndb = %s\nstatus_listen = 127.0.0.1:%d\n\n[rules]\nscale_class = 2\n%s\n\n' \
 		"$WORK/weighgate.db" "$STATUS_PORT" "${3:-}"
-	printf '[lane L01]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\n\n' \
+	printf '[lane L01]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\nmin_result_interval_ms = 100\nreset_settle_ms = 500\n\n' \
 		"$SIM_PORT" "$1" "$SIM_PORT"
-	printf '[lane L02]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\n' \
+	printf '[lane L02]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\nmin_result_interval_ms = 100\nreset_settle_ms = 500\n' \
 		"$PORT2" "$2" "$PORT2"
 }
 STATUS_PORT=$(free_port)

@@ -25,7 +25,7 @@ PORT2=$(sed -n 's/^listening [0-9.]*:[0-9]* [0-9.]*:\([0-9]*\).*/\1/p' "$WORK/si
 	for l in 1 2; do
 		port=$SIM_PORT
 		[ $l = 2 ] && port=$PORT2
-		printf '[lane L0%d]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\n\n' \
+		printf '[lane L0%d]\nscale = tcp://127.0.0.1:%d?unit=1\nio = tcp://127.0.0.1:%d?unit=2\nled = tcp://127.0.0.1:%d?unit=3\npoll_ms = 20\ntimeout_ms = 100\nfault_after_ms = 500\nmin_result_interval_ms = 100\nreset_settle_ms = 500\n\n' \
 			$l "$port" "$port" "$port"
 	done
 } >"$WORK/wg.conf"
