@@ -1102,12 +1102,55 @@ START_TEST(test_devaddr_good)
 }
 END_TEST
 
+/* The forms a URL reader accepts too: [IPv6], any case of scheme, a "/". */
+START_TEST(test_devaddr_url_forms)
+{
+	struct devaddr a, b;
+	char err[256], text[600];
+
+	ck_assert_msg(devaddr_parse("tcp://[::1]:502?unit=1", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(a.type, DEV_TCP);
+	ck_assert_str_eq(a.host, "::1");
+	ck_assert_int_eq(a.port, 502);
+	ck_assert_int_eq(a.unit, 1);
+	devaddr_format(&a, text, sizeof(text));
+	ck_assert_str_eq(text, "tcp://[::1]:502?unit=1");
+	ck_assert_msg(devaddr_parse("TCP://10.0.0.5:502?unit=2", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(a.host, "10.0.0.5");
+	ck_assert_int_eq(a.unit, 2);
+	ck_assert_msg(devaddr_parse("tcp://10.0.0.5:502/?unit=3", &b, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert(devaddr_same_link(&a, &b));
+	devaddr_format(&b, text, sizeof(text));
+	ck_assert_str_eq(text, "tcp://10.0.0.5:502?unit=3");
+	ck_assert_msg(devaddr_parse("Tcp://Scale-1.LAN:0502/?unit=4", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(a.host, "Scale-1.LAN");
+	ck_assert_int_eq(a.port, 502);
+	ck_assert_msg(devaddr_parse("tcp://[fe80::1%25eth0]:502?unit=1", &a,
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(a.host, "fe80::1%eth0");
+	ck_assert_msg(devaddr_parse("RTU:/dev/ttyS1?baud=9600&unit=1", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(a.type, DEV_RTU);
+}
+END_TEST
+
 START_TEST(test_devaddr_bad)
 {
 	static const struct { const char *s, *why; } bad_addrs[] = {
 		{ "", "not a device address" },
 		{ "tcp:/10.0.0.5:502?unit=1", "not a device address" },
-		{ "TCP://10.0.0.5:502?unit=1", "not a device address" },
+		{ "udp://10.0.0.5:502?unit=1", "not a device address" },
+		{ "tcp://10.0.0.5:502/x?unit=1", "unexpected path '/x'" },
+		{ "tcp://10.0.0.5:502?unit=1#a", "no #fragment" },
+		{ "tcp://op@10.0.0.5:502?unit=1", "no user name" },
+		{ "tcp://[::1]?unit=1", "missing :PORT" },
+		{ "tcp://[::g]:502?unit=1", "bad host" },
+		{ "tcp://[1.2.3.4]:502?unit=1", "bad host" },
+		{ "tcp://0x7f.1:502?unit=1", "bad host" },
 		{ "tcp://10.0.0.5?unit=1", "missing :PORT" },
 		{ "tcp://:502?unit=1", "bad host" },
 		{ "tcp://10.0.0.5:0?unit=1", "port out of range" },
@@ -1205,6 +1248,7 @@ config_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_devaddr_good);
 	tcase_add_test(tc, test_devaddr_bad);
+	tcase_add_test(tc, test_devaddr_url_forms);
 	suite_add_tcase(s, tc);
 	return s;
 }
