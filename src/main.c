@@ -47,7 +47,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("weighgated", verbose);
-	if (cfg_load(path, CFG_DAEMON, &cfg, err, sizeof(err)) != 0) {
+	if (cfg_load(path, check ? CFG_CHECK : CFG_DAEMON, &cfg, err,
+	    sizeof(err)) != 0) {
 		if (check)
 			fprintf(stderr, "%s\n", err);
 		else
