@@ -59,7 +59,7 @@ sub paint {
 }
 
 # time, seq, plate, axles, gross t, legal limit t, decision, reasons, LED
-my @cols = ([8, 0], [5, 1], [12, 0], [5, 1], [7, 1], [7, 1], [9, 0], [26, 0]);
+my @cols = ([8, 0], [5, 1], [12, 0], [5, 1], [7, 1], [7, 1], [9, 0], [30, 0]);
 
 sub row {
 	my ($class, @f) = @_;
