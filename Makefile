@@ -135,6 +135,7 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/weighgate.service
 	install -m 0644 systemd/weighgate.sysusers $(DESTDIR)$(SYSUSERSDIR)/weighgate.conf
 	install -m 0644 man/weighgate.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/weighgate-sim.1 man/weighgate-platform.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/weighgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/weighgated.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 README.md docs/*.md $(wildcard docs/*.png) $(DESTDIR)$(DOCDIR)/

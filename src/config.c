@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <ctype.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "weighgate/chain.h"
 #include "weighgate/config.h"
@@ -51,7 +53,7 @@ enum ktype {
 	KT_N
 };
 
-enum kcheck { KC_NONE, KC_IDENT, KC_LISTEN, KC_URL, KC_PIN, KC_SECRET };
+enum kcheck { KC_NONE, KC_IDENT, KC_LISTEN, KC_URL, KC_PIN, KC_SECRET, KC_FILE };
 
 struct key {
 	enum sect sect;
@@ -126,8 +128,8 @@ static const struct key keys[] = {
 	    CF(rules.limits[LIM_6_SINGLE_DRIVE])),
 
 	K_STR(S_PLATFORM, "url", KC_URL, NULL, CF(platform.url)),
-	K_STR(S_PLATFORM, "ca_file", KC_NONE, NULL, CF(platform.ca_file)),
-	K_STR(S_PLATFORM, "cert_file", KC_NONE, NULL, CF(platform.cert_file)),
+	K_STR(S_PLATFORM, "ca_file", KC_FILE, NULL, CF(platform.ca_file)),
+	K_STR(S_PLATFORM, "cert_file", KC_FILE, NULL, CF(platform.cert_file)),
 	K_STR(S_PLATFORM, "key_file", KC_SECRET, NULL, CF(platform.key_file)),
 	K_STR(S_PLATFORM, "token_file", KC_SECRET, NULL,
 	    CF(platform.token_file)),
@@ -1033,6 +1035,105 @@ set_value(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
+/* --- help on an unknown key ------------------------------------------ */
+
+/*
+ * The edit distance of a and b (insertions, deletions, substitutions and
+ * swaps of two neighbours each cost 1), at most KEY_NAME_MAX bytes each.
+ */
+#define KEY_NAME_MAX	40
+
+static int
+edit_distance(const char *a, const char *b)
+{
+	int d[KEY_NAME_MAX + 1][KEY_NAME_MAX + 1];
+	int m = (int)strlen(a), n = (int)strlen(b), i, j, c, v;
+
+	if (m > KEY_NAME_MAX || n > KEY_NAME_MAX)
+		return KEY_NAME_MAX;
+	for (i = 0; i <= m; i++)
+		d[i][0] = i;
+	for (j = 0; j <= n; j++)
+		d[0][j] = j;
+	for (i = 1; i <= m; i++)
+		for (j = 1; j <= n; j++) {
+			c = tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]);
+			v = d[i - 1][j - 1] + c;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[m][n];
+}
+
+/* The one key of section s that name begins (max_speed: max_speed_kmh). */
+static const char *
+key_by_prefix(enum sect s, const char *name)
+{
+	const char *found = NULL;
+	size_t i, n = strlen(name);
+
+	if (n < 4)
+		return NULL;
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].sect == s && strncmp(keys[i].name, name, n) == 0) {
+			if (found != NULL)
+				return NULL;
+			found = keys[i].name;
+		}
+	return found;
+}
+
+/* The key of section s nearest to name, if near enough to be a typo. */
+static const char *
+key_nearest(enum sect s, const char *name)
+{
+	const char *best = NULL;
+	int bd = KEY_NAME_MAX, d, limit = (int)strlen(name) / 4;
+	size_t i;
+
+	if (limit < 2)
+		limit = 2;
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].sect == s &&
+		    (d = edit_distance(name, keys[i].name)) < bd) {
+			bd = d;
+			best = keys[i].name;
+		}
+	if (best != NULL && bd <= limit && bd < (int)strlen(best))
+		return best;
+	return key_by_prefix(s, name);
+}
+
+/*
+ * What to add to "unknown key": the nearest key of this section ("; did
+ * you mean max_retries?"), or the section a known key belongs in.
+ */
+static const char *
+key_hint(enum sect s, const char *name, char *buf, size_t len)
+{
+	const char *near = key_nearest(s, name);
+	enum sect o;
+
+	if (near != NULL) {
+		snprintf(buf, len, "; did you mean %s?", near);
+		return buf;
+	}
+	for (o = S_CONTROLLER; o < S_NSECT; o++)
+		if (o != s && key_find(o, name) >= 0) {
+			snprintf(buf, len, "; %s belongs in [%s%s]", name,
+			    sect_names[o], o == S_LANE ? " NAME" : "");
+			return buf;
+		}
+	return "";
+}
+
 /* libinih's handler: one key = value of the current section. */
 static int
 cfg_handler(void *user, const char *section, const char *name,
@@ -1046,8 +1147,12 @@ cfg_handler(void *user, const char *section, const char *name,
 		return 0;
 	if (p->sect == S_NONE)
 		fail(p, p->line, "%s: key outside any section", name);
-	else if ((k = key_find(p->sect, name)) < 0)
-		fail(p, p->line, "%s %s: unknown key", p->label, name);
+	else if ((k = key_find(p->sect, name)) < 0) {
+		char hint[96];
+
+		fail(p, p->line, "%s %s: unknown key%s", p->label, name,
+		    key_hint(p->sect, name, hint, sizeof(hint)));
+	}
 	else if (p->key_line[k] != 0)
 		fail(p, p->line, "%s %s: duplicate key (first at line %d)",
 		    p->label, name, p->key_line[k]);
@@ -1133,6 +1238,54 @@ override_check(struct parse *p)
 	return 0;
 }
 
+/*
+ * One file a key names, for --check: it exists, is a regular file the
+ * daemon can read, is not writable by others, and a key or token file is
+ * not readable by group or others.
+ */
+static int
+named_file_check(struct parse *p, const struct key *k, const char *path)
+{
+	int line = p->key_line[k - keys];
+	struct stat st;
+
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+		return fail(p, line, "[%s] %s %s: %s", sect_names[k->sect],
+		    k->name, path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(p, line, "[%s] %s %s: not a regular file",
+		    sect_names[k->sect], k->name, path);
+	if (st.st_mode & S_IWOTH)
+		return fail(p, line, "[%s] %s %s: writable by others (mode "
+		    "%04o); chmod o-w", sect_names[k->sect], k->name, path,
+		    (unsigned)(st.st_mode & 07777));
+	if (k->check == KC_SECRET && (st.st_mode & (S_IRGRP | S_IROTH)))
+		return fail(p, line, "[%s] %s %s: readable by group or others "
+		    "(mode %04o); chmod 600", sect_names[k->sect], k->name,
+		    path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* --check: every file the configuration names (CA, certificate, key, tokens). */
+static int
+files_check(struct parse *p)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *v;
+
+		if ((k->check != KC_FILE && k->check != KC_SECRET) ||
+		    k->sect == S_LANE)
+			continue;
+		v = key_dst(k, p->cfg, NULL);
+		if (*v != '\0' && named_file_check(p, k, v) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Checks across the whole file, for what the daemon needs. */
 static int
 daemon_check(struct parse *p)
@@ -1185,8 +1338,10 @@ parse_file(struct parse *p)
 	}
 	if (section_end(p) != 0)
 		return;
-	if (p->mode == CFG_DAEMON)
+	if (p->mode == CFG_DAEMON || p->mode == CFG_CHECK)
 		(void)daemon_check(p);
+	if (p->mode == CFG_CHECK && !p->failed)
+		(void)files_check(p);
 }
 
 int

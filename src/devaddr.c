@@ -1,9 +1,12 @@
 /* Device addresses of SPEC §3: tcp://HOST:PORT?unit=N and rtu:DEVICE?baud=... */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <curl/curl.h>
 
 #include "weighgate/config.h"
 
@@ -191,6 +194,7 @@ static int
 valid_host(const char *h)
 {
 	size_t n = strlen(h);
+	const char *last;
 
 	if (n == 0)
 		return 0;
@@ -198,36 +202,161 @@ valid_host(const char *h)
 		return valid_ipv4(h);
 	if (h[0] == '-' || h[0] == '.' || h[n - 1] == '-')
 		return 0;
+	/* a last label of digits is a number form (0x7f.1), not a name */
+	last = strrchr(h, '.');
+	last = last != NULL ? last + 1 : h;
+	if (*last != '\0' && strspn(last, "0123456789") == strlen(last))
+		return 0;
 	return strspn(h, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == n;
 }
 
-/* tcp://HOST:PORT?unit=N, s pointing after "tcp://". */
-static int
-parse_tcp(const char *s, struct devaddr *a, char *err, size_t errlen)
+/*
+ * The host as written between "//" and the port: libcurl rewrites short and
+ * hexadecimal IPv4 forms (10.0.0 becomes 10.0.0.0, 0x7f.1 127.0.0.1), and
+ * a device address must name the host exactly, so names and IPv4 literals
+ * are checked on the text itself.  A bracketed IPv6 literal is taken whole.
+ */
+static size_t
+raw_host(const char *auth, size_t alen, const char **host)
 {
-	const char *q = strchr(s, '?');
-	size_t alen = q != NULL ? (size_t)(q - s) : strlen(s);
-	const char *colon = memrchr(s, ':', alen);
-	int seen[QP_N] = { 0 };
+	const char *at = memchr(auth, '@', alen), *p, *colon;
+
+	if (at != NULL) {
+		alen -= (size_t)(at + 1 - auth);
+		auth = at + 1;
+	}
+	*host = auth;
+	if (alen > 0 && auth[0] == '[') {
+		p = memchr(auth, ']', alen);
+		return p != NULL ? (size_t)(p + 1 - auth) : alen;
+	}
+	colon = memrchr(auth, ':', alen);
+	return colon != NULL ? (size_t)(colon - auth) : alen;
+}
+
+/* An IPv6 literal as libcurl hands it ("[::1]", zone apart) into a->host. */
+static int
+set_ipv6(struct devaddr *a, const char *h, const char *zone, char *err,
+    size_t errlen)
+{
+	struct in6_addr in6;
+	size_t n = strlen(h);
+
+	if (n < 3 || h[n - 1] != ']' || n - 2 >= sizeof(a->host))
+		return addr_err(err, errlen, "bad host '%s'", h);
+	memcpy(a->host, h + 1, n - 2);
+	a->host[n - 2] = '\0';
+	if (inet_pton(AF_INET6, a->host, &in6) != 1)
+		return addr_err(err, errlen, "bad host '%s' (not an IPv6 "
+		    "address)", h);
+	if (zone != NULL && strlen(zone) + n - 1 < sizeof(a->host) &&
+	    strspn(zone, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == strlen(zone)) {
+		strcat(a->host, "%");
+		strcat(a->host, zone);
+	} else if (zone != NULL)
+		return addr_err(err, errlen, "bad IPv6 zone '%s'", zone);
+	return 0;
+}
+
+/* The host part: an IPv4 literal, a name, or [IPv6] (a->type still unset). */
+static int
+set_host(struct devaddr *a, CURLU *u, const char *s, char *err,
+    size_t errlen)
+{
+	const char *auth = strstr(s, "://") + 3, *host;
+	size_t alen = strcspn(auth, "/?#"), hlen = raw_host(auth, alen, &host);
+	char *ch = NULL, *zone = NULL;
+	int rc;
+
+	if (curl_url_get(u, CURLUPART_HOST, &ch, 0) != CURLUE_OK)
+		return addr_err(err, errlen, "bad host (none)");
+	if (ch[0] == '[') {
+		(void)curl_url_get(u, CURLUPART_ZONEID, &zone, 0);
+		rc = set_ipv6(a, ch, zone, err, errlen);
+	} else if (hlen >= sizeof(a->host))
+		rc = addr_err(err, errlen, "host name too long");
+	else {
+		memcpy(a->host, host, hlen);
+		a->host[hlen] = '\0';
+		rc = valid_host(a->host) ? 0 : addr_err(err, errlen, "bad host "
+		    "'%s' (an IPv4 address, [IPv6 address] or a host name)",
+		    a->host);
+	}
+	curl_free(zone);
+	curl_free(ch);
+	return rc;
+}
+
+/* What a Modbus address has no use for: user, path beyond "/", fragment. */
+static int
+no_extras(CURLU *u, char *err, size_t errlen)
+{
+	char *v = NULL;
+	int rc = 0;
+
+	if (curl_url_get(u, CURLUPART_USER, &v, 0) == CURLUE_OK)
+		rc = addr_err(err, errlen, "a device address has no user name");
+	else if (curl_url_get(u, CURLUPART_FRAGMENT, &v, 0) == CURLUE_OK)
+		rc = addr_err(err, errlen, "a device address has no #fragment");
+	else if (curl_url_get(u, CURLUPART_PATH, &v, 0) == CURLUE_OK &&
+	    strcmp(v, "/") != 0)
+		rc = addr_err(err, errlen, "unexpected path '%s' (only a "
+		    "trailing / may follow :PORT)", v);
+	curl_free(v);
+	return rc;
+}
+
+/* The port, 1-65535; libcurl has already checked it is a number. */
+static int
+set_port(struct devaddr *a, CURLU *u, char *err, size_t errlen)
+{
+	char *v = NULL;
 	long port;
 
-	if (colon == NULL)
+	if (curl_url_get(u, CURLUPART_PORT, &v, 0) != CURLUE_OK)
 		return addr_err(err, errlen, "missing :PORT");
-	if ((size_t)(colon - s) >= sizeof(a->host))
-		return addr_err(err, errlen, "host name too long");
-	memcpy(a->host, s, (size_t)(colon - s));
-	a->host[colon - s] = '\0';
-	if (!valid_host(a->host))
-		return addr_err(err, errlen, "bad host '%s' (an IPv4 address "
-		    "or a host name)", a->host);
-	port = small_uint(colon + 1, alen - (size_t)(colon - s) - 1);
+	port = small_uint(v, strlen(v));
+	curl_free(v);
 	if (port < 1 || port > 65535)
 		return addr_err(err, errlen, "port out of range 1-65535");
 	a->port = (int)port;
-	a->type = DEV_TCP;
-	return parse_query(a, QP_TCP, q != NULL ? q + 1 : NULL, seen,
-	    err, errlen);
+	return 0;
+}
+
+/*
+ * tcp://HOST:PORT[/]?unit=N, the scheme in any case, HOST an IPv4 address,
+ * a name or a bracketed IPv6 address; libcurl's URL API takes it apart.
+ */
+static int
+parse_tcp(const char *s, struct devaddr *a, char *err, size_t errlen)
+{
+	CURLU *u = curl_url();
+	CURLUcode uc;
+	char *q = NULL;
+	int seen[QP_N] = { 0 }, rc = -1;
+
+	if (u == NULL)
+		return addr_err(err, errlen, "out of memory");
+	uc = curl_url_set(u, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);
+	if (uc == CURLUE_BAD_PORT_NUMBER)
+		addr_err(err, errlen, "port out of range 1-65535");
+	else if (uc == CURLUE_NO_HOST)
+		addr_err(err, errlen, "bad host (none)");
+	else if (uc == CURLUE_BAD_IPV6)
+		addr_err(err, errlen, "bad host (not an IPv6 address)");
+	else if (uc != CURLUE_OK)
+		addr_err(err, errlen, "%s", curl_url_strerror(uc));
+	else if (set_host(a, u, s, err, errlen) == 0 &&
+	    set_port(a, u, err, errlen) == 0 && no_extras(u, err, errlen) == 0) {
+		(void)curl_url_get(u, CURLUPART_QUERY, &q, 0);
+		a->type = DEV_TCP;
+		rc = parse_query(a, QP_TCP, q, seen, err, errlen);
+	}
+	curl_free(q);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 /* rtu:DEVICE?baud=B&parity=P&data=D&stop=S&unit=N, s after "rtu:". */
@@ -265,9 +394,9 @@ devaddr_parse(const char *s, struct devaddr *out, char *err, size_t errlen)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (strncmp(s, "tcp://", 6) == 0)
-		rc = parse_tcp(s + 6, out, err, errlen);
-	else if (strncmp(s, "rtu:", 4) == 0)
+	if (strncasecmp(s, "tcp://", 6) == 0)
+		rc = parse_tcp(s, out, err, errlen);
+	else if (strncasecmp(s, "rtu:", 4) == 0)
 		rc = parse_rtu(s + 4, out, err, errlen);
 	else
 		rc = addr_err(err, errlen, "not a device address: expected "
@@ -297,8 +426,12 @@ devaddr_format(const struct devaddr *a, char *out, size_t outlen)
 {
 	switch (a->type) {
 	case DEV_TCP:
-		snprintf(out, outlen, "tcp://%s:%d?unit=%d", a->host, a->port,
-		    a->unit);
+		if (strchr(a->host, ':') != NULL)	/* IPv6 */
+			snprintf(out, outlen, "tcp://[%s]:%d?unit=%d", a->host,
+			    a->port, a->unit);
+		else
+			snprintf(out, outlen, "tcp://%s:%d?unit=%d", a->host,
+			    a->port, a->unit);
 		break;
 	case DEV_RTU:
 		snprintf(out, outlen, "rtu:%s?baud=%d&parity=%c&data=%d&stop=%d"

@@ -1,10 +1,18 @@
-/* Logging to standard error with syslog priority prefixes for journald. */
+/*
+ * Logging to standard error.  Under journald (standard error is the stream
+ * JOURNAL_STREAM names) each line carries its syslog priority as "<N>" and
+ * no program name, which the journal records itself; anywhere else, a
+ * terminal, a file or a pipe, each line begins "PROGRAM: " and carries no
+ * priority prefix.
+ */
+#include <sys/stat.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -13,12 +21,47 @@
 
 static const char *log_prog = "weighgate";
 static int log_verbose;
+static int log_journal;		/* standard error is the journal */
+
+/*
+ * JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to
+ * standard error; it is inherited, so it counts only when it still names
+ * the standard error this process has.
+ */
+int
+log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, int verbose)
 {
 	log_prog = progname;
 	log_verbose = verbose;
+	log_journal = log_stderr_is_journal();
+}
+
+/* "<N>" under journald, "PROGRAM: " anywhere else. */
+static size_t
+line_prefix(char *buf, size_t len, enum log_level lvl)
+{
+	int n = log_journal ? snprintf(buf, len, "<%d>", (int)lvl) :
+	    snprintf(buf, len, "%s: ", log_prog);
+
+	if (n < 0)
+		return 0;
+	return (size_t)n >= len ? len - 1 : (size_t)n;
 }
 
 /*
@@ -35,10 +78,7 @@ vlog(enum log_level lvl, const char *err, const char *fmt, va_list ap)
 	const char *p, *nl;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "<%d>%s: ", (int)lvl,
-	    log_prog);
-	if (plen >= sizeof(prefix))
-		plen = sizeof(prefix) - 1;
+	plen = line_prefix(prefix, sizeof(prefix), lvl);
 	for (p = msg;; p = nl + 1) {
 		size_t n;
 

@@ -13,7 +13,21 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: weighgated -c FILE [--check] [-v]\n"
-	    "       weighgated --version\n");
+	    "       weighgated --help | --version\n");
+	if (f == stdout)
+		fprintf(f, "\nThe lane controller daemon: reads the entrance "
+		    "scale, decides pass or\nturn back, drives the barrier "
+		    "and the LED sign, records every decision\nand syncs the "
+		    "records to the platform.  Runs in the foreground.\n\n"
+		    "  -c, --config FILE  the configuration "
+		    "(weighgate.conf(5))\n"
+		    "  -n, --check        check the configuration and the "
+		    "files it names, exit\n"
+		    "                     0 or 78\n"
+		    "  -v, --verbose      log debugging messages too\n"
+		    "      --help         this text\n"
+		    "      --version      the version\n\n"
+		    "See weighgated(8) and docs/design.md.\n");
 }
 
 int
@@ -47,7 +61,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("weighgated", verbose);
-	if (cfg_load(path, CFG_DAEMON, &cfg, err, sizeof(err)) != 0) {
+	if (cfg_load(path, check ? CFG_CHECK : CFG_DAEMON, &cfg, err,
+	    sizeof(err)) != 0) {
 		if (check)
 			fprintf(stderr, "%s\n", err);
 		else

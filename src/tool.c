@@ -24,7 +24,8 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: weighgate COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: weighgate COMMAND [ARGS]\n"
+	    "       weighgate --help | --version\n\ncommands:\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(f, "\n'weighgate COMMAND --help' for a command's options.\n");

@@ -413,6 +413,116 @@ START_TEST(test_overrides_on)
 }
 END_TEST
 
+/* --- --check: the files the configuration names ------------------------ */
+
+/* The shipped example with [platform] files set to the given paths. */
+static int
+load_with_files(const char *dir, const char *ca, const char *cert,
+    const char *key, enum cfg_mode mode, char *path, size_t plen)
+{
+	char text[2048];
+	struct config cfg;
+
+	snprintf(text, sizeof(text), "[controller]\nid = T\ndb = %s/x.db\n"
+	    "[platform]\nurl = https://p.example.org\nca_file = %s\n"
+	    "cert_file = %s\nkey_file = %s\n[lane L01]\n"
+	    "scale = tcp://h:1?unit=1\nio = tcp://h:1?unit=2\n"
+	    "led = tcp://h:1?unit=3\n", dir, ca, cert, key);
+	return load_text(dir, text, mode, &cfg, path, plen);
+}
+
+START_TEST(test_check_named_files)
+{
+	char dir[64], path[128], ca[128], cert[128], key[128], msg[512];
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/client.pem", dir);
+	snprintf(key, sizeof(key), "%s/client.key", dir);
+	write_file(cert, "cert\n", 0644);
+	write_file(key, "key\n", 0600);
+	/* the daemon starts without the CA file (the sync reports it) ... */
+	ck_assert_msg(load_with_files(dir, ca, cert, key, CFG_DAEMON, path,
+	    sizeof(path)) == 0, "%s", errbuf);
+	/* ... --check names the file and its key */
+	ck_assert_int_eq(load_with_files(dir, ca, cert, key, CFG_CHECK, path,
+	    sizeof(path)), -1);
+	snprintf(msg, sizeof(msg), "[platform] ca_file %s: No such file or "
+	    "directory", ca);
+	assert_error(path, 6, msg);
+	write_file(ca, "ca\n", 0644);
+	ck_assert_msg(load_with_files(dir, ca, cert, key, CFG_CHECK, path,
+	    sizeof(path)) == 0, "%s", errbuf);
+	/* a certificate anybody may replace */
+	ck_assert_int_eq(chmod(cert, 0646), 0);
+	ck_assert_int_eq(load_with_files(dir, ca, cert, key, CFG_CHECK, path,
+	    sizeof(path)), -1);
+	snprintf(msg, sizeof(msg), "[platform] cert_file %s: writable by "
+	    "others (mode 0646)", cert);
+	assert_error(path, 7, msg);
+	ck_assert_int_eq(chmod(cert, 0644), 0);
+	/* a directory is not a CA file; an unreadable one is refused too */
+	ck_assert_int_eq(load_with_files(dir, dir, cert, key, CFG_CHECK, path,
+	    sizeof(path)), -1);
+	assert_error(path, 6, "not a regular file");
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(ca, 0), 0);
+		ck_assert_int_eq(load_with_files(dir, ca, cert, key, CFG_CHECK,
+		    path, sizeof(path)), -1);
+		assert_error(path, 6, "Permission denied");
+	}
+	/* a missing key file: the daemon starts, --check refuses */
+	snprintf(key, sizeof(key), "%s/none.key", dir);
+	ck_assert_int_eq(load_with_files(dir, dir, cert, key, CFG_DAEMON, path,
+	    sizeof(path)), 0);
+	write_file(ca, "ca\n", 0644);
+	ck_assert_int_eq(load_with_files(dir, ca, cert, key, CFG_CHECK, path,
+	    sizeof(path)), -1);
+	snprintf(msg, sizeof(msg), "[platform] key_file %s: No such file", key);
+	assert_error(path, 8, msg);
+	rm_tmpdir(dir);
+}
+END_TEST
+
+/* An unknown key names the nearest known one, or the section it is in. */
+START_TEST(test_unknown_key_hint)
+{
+	static const struct { const char *text; int line; const char *msg; } t[] = {
+		{ "[rules]\nmax_retrys = 2\n", 2,
+		  "[rules] max_retrys: unknown key; did you mean max_retries?" },
+		{ "[rules]\nmax_speed = 15\n", 2,
+		  "unknown key; did you mean max_speed_kmh?" },
+		{ "[platform]\nca_fiel = x\n", 2, "did you mean ca_file?" },
+		{ "[controller]\nRetention_Days = 9\n", 2,
+		  "did you mean retention_days?" },
+		{ "[lane L01]\npoll_sm = 50\n", 2, "did you mean poll_ms?" },
+		{ "[controller]\nmax_retries = 2\n", 2,
+		  "[controller] max_retries: unknown key; max_retries belongs "
+		  "in [rules]" },
+		{ "[rules]\npoll_ms = 2\n", 2, "poll_ms belongs in [lane NAME]" },
+	};
+	char dir[64], path[128];
+	struct config cfg;
+	size_t i;
+
+	make_tmpdir(dir, sizeof(dir));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(load_text(dir, t[i].text, CFG_RULES, &cfg, path,
+		    sizeof(path)), -1);
+		assert_error(path, t[i].line, t[i].msg);
+	}
+	/* nothing near: no guess */
+	ck_assert_int_eq(load_text(dir, "[rules]\nzebra = 1\n", CFG_RULES,
+	    &cfg, path, sizeof(path)), -1);
+	ck_assert_msg(strstr(errbuf, "did you mean") == NULL &&
+	    strstr(errbuf, "belongs") == NULL, "%s", errbuf);
+	ck_assert_int_eq(load_text(dir, "[limits]\n7 = 1000\n", CFG_RULES,
+	    &cfg, path, sizeof(path)), -1);
+	ck_assert_msg(strstr(errbuf, "did you mean") == NULL, "%s", errbuf);
+	rm_tmpdir(dir);
+}
+END_TEST
+
 /* --- ranges ------------------------------------------------------------ */
 
 #define CO(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
@@ -1110,12 +1220,55 @@ START_TEST(test_devaddr_good)
 }
 END_TEST
 
+/* The forms a URL reader accepts too: [IPv6], any case of scheme, a "/". */
+START_TEST(test_devaddr_url_forms)
+{
+	struct devaddr a, b;
+	char err[256], text[600];
+
+	ck_assert_msg(devaddr_parse("tcp://[::1]:502?unit=1", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(a.type, DEV_TCP);
+	ck_assert_str_eq(a.host, "::1");
+	ck_assert_int_eq(a.port, 502);
+	ck_assert_int_eq(a.unit, 1);
+	devaddr_format(&a, text, sizeof(text));
+	ck_assert_str_eq(text, "tcp://[::1]:502?unit=1");
+	ck_assert_msg(devaddr_parse("TCP://10.0.0.5:502?unit=2", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(a.host, "10.0.0.5");
+	ck_assert_int_eq(a.unit, 2);
+	ck_assert_msg(devaddr_parse("tcp://10.0.0.5:502/?unit=3", &b, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert(devaddr_same_link(&a, &b));
+	devaddr_format(&b, text, sizeof(text));
+	ck_assert_str_eq(text, "tcp://10.0.0.5:502?unit=3");
+	ck_assert_msg(devaddr_parse("Tcp://Scale-1.LAN:0502/?unit=4", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(a.host, "Scale-1.LAN");
+	ck_assert_int_eq(a.port, 502);
+	ck_assert_msg(devaddr_parse("tcp://[fe80::1%25eth0]:502?unit=1", &a,
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(a.host, "fe80::1%eth0");
+	ck_assert_msg(devaddr_parse("RTU:/dev/ttyS1?baud=9600&unit=1", &a, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(a.type, DEV_RTU);
+}
+END_TEST
+
 START_TEST(test_devaddr_bad)
 {
 	static const struct { const char *s, *why; } bad_addrs[] = {
 		{ "", "not a device address" },
 		{ "tcp:/10.0.0.5:502?unit=1", "not a device address" },
-		{ "TCP://10.0.0.5:502?unit=1", "not a device address" },
+		{ "udp://10.0.0.5:502?unit=1", "not a device address" },
+		{ "tcp://10.0.0.5:502/x?unit=1", "unexpected path '/x'" },
+		{ "tcp://10.0.0.5:502?unit=1#a", "no #fragment" },
+		{ "tcp://op@10.0.0.5:502?unit=1", "no user name" },
+		{ "tcp://[::1]?unit=1", "missing :PORT" },
+		{ "tcp://[::g]:502?unit=1", "bad host" },
+		{ "tcp://[1.2.3.4]:502?unit=1", "bad host" },
+		{ "tcp://0x7f.1:502?unit=1", "bad host" },
 		{ "tcp://10.0.0.5?unit=1", "missing :PORT" },
 		{ "tcp://:502?unit=1", "bad host" },
 		{ "tcp://10.0.0.5:0?unit=1", "port out of range" },
@@ -1184,6 +1337,8 @@ config_suite(void)
 	tcase_add_test(tc, test_line_length);
 	tcase_add_test(tc, test_token_file_mode);
 	tcase_add_test(tc, test_overrides_on);
+	tcase_add_test(tc, test_check_named_files);
+	tcase_add_test(tc, test_unknown_key_hint);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");
@@ -1213,6 +1368,7 @@ config_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_devaddr_good);
 	tcase_add_test(tc, test_devaddr_bad);
+	tcase_add_test(tc, test_devaddr_url_forms);
 	suite_add_tcase(s, tc);
 	return s;
 }

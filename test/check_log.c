@@ -1,5 +1,10 @@
-/* Unit tests of log.c: the rate limit, and libevent's own log through it. */
+/*
+ * Unit tests of log.c: "<N>" under journald only, names elsewhere; the rate
+ * limit, and libevent's own log through it.
+ */
+#include <sys/stat.h>
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +13,76 @@
 #include <event2/event.h>
 
 #include "weighgate/log.h"
+
+static char out[4096];
+
+/*
+ * Log one warning and one two-line info message with standard error sent
+ * to a fresh file; journal: JOURNAL_STREAM names that file (1), another
+ * file (2), or is unset (0).  out gets what was written.
+ */
+static void
+log_to_file(int journal)
+{
+	char path[] = "/tmp/check_log.XXXXXX", js[64];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	struct stat st;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + (journal == 2));
+	if (journal)
+		setenv("JOURNAL_STREAM", js, 1);
+	else
+		unsetenv("JOURNAL_STREAM");
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	log_init("weighgated", 0);
+	log_warnx("lane %s: scale silent", "L01");
+	log_info("first\nsecond");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(n, 0);
+	out[n] = '\0';
+	close(fd);
+	unlink(path);
+}
+
+START_TEST(test_journal_prefix)
+{
+	log_to_file(1);
+	ck_assert_str_eq(out, "<4>lane L01: scale silent\n<6>first\n<6>second\n");
+}
+END_TEST
+
+START_TEST(test_no_journal)
+{
+	log_to_file(0);
+	ck_assert_str_eq(out, "weighgated: lane L01: scale silent\n"
+	    "weighgated: first\nweighgated: second\n");
+	/* a JOURNAL_STREAM inherited by a process whose stderr moved on */
+	log_to_file(2);
+	ck_assert_str_eq(out, "weighgated: lane L01: scale silent\n"
+	    "weighgated: first\nweighgated: second\n");
+}
+END_TEST
+
+START_TEST(test_journal_stream_forms)
+{
+	setenv("JOURNAL_STREAM", "garbage", 1);
+	ck_assert_int_eq(log_stderr_is_journal(), 0);
+	setenv("JOURNAL_STREAM", "1:2x", 1);
+	ck_assert_int_eq(log_stderr_is_journal(), 0);
+	setenv("JOURNAL_STREAM", "", 1);
+	ck_assert_int_eq(log_stderr_is_journal(), 0);
+	unsetenv("JOURNAL_STREAM");
+	ck_assert_int_eq(log_stderr_is_journal(), 0);
+}
+END_TEST
 
 /* Standard error into a temporary file for the test's lifetime (fork mode). */
 static FILE *
@@ -56,13 +131,14 @@ START_TEST(test_libevent_rate_limited)
 	FILE *f = capture_stderr();
 	int i;
 
+	unsetenv("JOURNAL_STREAM");
 	log_init("t", 0);
 	log_route_libevent();
 	for (i = 0; i < 2000; i++)
 		libevent_warns();
 	/* once, the rest suppressed within the 10 s window */
 	ck_assert_int_eq(lines_with(f, "libevent: "), 1);
-	ck_assert_int_eq(lines_with(f, "<4>t: libevent: "), 1);
+	ck_assert_int_eq(lines_with(f, "t: libevent: "), 1);
 	ck_assert_int_eq(lines_with(f, "no event mechanism"), 1);
 	fclose(f);
 }
@@ -74,6 +150,7 @@ START_TEST(test_limited_summary)
 	struct log_limit ll = { 0, 0, 0 };
 	int i;
 
+	unsetenv("JOURNAL_STREAM");
 	log_init("t", 0);
 	for (i = 0; i < 500; i++)
 		log_limited(&ll, 1000 + i, "device silent");
@@ -85,11 +162,16 @@ START_TEST(test_limited_summary)
 END_TEST
 
 static Suite *
-suite(void)
+log_suite(void)
 {
 	Suite *s = suite_create("log");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("prefix");
 
+	tcase_add_test(tc, test_journal_prefix);
+	tcase_add_test(tc, test_no_journal);
+	tcase_add_test(tc, test_journal_stream_forms);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
 	tcase_add_test(tc, test_libevent_rate_limited);
 	tcase_add_test(tc, test_limited_summary);
 	suite_add_tcase(s, tc);
@@ -99,11 +181,11 @@ suite(void)
 int
 main(void)
 {
-	SRunner *r = srunner_create(suite());
+	SRunner *sr = srunner_create(log_suite());
 	int failed;
 
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -100,7 +100,9 @@ struct config {
 
 enum cfg_mode {
 	CFG_DAEMON,	/* [controller] id and db and at least one lane required */
-	CFG_RULES	/* replay: only [rules]/[limits] needed, others still checked */
+	CFG_RULES,	/* replay: only [rules]/[limits] needed, others still checked */
+	CFG_CHECK	/* --check: CFG_DAEMON, and every file named exists and is
+			   readable, with modes the daemon accepts */
 };
 
 /*

@@ -1,4 +1,4 @@
-/* Logging to standard error with syslog priority prefixes for journald. */
+/* Logging to standard error: "<N>" priority prefixes under journald only. */
 #ifndef WEIGHGATE_LOG_H
 #define WEIGHGATE_LOG_H
 
@@ -7,6 +7,8 @@
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
 void log_init(const char *progname, int verbose);
+/* Standard error is the journal: JOURNAL_STREAM names its device and inode. */
+int log_stderr_is_journal(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An error the program goes on after (<3>), e.g. a configuration refused. */

@@ -18,10 +18,11 @@
 
 #define EX_USAGE	2
 
+/* The synopsis: on standard output for --help (exit 0), else on stderr. */
 static void __attribute__((noreturn))
-usage(void)
+usage_to(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: weighgate-platform --listen HOST:PORT --cert FILE --key FILE\n"
 	    "           --db FILE [--client-ca FILE] [--token-file FILE]\n"
 	    "           [--lists FILE] [--batch-max N] [--max-body BYTES]\n"
@@ -30,8 +31,19 @@ usage(void)
 	    "           [--down-at-start-ms MS] [--garbage-rate P]\n"
 	    "           [--reject-kind KIND] [--seed S] [-v]\n"
 	    "       weighgate-platform report DB\n"
-	    "       weighgate-platform --version\n");
-	exit(EX_USAGE);
+	    "       weighgate-platform --help | --version\n");
+	if (f == stdout)
+		fprintf(f, "\nThe reference receiver of the sync protocol: an HTTPS "
+		    "server that stores\nevents, verifies their hash chain and "
+		    "serves lists.  See weighgate-platform(1)\nand "
+		    "docs/sync-protocol.md.\n");
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_to(stderr, EX_USAGE);
 }
 
 /* A number in [min, max] from an option, or usage. */
@@ -71,7 +83,7 @@ enum {
 	O_LISTEN = 256, O_CERT, O_KEY, O_DB, O_CLIENT_CA, O_TOKEN, O_LISTS,
 	O_BATCH_MAX, O_MAX_BODY, O_FAIL_RATE, O_FAIL_STATUS, O_RETRY_AFTER,
 	O_DELAY, O_DOWN_AFTER, O_DOWN_FOR, O_DOWN_START, O_GARBAGE,
-	O_REJECT_KIND, O_SEED, O_VERSION
+	O_REJECT_KIND, O_SEED, O_VERSION, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -95,6 +107,7 @@ static const struct option longopts[] = {
 	{ "reject-kind", required_argument, NULL, O_REJECT_KIND },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "version", no_argument, NULL, O_VERSION },
+	{ "help", no_argument, NULL, O_HELP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -142,6 +155,7 @@ set_opt(struct popts *o, int c, const char *a)
 	case O_SEED: o->seed = (uint64_t)num_arg("seed", a, 0, 1e15); break;
 	case O_VERSION: printf("weighgate-platform %s\n", WEIGHGATE_VERSION);
 		exit(0);
+	case O_HELP: usage_to(stdout, 0);
 	case 'v': o->verbose = 1; break;
 	default: usage();
 	}

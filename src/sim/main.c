@@ -15,6 +15,7 @@
 
 #include "weighgate/log.h"
 #include "weighgate/timefmt.h"
+#include "weighgate/version.h"
 
 #include "sim.h"
 
@@ -24,10 +25,11 @@
 
 enum sim_mode { MODE_SERVE, MODE_GENERATE, MODE_CLIENT };
 
-static void
-usage(void)
+/* The synopsis: on standard output for --help (exit 0), else on stderr. */
+static void __attribute__((noreturn))
+usage_to(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: weighgate-sim --listen HOST:PORT [--lanes N] [--port-per-lane]\n"
 	    "           [--timeline FILE] [--word-order ABCD|CDAB|BADC|DCBA]\n"
 	    "           [--plate-encoding GB18030|UTF-8] [--led-encoding ENC]\n"
@@ -40,8 +42,19 @@ usage(void)
 	    "       weighgate-sim --write-coil HOST:PORT UNIT ADDR 0|1\n"
 	    "       weighgate-sim --write-regs HOST:PORT UNIT ADDR VALUE...\n"
 	    "       weighgate-sim --read-scale HOST:PORT UNIT [--word-order WO]\n"
-	    "           [--plate-encoding ENC]\n");
-	exit(EX_USAGE);
+	    "           [--plate-encoding ENC]\n"
+	    "       weighgate-sim --help | --version\n");
+	if (f == stdout)
+		fprintf(f, "\nA lane simulator: the scale, I/O module and LED sign "
+		    "of 1-16 lanes over\nModbus, driven by a traffic file.  "
+		    "See weighgate-sim(1) and docs/simulator.md.\n");
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_to(stderr, EX_USAGE);
 }
 
 /* A number in [min, max] from an option, or usage. */
@@ -129,6 +142,7 @@ static const struct option longopts[] = {
 	{ "read-scale", no_argument, NULL, 15 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -182,6 +196,8 @@ parse_opt(struct cli *c, int ch, const char *name)
 		c->client_op = ch;
 		break;
 	case 'v': c->verbose++; break;
+	case 'h': usage_to(stdout, 0);
+	case 'V': printf("weighgate-sim %s\n", WEIGHGATE_VERSION); exit(0);
 	default: usage();
 	}
 }

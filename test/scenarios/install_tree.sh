@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make install` (issue 6): with PREFIX=/usr and a DESTDIR it lays out a tree
 # a package could ship: the four programs in /usr/bin, the unit naming
-# them, sysusers.d, the three man pages, the docs and the example
+# them, sysusers.d, the five man pages, the docs and the example
 # configuration in /etc/weighgate; every file with a sane mode and owned by
 # whoever installed (no chown); a changed /etc/weighgate/weighgate.conf
 # survives a second install; with the default-style PREFIX=/usr/local the
@@ -41,6 +41,8 @@ done
 mode_is "$D/usr/lib/systemd/system/weighgate.service" 644
 mode_is "$D/usr/lib/sysusers.d/weighgate.conf" 644
 mode_is "$D/usr/share/man/man1/weighgate.1" 644
+mode_is "$D/usr/share/man/man1/weighgate-sim.1" 644
+mode_is "$D/usr/share/man/man1/weighgate-platform.1" 644
 mode_is "$D/usr/share/man/man5/weighgate.conf.5" 644
 mode_is "$D/usr/share/man/man8/weighgated.8" 644
 for f in README.md operations.md lane.md replay.md sync-protocol.md simulator.md \
@@ -57,7 +59,7 @@ bad=$(find "$D" \( -perm -o+w -o -perm -g+w -o -perm -4000 -o -perm -2000 \
 	-o ! -user "$(id -u)" \) -print)
 [ -z "$bad" ] || fail "bad ownership or modes: $bad"
 unexpected=$(cd "$D" && find . -type f | sed 's|^\./||' | grep -vE \
-	'^(usr/bin/weighgate(d|-sim|-platform)?|usr/lib/systemd/system/weighgate\.service|usr/lib/sysusers\.d/weighgate\.conf|usr/share/man/man[158]/weighgate(d\.8|\.1|\.conf\.5)|usr/share/doc/weighgate/[^/]+|etc/weighgate/weighgate\.conf)$' || true)
+	'^(usr/bin/weighgate(d|-sim|-platform)?|usr/lib/systemd/system/weighgate\.service|usr/lib/sysusers\.d/weighgate\.conf|usr/share/man/man[158]/weighgate(d\.8|\.1|-sim\.1|-platform\.1|\.conf\.5)|usr/share/doc/weighgate/[^/]+|etc/weighgate/weighgate\.conf)$' || true)
 [ -z "$unexpected" ] || fail "unexpected files installed: $unexpected"
 
 # The unit names the installed paths.
@@ -107,7 +109,8 @@ fi
 
 # The man pages render without a warning (man's own pipeline: preconv,
 # tbl, groff with every warning on), and man-db can read their NAME lines.
-for m in man1/weighgate.1 man5/weighgate.conf.5 man8/weighgated.8; do
+for m in man1/weighgate.1 man1/weighgate-sim.1 man1/weighgate-platform.1 \
+    man5/weighgate.conf.5 man8/weighgated.8; do
 	f="$D/usr/share/man/$m"
 	warn=$(preconv "$f" | tbl | groff -man -Tutf8 -ww -z 2>&1) ||
 		fail "$m does not render: $warn"

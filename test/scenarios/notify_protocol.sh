@@ -14,7 +14,10 @@ cat >"$WORK/traffic.jsonl" <<'T'
 T
 start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 2000 --reverse-ms 300
 write_conf "$WORK/wg.conf"
-# exec keeps the shell's PID, so WATCHDOG_PID names the daemon itself
+# exec keeps the shell's PID, so WATCHDOG_PID names the daemon itself;
+# JOURNAL_STREAM names the log file as systemd names its journal stream
+touch "$WORK/weighgated.log"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$WORK/weighgated.log") \
 NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=1000000 \
 	bash -c 'export WATCHDOG_PID=$$; exec "$0" -c "$1"' \
 	"$WG_BIN/weighgated" "$WORK/wg.conf" >>"$WORK/weighgated.log" 2>&1 &
@@ -53,9 +56,12 @@ max=$(printf '%s\n' "$gaps" | sort -n | tail -n 1)
 mean=$(printf '%s\n' "$gaps" | awk '{ s += $1; n++ } END { printf "%d", s / n }')
 [ "$max" -lt 1000 ] || fail "WATCHDOG=1 pings $max ms apart (WATCHDOG_USEC 1 s)"
 [ "$mean" -ge 400 ] && [ "$mean" -le 700 ] || fail "WATCHDOG=1 every $mean ms on average, not ~500"
-# every line of the log carries its syslog priority
-! grep -Ev '^<[3467]>weighgated: ' "$WORK/weighgated.log" | grep -q . ||
+# every line of the log carries its syslog priority, and not the program's
+# name, which the journal records itself
+! grep -Ev '^<[3467]>' "$WORK/weighgated.log" | grep -q . ||
 	fail "log lines without a syslog priority prefix"
+! grep -q '^<[0-9]>weighgated: ' "$WORK/weighgated.log" ||
+	fail "the program name repeated under journald"
 stop_pid "$SIM_PID" || true
 stop_pid "$NS_PID" || true
 echo "notify_protocol: ok ($n pings, mean gap $mean ms, max $max ms)"

@@ -20,7 +20,9 @@ start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 1500 \
 	--reverse-ms 300 --barrier-ms 500 --pass-ms 1000
 write_conf "$WORK/wg.conf"
 cp "$WORK/wg.conf" "$WORK/wg.conf.orig"
-start_daemon "$WORK/wg.conf"
+# standard error is the journal (as under systemd): lines carry "<N>"
+touch "$WORK/weighgated.log"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$WORK/weighgated.log") start_daemon "$WORK/wg.conf"
 go_traffic
 
 # 1. SIGHUP while the first truck's barrier is up
@@ -76,7 +78,7 @@ cp "$WORK/wg.conf" "$WORK/wg.conf.good"
 { cat "$WORK/wg.conf.good"; printf 'no_such_key = 1\n'; } >"$WORK/wg.conf"
 badline=$(wc -l <"$WORK/wg.conf")
 kill -HUP "$WG_PID"
-wait_for 10 "the refusal logged" grep -q "^<3>weighgated: $WORK/wg.conf:$badline: .*reload refused" "$WORK/weighgated.log"
+wait_for 10 "the refusal logged" grep -q "^<3>$WORK/wg.conf:$badline: .*reload refused" "$WORK/weighgated.log"
 # 3. a change that needs a restart: refused, nothing changes
 sed "s|^id = TEST-0001|id = TEST-0002|; s|^2 = 15000|2 = 30000|" "$WORK/wg.conf.good" >"$WORK/wg.conf"
 kill -HUP "$WG_PID"
