@@ -4,7 +4,7 @@
  * boot clock: the one at start, or the one the platform's Date last
  * agreed with.  Nothing but a step of the wall clock (settimeofday, an
  * engineer's `date -s`, a bad RTC read) changes that offset, so a check
- * once a second sees every step.  Which clock was right before a step is
+ * every tick sees every step.  Which clock was right before a step is
  * unknown; so the clock stays in doubt until the platform's Date agrees
  * with it, or it steps back to the offset trusted before.
  */
@@ -114,6 +114,28 @@ const char *
 cw_source_name(enum cw_source s)
 {
 	return s == CW_SRC_PLATFORM ? "platform" : "monotonic";
+}
+
+void
+cw_event_body(struct sbuf *b, const struct cw_event *e)
+{
+	switch (e->kind) {
+	case CW_EV_STEP:
+		sbuf_printf(b, "{\"step_ms\":%lld,\"offset_ms\":%lld",
+		    (long long)e->ms, (long long)e->offset_ms);
+		break;
+	case CW_EV_SKEW:
+		sbuf_printf(b, "{\"skew_ms\":%lld", (long long)e->ms);
+		break;
+	case CW_EV_OK:
+		if (e->source == CW_SRC_PLATFORM)
+			sbuf_printf(b, "{\"skew_ms\":%lld", (long long)e->ms);
+		else
+			sbuf_printf(b, "{\"offset_ms\":%lld",
+			    (long long)e->offset_ms);
+		break;
+	}
+	sbuf_printf(b, ",\"source\":\"%s\"}", cw_source_name(e->source));
 }
 
 /* ---- the shell ---- */

@@ -224,6 +224,31 @@ START_TEST(http_dates)
 }
 END_TEST
 
+START_TEST(event_bodies)
+{
+	struct cw_event e = { CW_EV_STEP, CW_SRC_MONOTONIC, 2592000000, 2592000500 };
+	struct sbuf b;
+
+	sbuf_init(&b);
+	cw_event_body(&b, &e);
+	ck_assert_str_eq(b.p, "{\"step_ms\":2592000000,\"offset_ms\":2592000500,"
+	    "\"source\":\"monotonic\"}");
+	sbuf_reset(&b);
+	e = (struct cw_event){ CW_EV_SKEW, CW_SRC_PLATFORM, -34560000000, 0 };
+	cw_event_body(&b, &e);
+	ck_assert_str_eq(b.p, "{\"skew_ms\":-34560000000,\"source\":\"platform\"}");
+	sbuf_reset(&b);
+	e = (struct cw_event){ CW_EV_OK, CW_SRC_PLATFORM, -420, 0 };
+	cw_event_body(&b, &e);
+	ck_assert_str_eq(b.p, "{\"skew_ms\":-420,\"source\":\"platform\"}");
+	sbuf_reset(&b);
+	e = (struct cw_event){ CW_EV_OK, CW_SRC_MONOTONIC, 0, 300 };
+	cw_event_body(&b, &e);
+	ck_assert_str_eq(b.p, "{\"offset_ms\":300,\"source\":\"monotonic\"}");
+	sbuf_fini(&b);
+}
+END_TEST
+
 static Suite *
 clockwatch_suite(void)
 {
@@ -241,6 +266,7 @@ clockwatch_suite(void)
 	tcase_add_test(tc, step_and_skew_together);
 	tcase_add_test(tc, date_across_a_step);
 	tcase_add_test(tc, kernel_alarm_only);
+	tcase_add_test(tc, event_bodies);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http_date");

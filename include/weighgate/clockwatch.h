@@ -4,8 +4,9 @@
  * offset of the wall clock against the boot clock (CLOCK_REALTIME minus
  * CLOCK_BOOTTIME, which only a step of the wall clock changes), and the
  * platform's Date header against the local time.  It says when the clock
- * is in doubt and which events to record; the daemon feeds it once a
- * second and puts the doubt into every weighing (lane_ctx.clock_doubt).
+ * is in doubt and which events to record; the daemon checks the clocks
+ * every tick, the platform's Date and the kernel's NTP state once a
+ * second, and puts the doubt into every weighing (lane_ctx.clock_doubt).
  */
 #ifndef WEIGHGATE_CLOCKWATCH_H
 #define WEIGHGATE_CLOCKWATCH_H
@@ -13,9 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "weighgate/sbuf.h"
+
 #define CW_STEP_MAX_MS	2000	/* a larger change of the offset is a step */
 #define CW_SKEW_MAX_MS	60000	/* a larger skew to the platform's Date */
-#define CW_CHECK_MS	1000	/* how often the daemon checks */
+#define CW_CHECK_MS	1000	/* how often the daemon reads Date and NTP */
 
 enum cw_event_kind { CW_EV_STEP, CW_EV_SKEW, CW_EV_OK };
 
@@ -78,6 +81,13 @@ bool cw_doubt(const struct clockwatch *cw);
 /* "clock_step", "clock_skew", "clock_ok"; "monotonic", "platform". */
 const char *cw_event_name(enum cw_event_kind k);
 const char *cw_source_name(enum cw_source s);
+
+/*
+ * The event's body (docs/lane.md): clock_step {"step_ms", "offset_ms",
+ * "source"}, clock_skew {"skew_ms", "source"}, clock_ok {"source",
+ * "skew_ms" (platform) or "offset_ms" (monotonic)}.
+ */
+void cw_event_body(struct sbuf *b, const struct cw_event *e);
 
 /* ---- the shell ---- */
 
