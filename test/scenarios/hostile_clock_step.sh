@@ -58,6 +58,9 @@ curl -sf "http://127.0.0.1:$STATUS_PORT/metrics" >"$WORK/metrics.txt" || fail "G
 grep -qx 'weighgate_clock_doubt 1' "$WORK/metrics.txt" || fail "metrics: $(grep clock "$WORK/metrics.txt")"
 grep -qx 'weighgate_clock_steps_total 1' "$WORK/metrics.txt" || fail "metrics: $(grep clock "$WORK/metrics.txt")"
 curl -sf "http://127.0.0.1:$STATUS_PORT/" | grep -q 'clock-doubt' || fail "the board shows no clock alarm"
+"$WG_BIN/weighgate" status -c "$WORK/wg.conf" >"$WORK/tool.out" || fail "weighgate status exit $?"
+grep -q '^clock: ALARM: IN DOUBT, +259200[0-9]* ms off the trusted time' "$WORK/tool.out" ||
+	fail "weighgate status: $(cat "$WORK/tool.out")"
 
 kill -USR1 "$SIM_PID"
 wait_for 15 "both trucks to reverse" timeline_has '"what":"reversed","plate":"豫AQ8H61"'
