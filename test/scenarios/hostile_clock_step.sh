@@ -33,7 +33,10 @@ CONTROLLER_EXTRA="status_listen = 127.0.0.1:$STATUS_PORT" write_conf "$WORK/wg.c
 	>"$WORK/import.log" 2>&1 || fail "lists import: $(cat "$WORK/import.log")"
 
 echo "+0" >"$WORK/faketime.rc"
-LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$WORK/faketime.rc FAKETIME_NO_CACHE=1 \
+# A sanitizer build (make SAN=1) needs its runtime first in the preload list.
+ASANLIB=$(ldd "$WG_BIN/weighgated" | awk '/libasan/ { print $3 }')
+PRELOAD=${ASANLIB:+$ASANLIB:}$FAKELIB
+LD_PRELOAD=$PRELOAD FAKETIME_TIMESTAMP_FILE=$WORK/faketime.rc FAKETIME_NO_CACHE=1 \
 	FAKETIME_DONT_FAKE_MONOTONIC=1 start_daemon "$WORK/wg.conf"
 wait_for 10 "the daemon's baseline" grep -q 'lane L01: result sequence baseline' "$WORK/weighgated.log"
 wait_for 10 "the status server" curl -sf -o /dev/null "http://127.0.0.1:$STATUS_PORT/v1/status"
@@ -59,7 +62,8 @@ grep -qx 'weighgate_clock_doubt 1' "$WORK/metrics.txt" || fail "metrics: $(grep 
 grep -qx 'weighgate_clock_steps_total 1' "$WORK/metrics.txt" || fail "metrics: $(grep clock "$WORK/metrics.txt")"
 curl -sf "http://127.0.0.1:$STATUS_PORT/" | grep -q 'clock-doubt' || fail "the board shows no clock alarm"
 "$WG_BIN/weighgate" status -c "$WORK/wg.conf" >"$WORK/tool.out" || fail "weighgate status exit $?"
-grep -q '^clock: ALARM: IN DOUBT, +259200[0-9]* ms off the trusted time' "$WORK/tool.out" ||
+OFF=$(sed -n 's/^clock: ALARM: IN DOUBT, +\([0-9]*\) ms off the trusted time.*/\1/p' "$WORK/tool.out")
+[ -n "$OFF" ] && [ $((OFF - 30 * 86400000)) -le 5000 ] && [ $((OFF - 30 * 86400000)) -ge -5000 ] ||
 	fail "weighgate status: $(cat "$WORK/tool.out")"
 
 kill -USR1 "$SIM_PID"
