@@ -216,6 +216,24 @@ print_sync(const cJSON *root)
 	putchar('\n');
 }
 
+/* A line only while the clock is in doubt (docs/lane.md "A clock in doubt"). */
+static void
+print_clock(const cJSON *root)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "clock");
+	const cJSON *step = cJSON_GetObjectItemCaseSensitive(c, "step_ms");
+	const cJSON *skew = cJSON_GetObjectItemCaseSensitive(c, "skew_ms");
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "doubt")))
+		return;
+	printf("clock: ALARM: IN DOUBT");
+	if (cJSON_IsNumber(step))
+		printf(", %+.0f ms off the trusted time", step->valuedouble);
+	if (cJSON_IsNumber(skew))
+		printf(", platform's Date %+.0f ms", skew->valuedouble);
+	printf(": over-limit permit trucks are held for a manual check\n");
+}
+
 static int
 show_status(const char *text)
 {
@@ -234,6 +252,7 @@ show_status(const char *text)
 	cJSON_ArrayForEach(l, lanes)
 		print_lane(l);
 	print_sync(root);
+	print_clock(root);
 	cJSON_Delete(root);
 	return 0;
 }

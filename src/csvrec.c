@@ -34,6 +34,7 @@ static const struct column columns[] = {
 	{ "plate", C_STR, true }, { "plate_color", C_STR, false },
 	{ "valid", C_BOOL, false }, { "unstable", C_BOOL, false },
 	{ "fault", C_BOOL, false }, { "abnormal", C_BOOL, false },
+	{ "clock_doubt", C_BOOL, false },
 	{ "recorded_decision", C_DECISION, false },
 	{ "recorded_reasons", C_REASONS, false },
 };

@@ -14,6 +14,7 @@
 #include <event2/thread.h>
 
 #include "weighgate/chain.h"
+#include "weighgate/clockwatch.h"
 #include "weighgate/daemon.h"
 #include "weighgate/lane.h"
 #include "weighgate/led.h"
@@ -93,6 +94,10 @@ struct daemon {
 	struct notify *notify;
 	char status_sent[512];		/* the last STATUS= sent */
 	int64_t status_sent_ms;
+	/* the clock watch (clockwatch.c, docs/lane.md "A clock in doubt") */
+	struct clockwatch clock;
+	int64_t clock_check_ms;		/* mono ms of the next check */
+	uint64_t clock_dates;		/* the sync's Date headers taken */
 };
 
 static struct lane_now
@@ -455,6 +460,73 @@ all_quiescent(const struct daemon *d)
 	return true;
 }
 
+/* --- the clock watch ------------------------------------------------- */
+
+/* Record a clock event (safety: clock_step and clock_skew are sent at once). */
+static void
+clock_record(struct daemon *d, const struct cw_event *e)
+{
+	const char *kind = cw_event_name(e->kind);
+	struct store_appended ap;
+	struct sbuf b;
+
+	if (e->kind == CW_EV_STEP)
+		log_warnx("clock: ALARM: the wall clock stepped %+lld ms against "
+		    "the monotonic clock (now %+lld ms off the trusted time): "
+		    "clock in doubt", (long long)e->ms, (long long)e->offset_ms);
+	else if (e->kind == CW_EV_SKEW)
+		log_warnx("clock: ALARM: the platform's Date is %+lld ms off the "
+		    "local clock: clock in doubt", (long long)e->ms);
+	else
+		log_info("clock: %s: clock no longer in doubt",
+		    e->source == CW_SRC_PLATFORM ? "the platform's Date agrees "
+		    "again" : "the wall clock is back on the trusted time");
+	sbuf_init(&b);
+	cw_event_body(&b, e);
+	if (store_append(d->store, kind, b.p, ts_now_ms(), NULL, 0,
+	    &ap) == STORE_OK)
+		sync_kick(d->sync, sync_urgent(kind, b.p));
+	else
+		log_warnx("clock: %s not recorded: %s", kind,
+		    store_errmsg(d->store));
+	sbuf_fini(&b);
+}
+
+/*
+ * Every tick, before the lanes step: the wall clock against the boot clock
+ * (two reads of the vDSO clocks); once a second the platform's latest
+ * Date and the kernel's NTP state (an alarm only).  The doubt is in force
+ * for the lanes from this tick's step on.
+ */
+static void
+clock_check(struct daemon *d)
+{
+	struct cw_event ev[CW_MAX_EVENTS];
+	struct sync_stats st;
+	int i, n;
+
+	n = cw_check(&d->clock, ts_now_ms(), ts_boot_ms(), ev);
+	for (i = 0; i < n; i++)
+		clock_record(d, &ev[i]);
+	d->ctx.clock_doubt = cw_doubt(&d->clock);
+	if (ts_mono_ms() < d->clock_check_ms)
+		return;
+	d->clock_check_ms = ts_mono_ms() + CW_CHECK_MS;
+	sync_get_stats(d->sync, &st);
+	if (st.dates_seen != d->clock_dates) {
+		d->clock_dates = st.dates_seen;
+		n = cw_peer_date(&d->clock, st.date_ms, st.date_wall_ms,
+		    st.date_boot_ms, ev);
+		for (i = 0; i < n; i++)
+			clock_record(d, &ev[i]);
+	}
+	if (cw_kernel(&d->clock, cw_kernel_unsync()))
+		log_warnx(d->clock.kernel_unsync ? "clock: the kernel's clock "
+		    "is not NTP-synchronised (an alarm only: decisions do not "
+		    "change)" : "clock: the kernel's clock is NTP-synchronised");
+	d->ctx.clock_doubt = cw_doubt(&d->clock);
+}
+
 static void daemon_supervise(struct daemon *d);
 
 /* Every TICK_MS: timers of every lane, and the end of a shutdown. */
@@ -471,6 +543,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		startup_retry(d);
 		store_retry(d);
 	}
+	clock_check(d);
 	memset(&in, 0, sizeof(in));
 	in.kind = LI_TICK;
 	for (i = 0; i < d->cfg->n_lanes; i++)
@@ -668,6 +741,7 @@ status_snapshot(void *arg, struct status_snap *out)
 	out->free_disk_bytes = free_mb >= 0 ? free_mb * 1024 * 1024 : -1;
 	out->disk_low = housekeep_disk_low(d->hk);
 	sync_get_stats(d->sync, &out->sync);
+	out->clock = d->clock;
 	out->n_lanes = d->cfg->n_lanes;
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		status_fill_lane(&out->lanes[i], &d->lanes[i].lane,
@@ -1266,6 +1340,7 @@ daemon_init(struct daemon *d, const struct config *cfg)
 	d->ctx.rules = &cfg->rules;
 	d->ctx.ruleset = d->ruleset;
 	log_route_libevent();
+	cw_init(&d->clock, ts_now_ms(), ts_boot_ms());
 	if (evthread_use_pthreads() != 0 || (d->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");
 		return -1;

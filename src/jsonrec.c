@@ -594,6 +594,12 @@ f_abnormal(const struct jval *v, struct record *r)
 }
 
 static const char *
+f_clock_doubt(const struct jval *v, struct record *r)
+{
+	return get_bool(v, &r->m.clock_doubt);
+}
+
+static const char *
 recorded_reasons(const struct jval *a, struct record *r)
 {
 	static const char msg[] = "reasons must be an array of reason names";
@@ -687,6 +693,7 @@ static const struct field fields[] = {
 	{ "unstable", f_unstable, false, 8 },
 	{ "fault", f_fault, false, 5 },
 	{ "abnormal", f_abnormal, false, 8 },
+	{ "clock_doubt", f_clock_doubt, false, 11 },
 	{ "recorded_decision", f_recorded, false, 17 },
 };
 #define NFIELDS ((int)(sizeof(fields) / sizeof(fields[0])))

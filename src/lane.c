@@ -510,6 +510,7 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
 	snprintf(m.lane, sizeof(m.lane), "%s", l->cfg->name);
 	m.ts_ms = now.wall_ms;
 	m.seq = seq;
+	m.clock_doubt = ctx->clock_doubt;
 	weighing(l, ctx, &m, now, out);
 }
 

@@ -564,7 +564,8 @@ lentry_hit(const struct index *ix, const struct lentry *ents,
 
 	for (i = index_first(ix, plate); i != 0; i = ix->next[i - 1]) {
 		e = &ents[i - 1];
-		if (e->has_until && now_ms > e->until_ms)
+		if (e->has_until && now_ms != LISTS_ANY_TIME &&
+		    now_ms > e->until_ms)
 			continue;
 		if (e->color == PC_UNKNOWN || e->color == color ||
 		    (unknown_too && color == PC_UNKNOWN))
@@ -607,7 +608,8 @@ lists_permits_from(const struct lists *l, const char *plate,
 		p = &l->permits[i - 1].p;
 		if (p->color != PC_UNKNOWN && p->color != color)
 			continue;
-		if (now_ms < p->valid_from_ms || now_ms > p->valid_until_ms)
+		if (now_ms != LISTS_ANY_TIME && (now_ms < p->valid_from_ms ||
+		    now_ms > p->valid_until_ms))
 			continue;
 		if (n >= skip && n - skip < max)
 			out[n - skip] = p;

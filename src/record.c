@@ -209,6 +209,12 @@ k_abnormal(const cJSON *v, struct record *r)
 }
 
 static const char *
+k_clock_doubt(const cJSON *v, struct record *r)
+{
+	return get_bool(v, &r->m.clock_doubt);
+}
+
+static const char *
 recorded_reasons(const cJSON *a, struct record *r)
 {
 	const cJSON *e;
@@ -259,6 +265,7 @@ static const struct key keys[] = {
 	{ "unstable", k_unstable, false },
 	{ "fault", k_fault, false },
 	{ "abnormal", k_abnormal, false },
+	{ "clock_doubt", k_clock_doubt, false },
 	{ "recorded_decision", k_recorded, false },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -395,6 +402,8 @@ record_measurement_json(struct sbuf *b, const struct measurement *m)
 	put_bool(b, "unstable", m->unstable);
 	put_bool(b, "fault", m->fault);
 	put_bool(b, "abnormal", m->abnormal);
+	if (m->clock_doubt)	/* only when true: older records stay as they were */
+		put_bool(b, "clock_doubt", true);
 	sbuf_putc(b, '}');
 }
 
@@ -547,6 +556,8 @@ record_decision_json(struct sbuf *b, const struct measurement *m,
 		fw_str(&w, d->permit_id);
 	else
 		FW_LIT(&w, "null");
+	if (m->clock_doubt)
+		FW_LIT(&w, ",\"clock_doubt\":true");
 	FW_LIT(&w, ",\"ruleset\":");
 	fw_name(&w, ruleset);
 	fw_flush(&w);

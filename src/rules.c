@@ -24,7 +24,7 @@ static const char *const reason_names[R_NREASONS] = {
 	"invalid", "unstable", "gross_out_of_range", "speed", "axle_sum",
 	"abnormal_driving", "axles_out_of_range", "retries_exhausted", "fault",
 	"watch", "passenger", "exempt", "permit", "permit_mismatch",
-	"over_gross", "config_unknown", "within_limit"
+	"over_gross", "config_unknown", "within_limit", "clock_doubt"
 };
 
 /* The [limits] keys, in the order of enum limit_row. */
@@ -241,6 +241,49 @@ decide_truck(const struct measurement *m, const struct rules *r,
 		add_reason(d, R_PERMIT_MISMATCH);
 }
 
+/*
+ * Rules 4-7 while the clock is in doubt (docs/decisions.md): no time
+ * window is judged.  An exemption without `until` counts as ever; a truck
+ * within its limit passes; an over-limit truck that an exemption or a
+ * permit might cover (the permit on axles and gross, its window unjudged)
+ * is held for staff to check the paper: neither a pass nor a turn-back
+ * rests on a clock that may be wrong.
+ */
+static void
+decide_truck_doubt(const struct measurement *m, const struct rules *r,
+    const struct lists *l, struct decision *d)
+{
+	const struct permit *p;
+	bool counted, exempt;
+
+	d->kind = DEC_PASS;
+	if (lists_exempt_hit(l, m->plate, m->plate_color,
+	    LISTS_UNBOUNDED_ONLY)) {
+		add_reason(d, R_EXEMPT);
+		return;
+	}
+	p = permit_fit(m, r, l, LISTS_ANY_TIME, &counted);
+	exempt = lists_exempt_hit(l, m->plate, m->plate_color, LISTS_ANY_TIME);
+	if (m->gross_kg <= d->applied_limit_kg || (p == NULL && !exempt)) {
+		d->kind = m->gross_kg <= d->applied_limit_kg ? DEC_PASS :
+		    DEC_TURNBACK;
+		add_reason(d, d->kind == DEC_PASS ? R_WITHIN_LIMIT :
+		    R_OVER_GROSS);
+		if (counted && p == NULL)
+			add_reason(d, R_PERMIT_MISMATCH);
+		return;
+	}
+	d->kind = DEC_HOLD;
+	add_reason(d, R_CLOCK_DOUBT);
+	if (exempt)
+		add_reason(d, R_EXEMPT);
+	if (p != NULL) {
+		add_reason(d, R_PERMIT);
+		snprintf(d->permit_id, sizeof(d->permit_id), "%s", p->id);
+	}
+	add_reason(d, R_OVER_GROSS);
+}
+
 void
 decide(const struct measurement *m, const struct rules *r,
     const struct lists *l, int64_t now_ms, int prior_retries,
@@ -274,13 +317,17 @@ decide(const struct measurement *m, const struct rules *r,
 	 */
 	if (truck)
 		set_limit(m, r, legal_limit(r, m->axles, m->config, &unknown), d);
-	if (lists_watch_hit(l, m->plate, m->plate_color, now_ms)) {
+	/* in doubt a watch entry intercepts whatever its `until` says */
+	if (lists_watch_hit(l, m->plate, m->plate_color,
+	    m->clock_doubt ? LISTS_ANY_TIME : now_ms)) {
 		d->kind = DEC_INTERCEPT;
 		add_reason(d, R_WATCH);
 	} else if (!truck) {
 		d->kind = DEC_PASS;
 		add_reason(d, R_PASSENGER);
-	} else
+	} else if (m->clock_doubt)
+		decide_truck_doubt(m, r, l, d);
+	else
 		decide_truck(m, r, l, now_ms, d);
 	if (unknown)
 		add_reason(d, R_CONFIG_UNKNOWN);

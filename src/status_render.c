@@ -318,6 +318,31 @@ json_sync(struct sbuf *b, const struct sync_stats *s)
 	sbuf_putc(b, '}');
 }
 
+/* The clock watch: doubt and why (docs/status.md). */
+static void
+json_clock(struct sbuf *b, const struct clockwatch *c)
+{
+	sbuf_puts(b, "{\"doubt\":");
+	put_bool(b, cw_doubt(c));
+	sbuf_printf(b, ",\"causes\":[%s%s%s]", c->step_doubt ? "\"step\"" : "",
+	    c->step_doubt && c->skew_doubt ? "," : "",
+	    c->skew_doubt ? "\"skew\"" : "");
+	sbuf_puts(b, ",\"step_ms\":");
+	if (c->steps_total > 0)
+		sbuf_put_i64(b, c->step_ms);
+	else
+		sbuf_puts(b, "null");
+	sbuf_puts(b, ",\"skew_ms\":");
+	if (c->have_skew)
+		sbuf_put_i64(b, c->skew_ms);
+	else
+		sbuf_puts(b, "null");
+	sbuf_printf(b, ",\"steps_total\":%llu,\"kernel_unsync\":",
+	    (unsigned long long)c->steps_total);
+	put_bool(b, c->kernel_unsync);
+	sbuf_putc(b, '}');
+}
+
 void
 status_render_json(const struct status_snap *s, struct sbuf *b)
 {
@@ -346,6 +371,8 @@ status_render_json(const struct status_snap *s, struct sbuf *b)
 	put_bool(b, s->disk_low);
 	sbuf_puts(b, "},\"sync\":");
 	json_sync(b, &s->sync);
+	sbuf_puts(b, ",\"clock\":");
+	json_clock(b, &s->clock);
 	sbuf_puts(b, ",\"lanes\":[");
 	for (i = 0; i < s->n_lanes; i++) {
 		if (i > 0)
@@ -521,6 +548,26 @@ prom_server(struct sbuf *b, const struct status_server_stats *v)
 	    v->override_locked_ms > 0);
 }
 
+static void
+prom_clock(struct sbuf *b, const struct clockwatch *c)
+{
+	prom_gauge(b, "clock_doubt", "gauge", "1 while the wall clock is in "
+	    "doubt (a step, or the platform's Date off by more than 60 s).",
+	    cw_doubt(c));
+	prom_gauge(b, "clock_steps_total", "counter", "Steps of the wall "
+	    "clock against the monotonic clock since start.",
+	    (long long)c->steps_total);
+	if (c->have_skew) {
+		prom_head(b, "clock_skew_seconds", "gauge", "The platform's "
+		    "Date minus the local clock, at the last answer.");
+		sbuf_printf(b, "weighgate_clock_skew_seconds %.3f\n",
+		    (double)c->skew_ms / 1000.0);
+	}
+	prom_gauge(b, "clock_kernel_unsynced", "gauge", "1 while the "
+	    "kernel's NTP state says unsynchronised (an alarm, not a doubt).",
+	    c->kernel_unsync);
+}
+
 void
 status_render_metrics(const struct status_snap *s, struct sbuf *b)
 {
@@ -540,6 +587,7 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	prom_latency(b, s);
 	prom_devices(b, s);
 	prom_sync(b, &s->sync);
+	prom_clock(b, &s->clock);
 	if (s->free_disk_bytes >= 0)
 		prom_gauge(b, "disk_free_bytes", "gauge", "Free space on the "
 		    "database's file system (checked every minute).",
@@ -757,6 +805,10 @@ board_alarms(struct sbuf *b, const struct status_snap *s)
 	if (s->sync.tls_alarm)
 		sbuf_puts(b, "<div class=\"alarm\">平台证书错误 Platform "
 		    "certificate not trusted</div>");
+	if (cw_doubt(&s->clock))
+		sbuf_puts(b, "<div class=\"alarm clock-doubt\">时钟存疑 Clock "
+		    "in doubt: permit trucks over the limit are held, check "
+		    "the paper permit</div>");
 	sbuf_puts(b, "</div>\n");
 }
 
@@ -778,6 +830,8 @@ board_footer(struct sbuf *b, const struct status_snap *s)
 		sbuf_printf(b, "%.1f GB", (double)s->free_disk_bytes / 1e9);
 	else
 		sbuf_puts(b, "—");
+	if (s->clock.kernel_unsync)
+		sbuf_puts(b, " · 系统时钟未同步 clock not NTP-synchronised");
 	sbuf_puts(b, "</span></footer>\n");
 }
 

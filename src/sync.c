@@ -87,7 +87,7 @@ sync_urgent(const char *kind, const char *body)
 	static const char *const always[] = { "forced_entry",
 	    "barrier_unauthorized", "override", "device_fault", "startup",
 	    "config_reloaded",
-	    "scale_reset" };
+	    "scale_reset", "clock_step", "clock_skew" };
 	const cJSON *dec;
 	cJSON *j;
 	bool hit;
@@ -447,6 +447,30 @@ tls_alarm(struct sync *s, const char *why)
 	s->st.tls_alarm = true;
 }
 
+/*
+ * Every answer: keep the platform's Date (IMF-fixdate, whole seconds: +500
+ * ms centres it) with the local clocks as they were when the answer began
+ * to arrive, for the clock watch (docs/sync-protocol.md "The Date header").
+ */
+static void
+note_date(struct sync *s, CURL *e)
+{
+	struct curl_header *h;
+	curl_off_t total = 0, start = 0;
+	int64_t date_ms, ago;
+
+	if (curl_easy_header(e, "Date", 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+	    ts_parse_http_date(h->value, &date_ms) != 0)
+		return;
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total);
+	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	ago = total > start ? (int64_t)(total - start) / 1000 : 0;
+	s->st.date_ms = date_ms + 500;
+	s->st.date_wall_ms = ts_now_ms() - ago;
+	s->st.date_boot_ms = ts_boot_ms() - ago;
+	s->st.dates_seen++;
+}
+
 /* ---- events ---- */
 
 static void send_batch(struct sync *s);
@@ -569,6 +593,8 @@ on_post_done(CURL *e, CURLcode rc, void *arg)
 	int settled;
 
 	s->posting = false;
+	if (rc == CURLE_OK)
+		note_date(s, e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
 	describe(why, sizeof(why), rc, status, s->errbuf);
@@ -791,6 +817,8 @@ on_get_done(CURL *e, CURLcode rc, void *arg)
 	long status = 0;
 
 	s->getting = false;
+	if (rc == CURLE_OK)
+		note_date(s, e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	if (rc == CURLE_OK && (status == 304 || status == 200))
 		log_limited_end(&s->ll_lists, "lists failures");

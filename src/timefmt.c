@@ -143,6 +143,55 @@ ts_parse(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* A 3-letter name of names[] at *s (case-sensitive, as HTTP writes it). */
+static int
+name_at(const char **s, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(*s, names[i], 3) == 0) {
+			*s += 3;
+			return i;
+		}
+	return -1;
+}
+
+/*
+ * IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT", exactly;
+ * the day name must be that date's.  Trailing white space is allowed.
+ */
+int
+ts_parse_http_date(const char *s, int64_t *ms)
+{
+	static const char *const wdays[] = {
+		"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"	/* 1970-01-01 */
+	};
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int wd, d, mo, y, h, mi, se;
+	int64_t days;
+
+	if ((wd = name_at(&s, wdays, 7)) < 0 || *s++ != ',' || *s++ != ' ' ||
+	    digits(&s, 2, &d) || *s++ != ' ' ||
+	    (mo = name_at(&s, months, 12) + 1) < 1 || *s++ != ' ' ||
+	    digits(&s, 4, &y) || *s++ != ' ' || digits(&s, 2, &h) ||
+	    *s++ != ':' || digits(&s, 2, &mi) || *s++ != ':' ||
+	    digits(&s, 2, &se) || strncmp(s, " GMT", 4) != 0)
+		return -1;
+	for (s += 4; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
+		;
+	if (*s != '\0' || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+	    mi > 59 || se > 60)
+		return -1;
+	days = days_from_civil(y, mo, d);
+	if ((days % 7 + 7) % 7 != wd)
+		return -1;
+	*ms = ((days * 24 + h) * 60 + mi) * 60000LL +
+	    (se == 60 ? 59999 : se * 1000LL);
+	return 0;
+}
+
 int64_t
 ts_now_ms(void)
 {
@@ -158,5 +207,14 @@ ts_mono_ms(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int64_t
+ts_boot_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_BOOTTIME, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }

@@ -188,6 +188,8 @@ START_TEST(test_read_bad_values)
 		{ "\"unstable\":1", "unstable: " },
 		{ "\"fault\":null", "fault: " },
 		{ "\"abnormal\":[]", "abnormal: " },
+		{ "\"clock_doubt\":1", "clock_doubt: must be true or false" },
+		{ "\"clock_doubt\":\"true\"", "clock_doubt: " },
 		{ "\"plate\":\"\xff\xfe\"", "plate: " },
 		{ "\"plate\":\"A\\u0007B\"", "plate: " },
 		{ "\"plate\":\"0123456789012345678901234567890123456789"
@@ -507,6 +509,10 @@ START_TEST(test_fast_corner_cases)
 		"\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
 		"\"recorded_decision\":{\"decision\":\"pass\",\"reasons\":\"x\"}",
 		"\"recorded_decision\":7", "\"lane\":\"L02\"", "\"valid\":1",
+		"\"clock_doubt\":true", "\"clock_doubt\":false",
+		"\"clock_doubt\":null", "\"clock_doubt\":0",
+		"\"clock_doubt\":true,\"clock_doubt\":true",
+		"\"clock_doubt\":true,\"recorded_decision\":\"hold\"",
 		"\"speed_kmh\":1.15", "\"speed_kmh\":6553.5", "\"speed_kmh\":6553.51",
 		"\"seq\":9007199254740992", "\"seq\":9007199254740993",
 		"\"gross_kg\":4294967295", "\"gross_kg\":4294967296",
@@ -683,6 +689,69 @@ START_TEST(test_read_csv)
 }
 END_TEST
 
+/* clock_doubt: read by every reader, written only when true. */
+START_TEST(test_clock_doubt)
+{
+	static const char line[] = "{\"lane\":\"L01\",\"ts\":"
+	    "\"2026-11-22T08:00:00Z\",\"seq\":1,\"kind\":\"truck\","
+	    "\"config\":\"rigid\",\"axles\":2,\"gross_kg\":15000,"
+	    "\"speed_kmh\":5,\"plate\":\"P\",\"clock_doubt\":true}";
+	static const char header[] = "lane,ts,seq,kind,config,axles,gross_kg,"
+	    "speed_kmh,plate,clock_doubt";
+	struct record r, r2;
+	struct record_csv *c;
+	struct decision d;
+	struct sbuf b;
+	char err[256];
+	const char *row;
+
+	ck_assert_int_eq(record_from_json(line, strlen(line), &r, err,
+	    sizeof(err)), RECORD_OK);
+	ck_assert(r.m.clock_doubt);
+	ck_assert_int_eq(record_read_json(line, strlen(line), &r2, err,
+	    sizeof(err)), RECORD_OK);
+	ck_assert(memcmp(&r, &r2, sizeof(r)) == 0);
+	/* the measurement and the decision say so; they read back */
+	memset(&d, 0, sizeof(d));
+	d.kind = DEC_HOLD;
+	d.n_reasons = 1;
+	d.reasons[0] = R_CLOCK_DOUBT;
+	sbuf_init(&b);
+	record_decision_json(&b, &r.m, &d, ruleset, true);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"permit_id\":null,"
+	    "\"clock_doubt\":true,\"ruleset\":"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\"abnormal\":false,"
+	    "\"clock_doubt\":true}}"));
+	ck_assert_int_eq(record_read_event(b.p, b.len, &r2, err, sizeof(err)),
+	    RECORD_OK);
+	ck_assert(r2.m.clock_doubt);
+	ck_assert(r2.has_recorded && r2.recorded == DEC_HOLD);
+	ck_assert_int_eq(r2.recorded_reasons[0], R_CLOCK_DOUBT);
+	/* without doubt neither output names it */
+	r.m.clock_doubt = false;
+	sbuf_reset(&b);
+	record_decision_json(&b, &r.m, &d, ruleset, true);
+	ck_assert_ptr_null(strstr(b.p, "clock_doubt\":"));
+	sbuf_fini(&b);
+	/* CSV */
+	c = record_csv_new(header, strlen(header), err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,P,true";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_OK);
+	ck_assert(r.m.clock_doubt);
+	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,P,";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_OK);
+	ck_assert(!r.m.clock_doubt);
+	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,P,maybe";
+	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	    sizeof(err)), RECORD_BAD);
+	ck_assert_str_eq(err, "clock_doubt: must be true or false");
+	record_csv_free(c);
+}
+END_TEST
+
 static Suite *
 record_suite(void)
 {
@@ -717,6 +786,7 @@ record_suite(void)
 	tcase_add_test(tc, test_measurement_json);
 	tcase_add_test(tc, test_read_event);
 	tcase_add_test(tc, test_read_csv);
+	tcase_add_test(tc, test_clock_doubt);
 	suite_add_tcase(s, tc);
 
 	/* the fast reader against cJSON's on the same lines */

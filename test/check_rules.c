@@ -150,14 +150,15 @@ START_TEST(names)
 		"invalid", "unstable", "gross_out_of_range", "speed", "axle_sum",
 		"abnormal_driving", "axles_out_of_range", "retries_exhausted",
 		"fault", "watch", "passenger", "exempt", "permit",
-		"permit_mismatch", "over_gross", "config_unknown", "within_limit"
+		"permit_mismatch", "over_gross", "config_unknown", "within_limit",
+		"clock_doubt"
 	};
 	enum decision_kind k;
 	enum reason r;
 	int i;
 
 	ck_assert_int_eq(DEC_NKINDS, 6);
-	ck_assert_int_eq(R_NREASONS, 17);
+	ck_assert_int_eq(R_NREASONS, 18);
 	for (i = 0; i < DEC_NKINDS; i++) {
 		ck_assert_str_eq(decision_kind_name((enum decision_kind)i), kinds[i]);
 		ck_assert_int_eq(decision_kind_parse(kinds[i], &k), 0);
@@ -1004,6 +1005,149 @@ START_TEST(ruleset_id)
 }
 END_TEST
 
+/* The same weighing with the clock in doubt (docs/decisions.md). */
+static void
+ck_doubt(const struct rules *r, const struct lists *l, const char *plate,
+    enum pcolor color, int axles, int64_t gross, int64_t now,
+    enum decision_kind k, const char *why, const char *id)
+{
+	struct measurement m = plated(plate, color, axles, gross);
+	struct decision d;
+
+	m.clock_doubt = true;
+	d = run(&m, r, l, now, 0);
+	ck_assert_msg(d.kind == k && strcmp(reasons(&d), why) == 0 &&
+	    strcmp(d.permit_id, id) == 0,
+	    "in doubt, %s %d axles %lld kg at %lld: got %s [%s] permit \"%s\", "
+	    "want %s [%s] \"%s\"", plate, axles, (long long)gross,
+	    (long long)now, decision_kind_name(d.kind), reasons(&d),
+	    d.permit_id, decision_kind_name(k), why, id);
+	ck_assert(d.has_limit);
+}
+
+/* In doubt a watch entry intercepts whatever its until says. */
+START_TEST(doubt_watch_until_ignored)
+{
+	struct lists *l = load("rules.json");
+	int64_t until = T("2026-06-01T00:00:00Z");
+	struct rules r;
+
+	rules_defaults(&r);
+	ck_doubt(&r, l, "豫W00003", PC_YELLOW, 6, 40000, until + 1,
+	    DEC_INTERCEPT, "watch", "");
+	ck_doubt(&r, l, "豫W00003", PC_YELLOW, 6, 40000, T("2099-01-01T00:00:00Z"),
+	    DEC_INTERCEPT, "watch", "");
+	ck_doubt(&r, l, "豫W00001", PC_YELLOW, 6, 40000, NOW, DEC_INTERCEPT,
+	    "watch", "");
+	/* the colour still counts: a yellow-only entry, a blue plate */
+	ck_doubt(&r, l, "豫W00002", PC_BLUE, 6, 40000, NOW, DEC_PASS,
+	    "within_limit", "");
+	/* a plate on no list: as without doubt */
+	ck_doubt(&r, l, "豫A00000", PC_YELLOW, 6, 40000, NOW, DEC_PASS,
+	    "within_limit", "");
+	ck_doubt(&r, l, "豫A00000", PC_YELLOW, 6, 60000, NOW, DEC_TURNBACK,
+	    "over_gross", "");
+	lists_free(l);
+}
+END_TEST
+
+/*
+ * In doubt an over-limit truck whose permit fits on axles and gross is
+ * held, whether the (doubtful) clock puts it inside its window or not;
+ * a permit that fails on axles or gross turns back as today.
+ */
+START_TEST(doubt_permit_window)
+{
+	struct lists *l = load("rules.json");
+	const char *P = "豫P00011", *Y = "豫P00012", *C = "豫P00013";
+	int64_t after = T("2027-01-01T00:00:00Z");
+	struct rules r;
+
+	rules_defaults(&r);
+	/* fails only on its window (expired, not yet valid): hold */
+	ck_doubt(&r, l, P, PC_BLUE, 6, 55000, after, DEC_HOLD,
+	    "clock_doubt,permit,over_gross", "P-A");
+	ck_doubt(&r, l, Y, PC_YELLOW, 6, 55000, T("2026-02-28T15:59:59Z"),
+	    DEC_HOLD, "clock_doubt,permit,over_gross", "P-Y");
+	/* in its window by the doubtful clock: held too */
+	ck_doubt(&r, l, P, PC_BLUE, 6, 55000, NOW, DEC_HOLD,
+	    "clock_doubt,permit,over_gross", "P-A");
+	ck_doubt(&r, l, P, PC_BLUE, 6, 71400, NOW, DEC_HOLD,
+	    "clock_doubt,permit,over_gross", "P-B");
+	/* an expired permit that fits, beside a valid one that does not */
+	ck_doubt(&r, l, C, PC_BLUE, 6, 55000, NOW, DEC_HOLD,
+	    "clock_doubt,permit,over_gross", "P-OLD");
+	/* fails on gross or axles: turned back as without doubt */
+	ck_doubt(&r, l, P, PC_BLUE, 6, 71401, NOW, DEC_TURNBACK,
+	    "over_gross,permit_mismatch", "");
+	ck_doubt(&r, l, P, PC_BLUE, 6, 71401, after, DEC_TURNBACK,
+	    "over_gross,permit_mismatch", "");
+	ck_doubt(&r, l, P, PC_BLUE, 5, 43861, NOW, DEC_TURNBACK,
+	    "over_gross,permit_mismatch", "");
+	/* the colour still counts */
+	ck_doubt(&r, l, Y, PC_BLUE, 6, 55000, NOW, DEC_TURNBACK,
+	    "over_gross", "");
+	/* within the limit: a pass, no permit needed */
+	ck_doubt(&r, l, P, PC_BLUE, 6, 40000, after, DEC_PASS,
+	    "within_limit", "");
+	ck_doubt(&r, l, P, PC_BLUE, 5, 40000, NOW, DEC_PASS,
+	    "within_limit,permit_mismatch", "");
+	lists_free(l);
+}
+END_TEST
+
+/* In doubt an exemption counts only without until; with one: hold. */
+START_TEST(doubt_exempt)
+{
+	struct lists *l = load("rules.json");
+	int64_t until = T("2026-06-01T00:00:00Z");
+	struct rules r;
+
+	rules_defaults(&r);
+	ck_doubt(&r, l, "豫E00001", PC_YELLOW, 6, 60000, NOW, DEC_PASS,
+	    "exempt", "");
+	ck_doubt(&r, l, "豫E00003", PC_YELLOW, 6, 60000, NOW, DEC_HOLD,
+	    "clock_doubt,exempt,over_gross", "");
+	ck_doubt(&r, l, "豫E00003", PC_YELLOW, 6, 60000, until + 1, DEC_HOLD,
+	    "clock_doubt,exempt,over_gross", "");
+	ck_doubt(&r, l, "豫E00003", PC_YELLOW, 6, 40000, until + 1, DEC_PASS,
+	    "within_limit", "");
+	lists_free(l);
+}
+END_TEST
+
+/* Without doubt nothing moves: the flag off is the rules of today. */
+START_TEST(doubt_off_unchanged)
+{
+	struct lists *l = load("rules.json");
+	int64_t until = T("2026-06-01T00:00:00Z"), after = T("2027-01-01T00:00:00Z");
+	struct measurement m;
+	struct decision d;
+	struct rules r;
+
+	rules_defaults(&r);
+	m = plated("豫W00003", PC_YELLOW, 6, 40000);
+	ck_assert(!m.clock_doubt);
+	ck_dec((d = run(&m, &r, l, until + 1, 0), &d), DEC_PASS, "within_limit");
+	m = plated("豫P00011", PC_BLUE, 6, 55000);
+	ck_dec((d = run(&m, &r, l, after, 0), &d), DEC_TURNBACK, "over_gross");
+	ck_dec((d = run(&m, &r, l, NOW, 0), &d), DEC_PASS, "permit");
+	ck_assert_str_eq(d.permit_id, "P-A");
+	m = plated("豫E00003", PC_YELLOW, 6, 60000);
+	ck_dec((d = run(&m, &r, l, NOW, 0), &d), DEC_PASS, "exempt");
+	/* doubt changes nothing before the lists: validity, passengers */
+	m = plated("豫P00011", PC_BLUE, 6, 55000);
+	m.clock_doubt = true;
+	m.unstable = true;
+	ck_dec((d = run(&m, &r, l, after, 0), &d), DEC_RETRY, "unstable");
+	m = plated("豫P00011", PC_BLUE, 2, 3000);
+	m.kind = VK_PASSENGER;
+	m.clock_doubt = true;
+	ck_dec((d = run(&m, &r, l, after, 0), &d), DEC_PASS, "passenger");
+	lists_free(l);
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -1041,6 +1185,14 @@ rules_suite(void)
 	tcase_add_test(tc, permits);
 	tcase_add_test(tc, permit_window_and_colour);
 	tcase_add_test(tc, permit_document_order);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clock_doubt");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, doubt_watch_until_ignored);
+	tcase_add_test(tc, doubt_permit_window);
+	tcase_add_test(tc, doubt_exempt);
+	tcase_add_test(tc, doubt_off_unchanged);
 	suite_add_tcase(s, tc);
 	return s;
 }

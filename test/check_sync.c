@@ -57,10 +57,10 @@ START_TEST(urgent_kinds)
 {
 	static const char *const urgent[] = { "forced_entry",
 	    "barrier_unauthorized", "override", "device_fault", "startup",
-	    "config_reloaded" };
+	    "config_reloaded", "clock_step", "clock_skew" };
 	static const char *const batched[] = { "pass_timeout",
 	    "unweighed_pass", "missed_results", "device_recovered",
-	    "lists_applied", "disk_low" };
+	    "lists_applied", "disk_low", "clock_ok" };
 	size_t i;
 
 	for (i = 0; i < sizeof(urgent) / sizeof(urgent[0]); i++)

@@ -62,6 +62,7 @@ struct lane_ctx {
 	const struct rules *rules;
 	const struct lists *lists;	/* may be NULL */
 	const char *ruleset;		/* rules_id() of rules */
+	bool clock_doubt;		/* the wall clock is in doubt (clockwatch.h) */
 };
 
 enum lane_action_kind {

@@ -30,6 +30,14 @@ size_t lists_count_watch(const struct lists *l);
 size_t lists_count_exempt(const struct lists *l);
 size_t lists_count_permits(const struct lists *l);
 
+/*
+ * now_ms for a look-up that ignores every time bound (`until`, the
+ * validity window of a permit): a clock in doubt cannot judge them.
+ */
+#define LISTS_ANY_TIME INT64_MIN
+/* now_ms for a look-up where only entries without any time bound count. */
+#define LISTS_UNBOUNDED_ONLY INT64_MAX
+
 /* Look-ups by UTF-8 plate (normalised inside); empty plates never match. */
 bool lists_watch_hit(const struct lists *l, const char *plate,
     enum pcolor color, int64_t now_ms);

@@ -40,6 +40,12 @@ struct measurement {
 	bool unstable;
 	bool fault;
 	bool abnormal;
+	/*
+	 * The controller's clock was in doubt when the scale reported this
+	 * (docs/lane.md "A clock in doubt"): time windows of the lists are
+	 * not trusted.  Not from the scale: the lane sets it from the daemon.
+	 */
+	bool clock_doubt;
 };
 
 /* Defaults of SPEC §8: valid, stable, no fault, normal driving. */

@@ -28,8 +28,8 @@ enum record_status { RECORD_OK, RECORD_SKIP, RECORD_BAD };
  * Required: lane (1-15 bytes), ts (RFC 3339: permits are judged at it),
  * seq, kind, config, axles, gross_kg, speed_kmh, plate (may be "").
  * Optional: axle_kg (absent: no axle-sum check), plate_color ("unknown"),
- * valid, unstable, fault, abnormal (true, false, false, false), and
- * recorded_decision, either a decision name ("pass") or an object
+ * valid, unstable, fault, abnormal, clock_doubt (true, false, false,
+ * false, false), and recorded_decision, either a decision name ("pass") or an object
  * {"decision": "turnback", "reasons": ["over_gross"]} (reasons optional).
  * Integers must be integral (1.5 is bad); axles and axle weights are what
  * a u16 register holds, gross_kg a u32; speed_kmh 0-6553.5 is rounded to
@@ -58,8 +58,8 @@ enum record_status record_read_event(const char *body, size_t len,
  * CSV input (src/csvrec.c): a header row naming the columns, then one
  * record per row.  Columns are the keys of the JSON record (lane, ts, seq,
  * kind, config, axles, gross_kg, speed_kmh, plate, plate_color, valid,
- * unstable, fault, abnormal), axle1_kg ... axle12_kg for the axle weights
- * (optional), recorded_decision and recorded_reasons (names separated by
+ * unstable, fault, abnormal, clock_doubt), axle1_kg ... axle12_kg for the
+ * axle weights (optional), recorded_decision and recorded_reasons (names separated by
  * ';' or '|').  Unknown columns are ignored; an empty cell is an absent key.
  */
 struct record_csv;
@@ -78,8 +78,8 @@ void record_measurement_json(struct sbuf *b, const struct measurement *m);
 /*
  * The flat output object of §8: lane, seq, decision, reasons,
  * legal_limit_kg, applied_limit_kg, over_kg, over_pct, flag_100t, permit_id,
- * ruleset.  With with_measurement, "measurement" follows (the weighing
- * event body of §6).  Compact, fixed key order, no newline.
+ * clock_doubt (only when true), ruleset.  With with_measurement,
+ * "measurement" follows (the weighing event body of §6).  Compact, fixed key order, no newline.
  */
 void record_decision_json(struct sbuf *b, const struct measurement *m,
     const struct decision *d, const char ruleset[65], bool with_measurement);

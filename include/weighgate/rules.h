@@ -41,7 +41,7 @@ enum reason {
 	R_INVALID, R_UNSTABLE, R_GROSS_OUT_OF_RANGE, R_SPEED, R_AXLE_SUM,
 	R_ABNORMAL_DRIVING, R_AXLES_OUT_OF_RANGE, R_RETRIES_EXHAUSTED, R_FAULT,
 	R_WATCH, R_PASSENGER, R_EXEMPT, R_PERMIT, R_PERMIT_MISMATCH,
-	R_OVER_GROSS, R_CONFIG_UNKNOWN, R_WITHIN_LIMIT, R_NREASONS
+	R_OVER_GROSS, R_CONFIG_UNKNOWN, R_WITHIN_LIMIT, R_CLOCK_DOUBT, R_NREASONS
 };
 
 #define DEC_MAX_REASONS 16
@@ -69,6 +69,10 @@ void rules_defaults(struct rules *r);
  * decisions on this lane just before this one (see rules_next_retries()).
  * lists may be NULL (no lists in force).  now_ms is the time the lists and
  * permits are judged at.  Pure: no I/O, no clock, no globals.
+ * With m->clock_doubt now_ms is not trusted (docs/decisions.md): watch
+ * entries intercept whatever their `until`, and an over-limit truck whose
+ * pass or turn-back would rest on a permit's or an exemption's time window
+ * is held (clock_doubt).
  */
 void decide(const struct measurement *m, const struct rules *r,
     const struct lists *l, int64_t now_ms, int prior_retries,

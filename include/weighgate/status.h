@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "weighgate/clockwatch.h"
 #include "weighgate/config.h"
 #include "weighgate/lane.h"
 #include "weighgate/rules.h"
@@ -123,6 +124,7 @@ struct status_snap {
 	int64_t free_disk_bytes;	/* -1: unknown */
 	bool disk_low;
 	struct sync_stats sync;
+	struct clockwatch clock;	/* whether the wall clock is in doubt */
 	int n_lanes;
 	struct status_lane lanes[CFG_MAX_LANES];
 	struct status_server_stats server;

@@ -52,6 +52,11 @@ struct sync_stats {
 	bool auth_alarm;		/* the last answer was 401/403 */
 	bool tls_alarm;			/* the last failure was TLS verification */
 	char lists_version[64];		/* of the last document fetched */
+	/* the platform's Date header of the last answer that had one */
+	uint64_t dates_seen;		/* answers with a usable Date */
+	int64_t date_ms;		/* the Date, centred on its second */
+	int64_t date_wall_ms;		/* the local wall clock when it was sent */
+	int64_t date_boot_ms;		/* the boot clock then (ts_boot_ms) */
 };
 void sync_get_stats(const struct sync *s, struct sync_stats *out);
 

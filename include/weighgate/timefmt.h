@@ -13,8 +13,15 @@ void ts_format(int64_t ms, char out[TS_TEXT_LEN + 1]);
  * kept, finer digits truncated), 'Z' or +HH:MM / -HH:MM.  Returns 0 or -1.
  */
 int ts_parse(const char *s, int64_t *ms);
+/*
+ * An HTTP Date in IMF-fixdate form ("Sun, 06 Nov 1994 08:49:37 GMT"),
+ * strictly: the obsolete forms and a wrong day name are refused.  0 or -1.
+ */
+int ts_parse_http_date(const char *s, int64_t *ms);
 /* Wall clock and monotonic clock in ms (the shell only, never the core). */
 int64_t ts_now_ms(void);
 int64_t ts_mono_ms(void);
+/* The monotonic clock that counts a suspend too (CLOCK_BOOTTIME), in ms. */
+int64_t ts_boot_ms(void);
 
 #endif

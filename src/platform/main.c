@@ -29,7 +29,8 @@ usage_to(FILE *f, int status)
 	    "           [--fail-rate P] [--fail-status CODE] [--retry-after S]\n"
 	    "           [--delay-ms MS] [--down-after N --down-for-ms MS]\n"
 	    "           [--down-at-start-ms MS] [--garbage-rate P]\n"
-	    "           [--reject-kind KIND] [--seed S] [-v]\n"
+	    "           [--reject-kind KIND] [--seed S] [--date-offset SECONDS]\n"
+	    "           [-v]\n"
 	    "       weighgate-platform report DB\n"
 	    "       weighgate-platform --help | --version\n");
 	if (f == stdout)
@@ -83,7 +84,7 @@ enum {
 	O_LISTEN = 256, O_CERT, O_KEY, O_DB, O_CLIENT_CA, O_TOKEN, O_LISTS,
 	O_BATCH_MAX, O_MAX_BODY, O_FAIL_RATE, O_FAIL_STATUS, O_RETRY_AFTER,
 	O_DELAY, O_DOWN_AFTER, O_DOWN_FOR, O_DOWN_START, O_GARBAGE,
-	O_REJECT_KIND, O_SEED, O_VERSION, O_HELP
+	O_REJECT_KIND, O_SEED, O_VERSION, O_HELP, O_DATE_OFFSET
 };
 
 static const struct option longopts[] = {
@@ -106,6 +107,7 @@ static const struct option longopts[] = {
 	{ "garbage-rate", required_argument, NULL, O_GARBAGE },
 	{ "reject-kind", required_argument, NULL, O_REJECT_KIND },
 	{ "seed", required_argument, NULL, O_SEED },
+	{ "date-offset", required_argument, NULL, O_DATE_OFFSET },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -153,6 +155,10 @@ set_opt(struct popts *o, int c, const char *a)
 		break;
 	case O_REJECT_KIND: o->reject_kind = a; break;
 	case O_SEED: o->seed = (uint64_t)num_arg("seed", a, 0, 1e15); break;
+	case O_DATE_OFFSET:	/* a wrong clock on the platform's side */
+		o->date_offset_s = (int64_t)num_arg("date-offset", a, -3.2e9,
+		    3.2e9);
+		break;
 	case O_VERSION: printf("weighgate-platform %s\n", WEIGHGATE_VERSION);
 		exit(0);
 	case O_HELP: usage_to(stdout, 0);

@@ -28,6 +28,7 @@ struct popts {
 	int fail_status;
 	int retry_after_s;		/* -1: no Retry-After header */
 	int delay_ms;			/* added before every answer */
+	int64_t date_offset_s;		/* added to the Date header's time */
 	long down_after;		/* POSTs answered before going down; -1 never */
 	int down_for_ms;
 	int down_at_start_ms;

@@ -256,6 +256,32 @@ go_down(struct plat *p, int ms)
 	log_info("down for %d ms (fault switch)", ms);
 }
 
+/*
+ * The Date header, written when the answer goes out, shifted by
+ * --date-offset (a platform whose clock is wrong); evhttp would add an
+ * unshifted one otherwise.
+ */
+static void
+put_date(struct plat *p, struct evhttp_request *req)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	time_t t = time(NULL) + (time_t)p->o->date_offset_s;
+	char buf[40];
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    wd[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	evhttp_remove_header(h, "Date");
+	evhttp_add_header(h, "Date", buf);
+}
+
 /* Fires when a held answer is due: send it, or drop its connection. */
 static void
 on_pending(evutil_socket_t fd, short what, void *arg)
@@ -266,8 +292,10 @@ on_pending(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	TAILQ_REMOVE(&pe->p->pending, pe, next);
-	if (pe->code != 0)
+	if (pe->code != 0) {
+		put_date(pe->p, pe->req);
 		evhttp_send_reply(pe->req, pe->code, NULL, NULL);
+	}
 	else if ((evcon = evhttp_request_get_connection(pe->req)) != NULL)
 		evhttp_connection_free(evcon);
 	else
@@ -284,6 +312,7 @@ send_after(struct plat *p, struct evhttp_request *req, int code, int ms)
 	struct pending *pe;
 
 	if (ms == 0 && code != 0) {
+		put_date(p, req);
 		evhttp_send_reply(req, code, NULL, NULL);
 		return;
 	}
