@@ -50,6 +50,12 @@ for d in /etc/weighgate /var/lib/weighgate; do
 	fi
 done
 
+T0=$(date +%s)
+# say MESSAGE: a finding, with the seconds since the test began.
+say() {
+	echo "[$(($(date +%s) - T0)) s] $*"
+}
+
 # as_root CMD...: run as root.
 as_root() {
 	"${SUDO[@]}" "$@"
@@ -134,7 +140,7 @@ t0=$(date +%s)
 	DEB_BUILD_OPTIONS="nocheck parallel=2 noautodbgsym" \
 	dpkg-buildpackage -us -uc -b -Pnocheck) >"$WORK/build.log" 2>&1 ||
 	fail "dpkg-buildpackage failed: $(tail -n 30 "$WORK/build.log")"
-echo "dpkg-buildpackage: $(($(date +%s) - t0)) s"
+say "dpkg-buildpackage: $(($(date +%s) - t0)) s"
 DEB="$WORK/src/weighgate_${VERSION}_$ARCH.deb"
 TOOLS_DEB="$WORK/src/weighgate-tools_${VERSION}_$ARCH.deb"
 CHANGES="$WORK/src/weighgate_${VERSION}_$ARCH.changes"
@@ -150,7 +156,7 @@ if command -v lintian >/dev/null 2>&1; then
 	t0=$(date +%s)
 	lintian --fail-on error,warning "$CHANGES" >"$WORK/lintian.out" 2>&1 ||
 		fail "lintian: $(cat "$WORK/lintian.out")"
-	echo "lintian: no error, no warning ($(grep -c '^[EWIPX]:' "$WORK/lintian.out" || true) tags shown, $(($(date +%s) - t0)) s)"
+	say "lintian: no error, no warning ($(grep -c '^[EWIPX]:' "$WORK/lintian.out" || true) tags shown, $(($(date +%s) - t0)) s)"
 else
 	echo "note: lintian is not installed; the packages are not linted"
 fi
@@ -242,19 +248,18 @@ case $(echo "$line" | cut -d: -f7) in
 *) fail "weighgate has a login shell: $line" ;;
 esac
 getent group weighgate >/dev/null || fail "no group weighgate after the install"
-echo "user: $line"
+say "user: $line"
 
 # not_enabled_not_started WHEN: no link to the unit in /etc/systemd (no
 # *.wants/), no weighgated running from /usr/bin, and where systemd runs,
 # systemctl agrees.
 not_enabled_not_started() {
-	local links p exe
+	local links running
 	links=$(as_root find /etc/systemd -name 'weighgate.service' 2>/dev/null || true)
 	[ -z "$links" ] || fail "$1: the unit is enabled: $links"
-	for p in /proc/[0-9]*; do
-		exe=$(as_root readlink "$p/exe" 2>/dev/null || true)
-		[ "$exe" != /usr/bin/weighgated ] || fail "$1: weighgated is running (pid ${p#/proc/})"
-	done
+	running=$(as_root find /proc -mindepth 2 -maxdepth 2 -name exe \
+		-lname '/usr/bin/weighgated*' 2>/dev/null || true)
+	[ -z "$running" ] || fail "$1: weighgated is running: $running"
 	if [ -d /run/systemd/system ]; then
 		[ "$(systemctl is-enabled weighgate.service 2>/dev/null || true)" = disabled ] ||
 			fail "$1: systemctl is-enabled: $(systemctl is-enabled weighgate.service 2>&1)"
@@ -266,7 +271,7 @@ not_enabled_not_started "after the install"
 /usr/bin/weighgated -c /etc/weighgate/weighgate.conf --check >/dev/null ||
 	fail "the installed daemon refuses the installed configuration"
 /usr/bin/weighgate-sim --generate 1 --seed 1 | grep -q . || fail "the installed simulator does not run"
-echo "installed: files, modes, user; unit neither enabled nor started"
+say "installed: files, modes, user; unit neither enabled nor started"
 
 # --- a store with events the platform has not received ----------------------
 # The installed daemon, as the service user, on devices that do not answer:
@@ -310,7 +315,7 @@ make_store
 UNSYNCED=$(wsql "$DB" 'SELECT count(*) FROM events WHERE state = 0')
 [ "$UNSYNCED" -ge 1 ] || fail "no unsynced event in the store"
 STORE_SUM=$(as_root sha256sum "$DB")
-echo "store: $UNSYNCED unsynced event(s)"
+say "store: $UNSYNCED unsynced event(s)"
 
 # --- upgrade: a second version, its shipped configuration changed ------------
 printf '; edited on site\n' | as_root tee -a /etc/weighgate/weighgate.conf >/dev/null
@@ -338,7 +343,7 @@ grep -q "a line of version $V2" /usr/share/doc/weighgate/weighgate.conf.example 
 [ "$(getent passwd weighgate | cut -d: -f3)" = "$uid" ] || fail "the upgrade changed the uid"
 [ "$(as_root sha256sum "$DB")" = "$STORE_SUM" ] || fail "the upgrade changed the store"
 not_enabled_not_started "after the upgrade"
-echo "upgrade to $V2: edited configuration kept, the new one in weighgate.conf.dpkg-dist"
+say "upgrade to $V2: edited configuration kept, the new one in weighgate.conf.dpkg-dist"
 
 # --- remove: the store stays -------------------------------------------------
 pkg remove.log -r weighgate weighgate-tools >/dev/null || fail "dpkg -r: $(cat "$WORK/remove.log")"
@@ -360,7 +365,7 @@ pkg purge1.log -P weighgate weighgate-tools >/dev/null || fail "dpkg -P: $(cat "
 [ "$(as_root sha256sum "$DB")" = "$STORE_SUM" ] || fail "purge deleted a store holding unsynced events"
 grep -qF "kept $DB: it holds $UNSYNCED event(s) the platform has not received" "$WORK/purge1.log" ||
 	fail "purge did not say why the store is kept: $(cat "$WORK/purge1.log")"
-echo "purge with $UNSYNCED unsynced event(s): store kept: $(grep 'kept' "$WORK/purge1.log")"
+say "purge with $UNSYNCED unsynced event(s): store kept: $(grep 'kept' "$WORK/purge1.log")"
 
 # --- purge with every event synced: the store and its directory go -----------
 pkg install2.log -i "$DEB" >/dev/null || fail "second install: $(cat "$WORK/install2.log")"
@@ -368,7 +373,7 @@ on_disk 750 weighgate:weighgate /var/lib/weighgate
 wsql "$DB" 'UPDATE events SET state = 1, synced_ms = 1' || fail "cannot mark the events synced"
 pkg purge2.log -P weighgate >/dev/null || fail "dpkg -P: $(cat "$WORK/purge2.log")"
 [ ! -e /var/lib/weighgate ] || fail "purge kept a store with every event synced: $(as_root ls -A /var/lib/weighgate); $(cat "$WORK/purge2.log")"
-echo "purge with every event synced: /var/lib/weighgate deleted"
+say "purge with every event synced: /var/lib/weighgate deleted"
 
 # --- purge after sqlite3 went: the count of the removal, if still true -------
 # sqlite3 hidden (a private mount namespace binds /dev/null on it) for the
@@ -391,7 +396,7 @@ if as_root unshare -m sh -c "mount --bind /dev/null $SQLITE3 && ! command -v sql
 	[ -f /var/lib/weighgate/copy.db ] || fail "purge without sqlite3 deleted a store changed since the removal"
 	grep -qF "kept /var/lib/weighgate/copy.db: cannot tell" "$WORK/purge3.log" ||
 		fail "purge did not say why it kept the changed store: $(cat "$WORK/purge3.log")"
-	echo "purge without sqlite3: unchanged clean store deleted; changed one kept: $(grep kept "$WORK/purge3.log")"
+	say "purge without sqlite3: unchanged clean store deleted; changed one kept: $(grep kept "$WORK/purge3.log")"
 else
 	echo "note: no private mount namespace here; the purge without sqlite3 is not exercised"
 fi
@@ -405,4 +410,4 @@ for d in /etc/weighgate /var/lib/weighgate; do
 done
 [ "$(accounts)" = "$ACCOUNTS_BEFORE" ] || fail "the accounts differ from before: $(accounts)"
 [ "$(units)" = "$UNITS_BEFORE" ] || fail "systemd state differs from before: $(units)"
-echo "PASS: packages built, linted, installed, upgraded, removed and purged; machine restored"
+say "PASS: packages built, linted, installed, upgraded, removed and purged; machine restored"
