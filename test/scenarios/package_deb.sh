@@ -1,7 +1,7 @@
 #!/bin/bash
 # test: solo
-# The Debian packages (debian/, docs/operations.md "Installing from the
-# Debian package"): dpkg-buildpackage builds weighgate and weighgate-tools in
+# The Debian packages (debian/, docs/operations.md §1.9 "From the Debian
+# packages"): dpkg-buildpackage builds weighgate and weighgate-tools in
 # a copy of the tree (nothing is left in the repository), lintian finds no
 # error and no warning that debian/*.lintian-overrides does not explain;
 # installed as root the packages put every file in place with its mode,
