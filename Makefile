@@ -20,7 +20,9 @@ endif
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wconversion \
            -Wno-sign-conversion -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude \
+# CPPFLAGS and LDFLAGS are used as given: the Debian package build passes
+# dpkg-buildflags' hardening (_FORTIFY_SOURCE, -z relro -z now) through them.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Iinclude \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -74,16 +76,16 @@ $(LIB): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(B)/weighgated: $(B)/obj/main.o $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/weighgate: $(B)/obj/tool.o $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/weighgate-sim: $(SIM_SRCS:src/%.c=$(B)/obj/%.o) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/weighgate-platform: $(PLAT_SRCS:src/%.c=$(B)/obj/%.o) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/test/%: test/%.c $(LIB) $(wildcard test/*.h) | $(B)/test
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Wno-conversion -o $@ $< $(LIB) $(CHECK_LIBS) $(LIBS)
