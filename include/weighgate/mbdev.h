@@ -48,7 +48,8 @@ enum mb_report_kind {
 	MB_DATA,		/* a read answered with values unlike the last ones */
 	MB_DOWN,		/* a device stopped answering (first failure) */
 	MB_UP,			/* a device answers again */
-	MB_WRITE_FAILED		/* a queued write could not be made */
+	MB_WRITE_FAILED,	/* a queued write could not be made */
+	MB_STRAY		/* frames nobody asked for, discarded (TCP) */
 };
 
 struct mb_report {
@@ -61,6 +62,7 @@ struct mb_report {
 	uint8_t bits[MB_MAX_BITS];	/* MB_DATA, discrete */
 	int64_t down_since_ms;	/* MB_DOWN: time of the first failure */
 	char err[MB_ERR_MAX];	/* MB_DOWN, MB_WRITE_FAILED: libmodbus's words */
+	uint64_t strays;	/* MB_STRAY: how many, in a request for device */
 };
 
 enum mb_write_kind {
@@ -141,5 +143,7 @@ void mblink_test_stall(struct mblink *l, int ms);
 /* Statistics for metrics: transactions and errors made so far. */
 uint64_t mblink_transactions(const struct mblink *l);
 uint64_t mblink_errors(const struct mblink *l);
+/* Frames received on a TCP link that were not the reply in flight. */
+uint64_t mblink_strays(const struct mblink *l);
 
 #endif
