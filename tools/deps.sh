@@ -7,7 +7,8 @@ PKGS="gcc make pkg-config libevent-dev libmodbus-dev libsqlite3-dev
 libcurl4-openssl-dev libcjson-dev libinih-dev check libssl-dev sqlite3
 socat clang libclang-rt-14-dev openssl curl python3
 chromium fonts-noto-cjk
-systemd groff-base"
+systemd groff-base
+python3-pymodbus python3-serial python3-serial-asyncio"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install the equivalents of: $(echo $PKGS)" >&2
