@@ -1,7 +1,8 @@
 /* Modbus links: one I/O thread per TCP address or RTU bus (SPEC §4.1, §4.2, §11). */
 /*
- * Each link owns one modbus_t, used by its thread only (libmodbus is not
- * thread-safe).  The thread loops: connect if due, make the queued writes,
+ * Each link owns one connection, used by its thread only: a TCP link our
+ * own Modbus TCP client (mbtcp.c), an RTU bus a libmodbus modbus_t
+ * (libmodbus is not thread-safe).  The thread loops: connect if due, make the queued writes,
  * poll every registered read when the poll deadline comes, sleep on a
  * condition variable (CLOCK_MONOTONIC) until the next deadline or until a
  * write is queued.  What it finds goes to the main loop through a mutex
@@ -13,12 +14,26 @@
  *   the values changed.  The first failure of a device since it last
  *   answered is one MB_DOWN; its next answer is MB_UP then MB_DATA (always).
  *   A Modbus exception is a failure of that poll only: the link stays up.
- * - Reads over TCP are sent as raw requests and the reply is checked here
- *   (unit id, function, byte count): libmodbus 3.1.6 does not check a TCP
- *   reply's unit id, and a device answering for another unit must not pass
- *   as this one (SPEC §11).  Over RTU libmodbus checks the slave itself.
- * - Errors: after anything but an exception the link is flushed
- *   (modbus_flush), so a late reply cannot desynchronise the next one.  A
+ * - Over TCP every read and write goes through mbtcp: each request has a
+ *   fresh transaction id, and only the frame with that id, the unit and
+ *   the function of the request is its reply (checked whole: byte count,
+ *   echoes).  Any other frame (a reply nobody asked for, a late reply, an
+ *   answer for another unit) is skipped unread and counted, and the socket
+ *   is drained before each request and after its reply, so nothing is
+ *   ever decided from bytes the device was not asked for.  Each such
+ *   frame is reported (MB_STRAY) for the device the request in flight was
+ *   for; 3 of them within 10 s close the connection (logged, rate-
+ *   limited), which is reconnected with the backoff below.  libmodbus
+ *   3.1.6 could not do this: its raw requests all carry transaction id 0,
+ *   and its ordinary reads do not check a TCP reply's unit id.  Over RTU
+ *   libmodbus checks the slave itself.
+ * - Descriptors: libmodbus 3.1.6 select()s on its descriptor, and one at
+ *   or above FD_SETSIZE corrupts memory; a serial port opened as such is
+ *   closed again at once (logged, rate-limited) and retried with the
+ *   backoff.  mbtcp waits with poll() and has no such limit.
+ * - Errors: after anything but an exception an RTU link is flushed
+ *   (modbus_flush), so a late reply cannot desynchronise the next one (a
+ *   TCP link is drained before every request anyway).  A
  *   connection-level error (reset, broken pipe, refused, I/O error on a
  *   serial port...) or a cycle in which no unit answered and one timed out
  *   closes the link; it is reconnected with backoff: at once the first time,
@@ -44,8 +59,9 @@
  *   A stuck link is abandoned (mblink_abandon): the loop forgets it at
  *   once, and the thread, whenever its call returns, makes no further
  *   transaction, drops its queued writes and reports, and frees the link
- *   itself.  It owns nothing the loop still uses: its modbus_t and socket
- *   (or serial port descriptor) and its queues are its own.
+ *   itself.  It owns nothing the loop still uses: its connection (mbtcp
+ *   socket, or modbus_t and serial port descriptor) and its queues are its
+ *   own.
  */
 #include <errno.h>
 #include <pthread.h>

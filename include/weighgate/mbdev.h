@@ -2,7 +2,8 @@
  * Modbus links and their I/O threads (SPEC §4.1, §4.2).
  *
  * One link per TCP address (host:port) or RTU bus (device); one thread per
- * link owns its modbus_t and serves every unit id behind it.  The thread
+ * link owns its connection (our own Modbus TCP client, mbtcp.h, over TCP;
+ * a libmodbus modbus_t over RTU) and serves every unit id behind it.  The thread
  * polls each registered read at its own interval, and hands the main loop
  * only what changed (new data, or a change of health) through a mutex
  * queue, waking the loop with event_active() on a user event.  Writes go
