@@ -23,7 +23,8 @@
  *   ever decided from bytes the device was not asked for.  Each such
  *   frame is reported (MB_STRAY) for the device the request in flight was
  *   for; 3 of them within 10 s close the connection (logged, rate-
- *   limited), which is reconnected with the backoff below.  libmodbus
+ *   limited), which is made again with the backoff below (at once the
+ *   first time, within the same step, so queued writes are not failed).  libmodbus
  *   3.1.6 could not do this: its raw requests all carry transaction id 0,
  *   and its ordinary reads do not check a TCP reply's unit id.  Over RTU
  *   libmodbus checks the slave itself.
@@ -50,7 +51,8 @@
  *   meanwhile.  Holding registers are always written with function 16.
  * - The report queue holds at most REPORTS_MAX reports; when full the
  *   oldest MB_DATA of the same device is dropped (else the oldest MB_DATA),
- *   never a change of health.  The thread never waits for the loop.
+ *   never a change of health.  An MB_STRAY is added to one of its device
+ *   still queued, if any.  The thread never waits for the loop.
  * - mblink_stop makes the writes still queued (one connect attempt if
  *   needed, each bounded by timeout_ms) and finishes pending pulses.
  * - Stalls: the thread notes when it began its current step (a connect, a
@@ -245,13 +247,28 @@ reports_make_room(struct mblink *l, const struct mb_report *r)
 			break;
 	}
 	if (victim == NULL) {
-		if (r->kind == MB_DATA)
+		if (r->kind == MB_DATA || r->kind == MB_STRAY)
 			return false;
 		victim = &l->rhead;	/* only health reports: the oldest */
 		vprev = NULL;
 	}
 	reports_unlink(l, victim, vprev);
 	return true;
+}
+
+/* Add r's count to a queued MB_STRAY of its device (under mu); false if none. */
+static bool
+strays_merge(struct mblink *l, const struct mb_report *r)
+{
+	struct rnode *q;
+
+	for (q = l->rhead; q != NULL; q = q->next)
+		if (q->r.kind == MB_STRAY && q->r.lane == r->lane &&
+		    q->r.device == r->device) {
+			q->r.strays += r->strays;
+			return true;
+		}
+	return false;
 }
 
 /* Queue a report for the loop and wake it.  Never blocks on the loop. */
@@ -269,6 +286,8 @@ report_push(struct mblink *l, const struct mb_report *r)
 	n->next = NULL;
 	pthread_mutex_lock(&l->mu);
 	if (l->abandoned)
+		add = false;
+	else if (r->kind == MB_STRAY && strays_merge(l, r))
 		add = false;
 	else if (l->nreports >= REPORTS_MAX)
 		add = reports_make_room(l, r);
@@ -390,11 +409,14 @@ link_drop(struct mblink *l, int e)
 	link_close(l, e);
 }
 
+static void link_connect(struct mblink *l);
+
 /*
  * After a TCP transaction: the frames mbtcp discarded as not the reply in
  * flight are counted for the device the request was for (MB_STRAY), and
- * the STRAY_LIMIT-th within STRAY_WINDOW_MS closes the connection (it is
- * reconnected with the usual backoff).  Whatever the transaction returned
+ * the STRAY_LIMIT-th within STRAY_WINDOW_MS closes the connection; it is
+ * made again at once if the backoff allows (the first time since the last
+ * successful transaction), so that the writes queued behind go on.  Whatever the transaction returned
  * came from the reply to its own request only.
  */
 static void
@@ -426,6 +448,8 @@ strays_check(struct mblink *l, int lane, enum mb_device dev)
 	    "request in flight), discarded: connection closed, reconnecting",
 	    l->name, STRAY_LIMIT, STRAY_WINDOW_MS / 1000);
 	link_close(l, EPROTO);
+	if (l->next_connect_ms <= ts_mono_ms())
+		link_connect(l);	/* at once: the queued writes go on */
 }
 
 /* A failed transaction: flush what may still come, close on a link error. */
@@ -475,10 +499,9 @@ link_connect(struct mblink *l)
 	int e, rc;
 
 	busy(l);
-	if (l->tcp) {
+	if (l->tcp)
 		rc = mbtcp_connect(l->mt);
-		l->strays_seen = mbtcp_strays(l->mt);
-	} else {
+	else {
 		modbus_close(l->ctx);
 		rc = modbus_connect(l->ctx);
 	}
