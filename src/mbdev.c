@@ -2,11 +2,12 @@
 /*
  * Each link owns one connection, used by its thread only: a TCP link our
  * own Modbus TCP client (mbtcp.c), an RTU bus a libmodbus modbus_t
- * (libmodbus is not thread-safe).  The thread loops: connect if due, make the queued writes,
- * poll every registered read when the poll deadline comes, sleep on a
- * condition variable (CLOCK_MONOTONIC) until the next deadline or until a
- * write is queued.  What it finds goes to the main loop through a mutex
- * queue of reports, and event_active() on the loop's wake event.
+ * (libmodbus is not thread-safe).  The thread loops: connect if due, make
+ * the queued writes, poll every registered read when the poll deadline
+ * comes, sleep on a condition variable (CLOCK_MONOTONIC) until the next
+ * deadline or until a write is queued.  What it finds goes to the main
+ * loop through a mutex queue of reports, and event_active() on the loop's
+ * wake event.
  *
  * Choices made here (see also docs):
  * - A "device" for health is one registered poll (lane, device).  The first
@@ -24,10 +25,10 @@
  *   frame is reported (MB_STRAY) for the device the request in flight was
  *   for; 3 of them within 10 s close the connection (logged, rate-
  *   limited), which is made again with the backoff below (at once the
- *   first time, within the same step, so queued writes are not failed).  libmodbus
- *   3.1.6 could not do this: its raw requests all carry transaction id 0,
- *   and its ordinary reads do not check a TCP reply's unit id.  Over RTU
- *   libmodbus checks the slave itself.
+ *   first time, within the same step, so queued writes are not failed).
+ *   libmodbus 3.1.6 could not do this: its raw requests all carry
+ *   transaction id 0, and its ordinary reads do not check a TCP reply's
+ *   unit id.  Over RTU libmodbus checks the slave itself.
  * - Descriptors: libmodbus 3.1.6 select()s on its descriptor, and one at
  *   or above FD_SETSIZE corrupts memory; a serial port opened as such is
  *   closed again at once (logged, rate-limited) and retried with the
@@ -256,7 +257,7 @@ reports_make_room(struct mblink *l, const struct mb_report *r)
 	return true;
 }
 
-/* Add r's count to a queued MB_STRAY of its device (under mu); false if none. */
+/* Add r's count to a queued MB_STRAY of its device (under mu); false: none. */
 static bool
 strays_merge(struct mblink *l, const struct mb_report *r)
 {
@@ -416,8 +417,8 @@ static void link_connect(struct mblink *l);
  * flight are counted for the device the request was for (MB_STRAY), and
  * the STRAY_LIMIT-th within STRAY_WINDOW_MS closes the connection; it is
  * made again at once if the backoff allows (the first time since the last
- * successful transaction), so that the writes queued behind go on.  Whatever the transaction returned
- * came from the reply to its own request only.
+ * successful transaction), so that the writes queued behind go on.
+ * Whatever the transaction returned came from its own reply only.
  */
 static void
 strays_check(struct mblink *l, int lane, enum mb_device dev)
