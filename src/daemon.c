@@ -367,6 +367,10 @@ report(struct daemon *d, const struct mb_report *r)
 		    d->cfg->lanes[r->lane].name, r->device == MB_IO ? "I/O module" :
 		    r->device == MB_LED ? "LED sign" : "scale", r->err);
 		return;
+	case MB_STRAY:		/* discarded by the link, never decoded */
+		d->lanes[r->lane].stats.modbus_stray[lane_dev_of(r->device)] +=
+		    r->strays;
+		return;
 	}
 	step(d, r->lane, &in);
 }

@@ -1,11 +1,13 @@
 /* Modbus links: one I/O thread per TCP address or RTU bus (SPEC §4.1, §4.2, §11). */
 /*
- * Each link owns one modbus_t, used by its thread only (libmodbus is not
- * thread-safe).  The thread loops: connect if due, make the queued writes,
- * poll every registered read when the poll deadline comes, sleep on a
- * condition variable (CLOCK_MONOTONIC) until the next deadline or until a
- * write is queued.  What it finds goes to the main loop through a mutex
- * queue of reports, and event_active() on the loop's wake event.
+ * Each link owns one connection, used by its thread only: a TCP link our
+ * own Modbus TCP client (mbtcp.c), an RTU bus a libmodbus modbus_t
+ * (libmodbus is not thread-safe).  The thread loops: connect if due, make
+ * the queued writes, poll every registered read when the poll deadline
+ * comes, sleep on a condition variable (CLOCK_MONOTONIC) until the next
+ * deadline or until a write is queued.  What it finds goes to the main
+ * loop through a mutex queue of reports, and event_active() on the loop's
+ * wake event.
  *
  * Choices made here (see also docs):
  * - A "device" for health is one registered poll (lane, device).  The first
@@ -13,12 +15,27 @@
  *   the values changed.  The first failure of a device since it last
  *   answered is one MB_DOWN; its next answer is MB_UP then MB_DATA (always).
  *   A Modbus exception is a failure of that poll only: the link stays up.
- * - Reads over TCP are sent as raw requests and the reply is checked here
- *   (unit id, function, byte count): libmodbus 3.1.6 does not check a TCP
- *   reply's unit id, and a device answering for another unit must not pass
- *   as this one (SPEC §11).  Over RTU libmodbus checks the slave itself.
- * - Errors: after anything but an exception the link is flushed
- *   (modbus_flush), so a late reply cannot desynchronise the next one.  A
+ * - Over TCP every read and write goes through mbtcp: each request has a
+ *   fresh transaction id, and only the frame with that id, the unit and
+ *   the function of the request is its reply (checked whole: byte count,
+ *   echoes).  Any other frame (a reply nobody asked for, a late reply, an
+ *   answer for another unit) is skipped unread and counted, and the socket
+ *   is drained before each request and after its reply, so nothing is
+ *   ever decided from bytes the device was not asked for.  Each such
+ *   frame is reported (MB_STRAY) for the device the request in flight was
+ *   for; 3 of them within 10 s close the connection (logged, rate-
+ *   limited), which is made again with the backoff below (at once the
+ *   first time, within the same step, so queued writes are not failed).
+ *   libmodbus 3.1.6 could not do this: its raw requests all carry
+ *   transaction id 0, and its ordinary reads do not check a TCP reply's
+ *   unit id.  Over RTU libmodbus checks the slave itself.
+ * - Descriptors: libmodbus 3.1.6 select()s on its descriptor, and one at
+ *   or above FD_SETSIZE corrupts memory; a serial port opened as such is
+ *   closed again at once (logged, rate-limited) and retried with the
+ *   backoff.  mbtcp waits with poll() and has no such limit.
+ * - Errors: after anything but an exception an RTU link is flushed
+ *   (modbus_flush), so a late reply cannot desynchronise the next one (a
+ *   TCP link is drained before every request anyway).  A
  *   connection-level error (reset, broken pipe, refused, I/O error on a
  *   serial port...) or a cycle in which no unit answered and one timed out
  *   closes the link; it is reconnected with backoff: at once the first time,
@@ -35,7 +52,8 @@
  *   meanwhile.  Holding registers are always written with function 16.
  * - The report queue holds at most REPORTS_MAX reports; when full the
  *   oldest MB_DATA of the same device is dropped (else the oldest MB_DATA),
- *   never a change of health.  The thread never waits for the loop.
+ *   never a change of health.  An MB_STRAY is added to one of its device
+ *   still queued, if any.  The thread never waits for the loop.
  * - mblink_stop makes the writes still queued (one connect attempt if
  *   needed, each bounded by timeout_ms) and finishes pending pulses.
  * - Stalls: the thread notes when it began its current step (a connect, a
@@ -44,8 +62,9 @@
  *   A stuck link is abandoned (mblink_abandon): the loop forgets it at
  *   once, and the thread, whenever its call returns, makes no further
  *   transaction, drops its queued writes and reports, and frees the link
- *   itself.  It owns nothing the loop still uses: its modbus_t and socket
- *   (or serial port descriptor) and its queues are its own.
+ *   itself.  It owns nothing the loop still uses: its connection (mbtcp
+ *   socket, or modbus_t and serial port descriptor) and its queues are its
+ *   own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -62,6 +81,7 @@
 
 #include "weighgate/log.h"
 #include "weighgate/mbdev.h"
+#include "weighgate/mbtcp.h"
 #include "weighgate/timefmt.h"
 
 #define MAX_POLLS (CFG_MAX_LANES * MB_NDEVICES)
@@ -72,6 +92,8 @@
 #define BACKOFF_MAX_MS 5000
 #define BYTE_TIMEOUT_MAX_MS 200
 #define PULSE_MAX_MS 10000
+#define STRAY_LIMIT 3		/* stray frames within STRAY_WINDOW_MS: close */
+#define STRAY_WINDOW_MS 10000
 
 /* Abandoned threads whose stuck call has not returned yet. */
 static atomic_int abandoned_running;
@@ -105,7 +127,8 @@ struct pulse_off {
 
 struct mblink {
 	char name[300];			/* for logs */
-	modbus_t *ctx;
+	modbus_t *ctx;			/* RTU: libmodbus */
+	struct mbtcp *mt;		/* TCP: our own client */
 	bool tcp;
 	int poll_ms;
 	int timeout_ms;
@@ -120,6 +143,11 @@ struct mblink {
 	int last_errno;
 	int npulses;
 	struct pulse_off pulses[MAX_PULSES];
+	uint64_t strays_seen;		/* mbtcp_strays() already accounted */
+	int nstray;			/* of stray_ms, up to STRAY_LIMIT */
+	int64_t stray_ms[STRAY_LIMIT];	/* the last strays, oldest first */
+	struct log_limit stray_log;
+	struct log_limit fd_log;
 
 	/* Shared, under mu. */
 	pthread_mutex_t mu;
@@ -139,6 +167,7 @@ struct mblink {
 	_Atomic int test_stall_ms;	/* test hook: sleep once after a cycle */
 	_Atomic uint64_t transactions;
 	_Atomic uint64_t errors;
+	_Atomic uint64_t strays;
 	pthread_t thread;
 	bool started;
 };
@@ -219,13 +248,28 @@ reports_make_room(struct mblink *l, const struct mb_report *r)
 			break;
 	}
 	if (victim == NULL) {
-		if (r->kind == MB_DATA)
+		if (r->kind == MB_DATA || r->kind == MB_STRAY)
 			return false;
 		victim = &l->rhead;	/* only health reports: the oldest */
 		vprev = NULL;
 	}
 	reports_unlink(l, victim, vprev);
 	return true;
+}
+
+/* Add r's count to a queued MB_STRAY of its device (under mu); false: none. */
+static bool
+strays_merge(struct mblink *l, const struct mb_report *r)
+{
+	struct rnode *q;
+
+	for (q = l->rhead; q != NULL; q = q->next)
+		if (q->r.kind == MB_STRAY && q->r.lane == r->lane &&
+		    q->r.device == r->device) {
+			q->r.strays += r->strays;
+			return true;
+		}
+	return false;
 }
 
 /* Queue a report for the loop and wake it.  Never blocks on the loop. */
@@ -243,6 +287,8 @@ report_push(struct mblink *l, const struct mb_report *r)
 	n->next = NULL;
 	pthread_mutex_lock(&l->mu);
 	if (l->abandoned)
+		add = false;
+	else if (r->kind == MB_STRAY && strays_merge(l, r))
 		add = false;
 	else if (l->nreports >= REPORTS_MAX)
 		add = reports_make_room(l, r);
@@ -336,22 +382,75 @@ poll_up(struct mblink *l, struct poll_state *ps, const uint16_t *regs,
 	report_push(l, &r);
 }
 
-/* Close the link and set when to try again (backoff). */
+/* Close the link and set when to try again (backoff); no log. */
 static void
-link_drop(struct mblink *l, int e)
+link_close(struct mblink *l, int e)
 {
 	int64_t now = ts_mono_ms();
 
-	if (l->connected)
-		log_warnx("%s: connection lost (%s)", l->name, modbus_strerror(e));
-	modbus_close(l->ctx);
+	if (l->tcp)
+		mbtcp_close(l->mt);
+	else
+		modbus_close(l->ctx);
 	l->connected = false;
+	l->nstray = 0;
 	l->last_errno = e;
 	l->next_connect_ms = now + l->backoff_ms;
 	if (l->backoff_ms == 0)
 		l->backoff_ms = BACKOFF_MIN_MS;
 	else if ((l->backoff_ms *= 2) > BACKOFF_MAX_MS)
 		l->backoff_ms = BACKOFF_MAX_MS;
+}
+
+static void
+link_drop(struct mblink *l, int e)
+{
+	if (l->connected)
+		log_warnx("%s: connection lost (%s)", l->name, modbus_strerror(e));
+	link_close(l, e);
+}
+
+static void link_connect(struct mblink *l);
+
+/*
+ * After a TCP transaction: the frames mbtcp discarded as not the reply in
+ * flight are counted for the device the request was for (MB_STRAY), and
+ * the STRAY_LIMIT-th within STRAY_WINDOW_MS closes the connection; it is
+ * made again at once if the backoff allows (the first time since the last
+ * successful transaction), so that the writes queued behind go on.
+ * Whatever the transaction returned came from its own reply only.
+ */
+static void
+strays_check(struct mblink *l, int lane, enum mb_device dev)
+{
+	uint64_t total = mbtcp_strays(l->mt), n = total - l->strays_seen, k;
+	int64_t now = ts_mono_ms();
+	struct mb_report r;
+
+	if (n == 0)
+		return;
+	l->strays_seen = total;
+	atomic_fetch_add(&l->strays, n);
+	report_init(&r, MB_STRAY, lane, dev);
+	r.strays = n;
+	report_push(l, &r);
+	for (k = 0; k < n && k < STRAY_LIMIT; k++) {
+		if (l->nstray == STRAY_LIMIT)
+			memmove(l->stray_ms, l->stray_ms + 1,
+			    sizeof(l->stray_ms[0]) * (STRAY_LIMIT - 1));
+		else
+			l->nstray++;
+		l->stray_ms[l->nstray - 1] = now;
+	}
+	if (l->nstray < STRAY_LIMIT || now - l->stray_ms[0] > STRAY_WINDOW_MS)
+		return;
+	log_limited(&l->stray_log, now, "%s: %d replies nobody asked for "
+	    "within %d s (transaction id, unit or function not those of the "
+	    "request in flight), discarded: connection closed, reconnecting",
+	    l->name, STRAY_LIMIT, STRAY_WINDOW_MS / 1000);
+	link_close(l, EPROTO);
+	if (l->next_connect_ms <= ts_mono_ms())
+		link_connect(l);	/* at once: the queued writes go on */
 }
 
 /* A failed transaction: flush what may still come, close on a link error. */
@@ -363,8 +462,8 @@ after_error(struct mblink *l, int e)
 	atomic_fetch_add(&l->errors, 1);
 	if (o == OUT_LINK)
 		link_drop(l, e);
-	else if (o != OUT_EXCEPTION)
-		modbus_flush(l->ctx);
+	else if (o != OUT_EXCEPTION && !l->tcp)
+		modbus_flush(l->ctx);	/* mbtcp drains before every request */
 	return o;
 }
 
@@ -374,15 +473,40 @@ after_success(struct mblink *l)
 	l->backoff_ms = 0;
 }
 
-/* modbus_close() first, always: connect would leak the old socket. */
+/*
+ * The serial port's descriptor: libmodbus 3.1.6 select()s on it, and one
+ * at or above FD_SETSIZE would corrupt memory; such a port is closed again
+ * and retried with the backoff.  False then.
+ */
+static bool
+rtu_fd_usable(struct mblink *l)
+{
+	int fd = modbus_get_socket(l->ctx);
+
+	if (fd < FD_SETSIZE)
+		return true;
+	log_limited(&l->fd_log, ts_mono_ms(), "%s: serial port opened as "
+	    "descriptor %d, not below FD_SETSIZE (%d): libmodbus cannot wait "
+	    "on it safely; closed, retried with backoff (too many descriptors "
+	    "open)", l->name, fd, FD_SETSIZE);
+	link_close(l, EMFILE);
+	return false;
+}
+
+/* Close first, always (modbus_connect would leak the old descriptor). */
 static void
 link_connect(struct mblink *l)
 {
-	int e;
+	int e, rc;
 
 	busy(l);
-	modbus_close(l->ctx);
-	if (modbus_connect(l->ctx) == -1) {
+	if (l->tcp)
+		rc = mbtcp_connect(l->mt);
+	else {
+		modbus_close(l->ctx);
+		rc = modbus_connect(l->ctx);
+	}
+	if (rc == -1) {
 		e = errno;
 		if (l->backoff_ms == 0 || l->last_errno != e)
 			log_warnx("%s: cannot connect (%s)", l->name,
@@ -390,13 +514,10 @@ link_connect(struct mblink *l)
 		link_drop(l, e);
 		return;
 	}
-	if (modbus_get_socket(l->ctx) >= FD_SETSIZE) {
-		/* libmodbus 3.1.6 select()s on it: memory corruption. */
-		log_warnx("%s: descriptor above FD_SETSIZE", l->name);
-		link_drop(l, EMFILE);
+	if (!l->tcp && !rtu_fd_usable(l))
 		return;
-	}
 	l->connected = true;
+	l->nstray = 0;
 }
 
 static void
@@ -426,10 +547,21 @@ write_valid(const struct mb_write *w)
 static int
 write_io(struct mblink *l, const struct mb_write *w, bool on)
 {
-	int rc;
+	int rc, e;
 
 	busy(l);
 	atomic_fetch_add(&l->transactions, 1);
+	if (l->tcp) {
+		if (w->kind == MB_WRITE_REGS)
+			rc = mbtcp_write_regs(l->mt, w->unit, w->addr, w->count,
+			    w->regs);
+		else
+			rc = mbtcp_write_coil(l->mt, w->unit, w->addr, on);
+		e = errno;
+		strays_check(l, w->lane, w->device);
+		errno = e;
+		return rc;
+	}
 	modbus_set_slave(l->ctx, w->unit);
 	if (w->kind == MB_WRITE_REGS)
 		rc = modbus_write_registers(l->ctx, w->addr, w->count, w->regs);
@@ -532,65 +664,35 @@ writes_run(struct mblink *l)
 	pulses_run(l, false);
 }
 
-/*
- * Check a Modbus TCP reply to a read of ps and decode it; 0 or -1 with
- * errno.  libmodbus 3.1.6 does not compare a TCP reply's unit id with the
- * request's: a gateway answering for another unit would pass as this one.
- */
-static int
-tcp_decode(const struct poll_state *ps, const uint8_t *rsp,
-    int len, uint16_t *regs, uint8_t *bits)
-{
-	int fc = ps->p.kind == MB_READ_HOLDING ? 0x03 : 0x02, k, nbytes;
-
-	nbytes = ps->p.kind == MB_READ_HOLDING ? 2 * ps->p.count :
-	    (ps->p.count + 7) / 8;
-	errno = EMBBADDATA;
-	if (len < 9 || rsp[0] != 0 || rsp[1] != 0)
-		return -1;
-	if (rsp[6] != ps->p.unit) {
-		errno = EMBBADSLAVE;
-		return -1;
-	}
-	if (rsp[7] == (fc | 0x80)) {
-		errno = rsp[8] >= 1 && rsp[8] <= 11 ? MODBUS_ENOBASE + rsp[8] :
-		    EMBBADEXC;
-		return -1;
-	}
-	if (rsp[7] != fc || rsp[8] != nbytes || len != 9 + nbytes)
-		return -1;
-	for (k = 0; k < ps->p.count; k++) {
-		if (ps->p.kind == MB_READ_HOLDING)
-			regs[k] = (uint16_t)(rsp[9 + 2 * k] << 8 | rsp[10 + 2 * k]);
-		else
-			bits[k] = (rsp[9 + k / 8] >> (k % 8)) & 1;
-	}
-	return 0;
-}
-
-/*
- * A read over Modbus TCP as a raw request, so that the reply's unit id can
- * be checked.  libmodbus sends raw requests with transaction id 0, so only
- * that is checked; a late reply of another unit (after a timeout and the
- * flush) is caught by its unit id, and flushed.
- */
+/* One read over Modbus TCP (mbtcp); 0 or -1 with errno. */
 static int
 tcp_read(struct mblink *l, const struct poll_state *ps, uint16_t *regs,
     uint8_t *bits)
 {
-	uint8_t req[6], rsp[MODBUS_TCP_MAX_ADU_LENGTH];
-	int len;
+	int rc, e;
 
-	req[0] = (uint8_t)ps->p.unit;
-	req[1] = ps->p.kind == MB_READ_HOLDING ? 0x03 : 0x02;
-	req[2] = (uint8_t)(ps->p.addr >> 8);
-	req[3] = (uint8_t)ps->p.addr;
-	req[4] = (uint8_t)(ps->p.count >> 8);
-	req[5] = (uint8_t)ps->p.count;
-	if (modbus_send_raw_request(l->ctx, req, (int)sizeof(req)) == -1 ||
-	    (len = modbus_receive_confirmation(l->ctx, rsp)) == -1)
-		return -1;
-	return tcp_decode(ps, rsp, len, regs, bits);
+	if (ps->p.kind == MB_READ_HOLDING)
+		rc = mbtcp_read_regs(l->mt, ps->p.unit, MBTCP_READ_HOLDING,
+		    ps->p.addr, ps->p.count, regs);
+	else
+		rc = mbtcp_read_bits(l->mt, ps->p.unit, MBTCP_READ_DISCRETE,
+		    ps->p.addr, ps->p.count, bits);
+	e = errno;
+	strays_check(l, ps->p.lane, ps->p.device);
+	errno = e;
+	return rc;
+}
+
+/* One read over RTU (libmodbus checks the slave id); what libmodbus returns. */
+static int
+rtu_read(struct mblink *l, const struct poll_state *ps, uint16_t *regs,
+    uint8_t *bits)
+{
+	modbus_set_slave(l->ctx, ps->p.unit);
+	if (ps->p.kind == MB_READ_HOLDING)
+		return modbus_read_registers(l->ctx, ps->p.addr, ps->p.count,
+		    regs);
+	return modbus_read_input_bits(l->ctx, ps->p.addr, ps->p.count, bits);
 }
 
 /* One read; fills regs or bits.  Returns the outcome. */
@@ -601,14 +703,10 @@ poll_io(struct mblink *l, struct poll_state *ps, uint16_t *regs, uint8_t *bits,
 	int rc;
 
 	atomic_fetch_add(&l->transactions, 1);
-	modbus_set_slave(l->ctx, ps->p.unit);
 	if (l->tcp)
 		rc = tcp_read(l, ps, regs, bits) == 0 ? ps->p.count : -1;
-	else if (ps->p.kind == MB_READ_HOLDING)
-		rc = modbus_read_registers(l->ctx, ps->p.addr, ps->p.count, regs);
 	else
-		rc = modbus_read_input_bits(l->ctx, ps->p.addr, ps->p.count,
-		    bits);
+		rc = rtu_read(l, ps, regs, bits);
 	if (rc == ps->p.count)
 		return OUT_OK;
 	*err = rc < 0 ? errno : EMBBADDATA;
@@ -800,22 +898,16 @@ link_main(void *arg)
 	return NULL;
 }
 
+/* The RTU bus's libmodbus context. */
 static modbus_t *
 ctx_new(const struct devaddr *a)
 {
-	char port[16];
-
-	switch (a->type) {
-	case DEV_TCP:
-		snprintf(port, sizeof(port), "%d", a->port);
-		return modbus_new_tcp_pi(a->host, port);
-	case DEV_RTU:
-		return modbus_new_rtu(a->device, a->baud, a->parity,
-		    a->data_bits, a->stop_bits);
-	default:
+	if (a->type != DEV_RTU) {
 		errno = EINVAL;
 		return NULL;
 	}
+	return modbus_new_rtu(a->device, a->baud, a->parity, a->data_bits,
+	    a->stop_bits);
 }
 
 /*
@@ -894,11 +986,18 @@ mblink_new(const struct devaddr *addr, int poll_ms, int timeout_ms,
 	atomic_init(&l->test_stall_ms, 0);
 	atomic_init(&l->transactions, 0);
 	atomic_init(&l->errors, 0);
-	if ((l->ctx = ctx_new(addr)) == NULL) {
+	atomic_init(&l->strays, 0);
+	if (l->tcp) {
+		if ((l->mt = mbtcp_new(addr->host, addr->port,
+		    timeout_ms)) == NULL) {
+			log_warn("%s: cannot create a Modbus TCP client",
+			    l->name);
+			goto fail;
+		}
+	} else if ((l->ctx = ctx_new(addr)) == NULL) {
 		log_warn("%s: cannot create a Modbus context", l->name);
 		goto fail;
-	}
-	if (ctx_setup(l->ctx, timeout_ms) != 0) {
+	} else if (ctx_setup(l->ctx, timeout_ms) != 0) {
 		log_warn("%s: cannot set Modbus timeouts", l->name);
 		goto fail;
 	}
@@ -910,6 +1009,7 @@ mblink_new(const struct devaddr *addr, int poll_ms, int timeout_ms,
 fail:
 	if (l->ctx != NULL)
 		modbus_free(l->ctx);
+	mbtcp_free(l->mt);
 	free(l);
 	return NULL;
 }
@@ -1018,8 +1118,11 @@ link_release(struct mblink *l)
 	struct rnode *r;
 	struct wnode *w;
 
-	modbus_close(l->ctx);
-	modbus_free(l->ctx);
+	if (l->ctx != NULL) {
+		modbus_close(l->ctx);
+		modbus_free(l->ctx);
+	}
+	mbtcp_free(l->mt);
 	while ((r = l->rhead) != NULL) {
 		l->rhead = r->next;
 		free(r);
@@ -1125,6 +1228,12 @@ uint64_t
 mblink_errors(const struct mblink *l)
 {
 	return atomic_load(&((struct mblink *)l)->errors);
+}
+
+uint64_t
+mblink_strays(const struct mblink *l)
+{
+	return atomic_load(&((struct mblink *)l)->strays);
 }
 
 int

@@ -475,6 +475,16 @@ prom_devices(struct sbuf *b, const struct status_snap *s)
 			prom_lane_sample(b, "modbus_errors_total", s->lanes[i].name,
 			    "device", lane_dev_name((enum lane_dev)k),
 			    s->lanes[i].c.modbus_errors[k]);
+	prom_head(b, "modbus_stray_frames_total", "counter", "Modbus TCP "
+	    "frames received that were not the reply to the request in "
+	    "flight (transaction id, unit or function), discarded unread; "
+	    "by the device the request was for.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k <= LDEV_LED; k++)
+			prom_lane_sample(b, "modbus_stray_frames_total",
+			    s->lanes[i].name, "device",
+			    lane_dev_name((enum lane_dev)k),
+			    s->lanes[i].c.modbus_stray[k]);
 	prom_head(b, "device_up", "gauge",
 	    "1 while a lane's device answers and is not faulted.");
 	for (i = 0; i < s->n_lanes; i++)

@@ -1,6 +1,7 @@
 /* Tests of the Modbus links against an in-test libmodbus TCP server. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,10 +38,35 @@ struct server {
 	modbus_mapping_t *map[NUNITS];	/* NULL: the unit never answers */
 	bool exception[NUNITS];
 	int answer_as[NUNITS];		/* non-zero: reply with this unit id */
+	bool stray[NUNITS];		/* a second frame after each reply */
 	uint64_t requests;
+	int accepts;
 };
 
 static struct server srv;
+
+/*
+ * After the reply, a well-formed reply nobody asked for: transaction id 0,
+ * the request's unit and function, every register or bit set (0x7777).
+ */
+static void
+server_stray(struct server *s, const uint8_t *q)
+{
+	uint8_t f[7 + 2 + 2 * 125];
+	int count = q[10] << 8 | q[11], n, k;
+
+	n = q[7] == 3 ? 2 * count : (count + 7) / 8;
+	if (n > 250)
+		return;
+	memset(f, 0, sizeof(f));
+	f[5] = (uint8_t)(3 + n);
+	f[6] = q[6];
+	f[7] = q[7];
+	f[8] = (uint8_t)n;
+	for (k = 0; k < n; k++)
+		f[9 + k] = q[7] == 3 ? 0x77 : 0xff;
+	(void)!send(modbus_get_socket(s->ctx), f, (size_t)(9 + n), MSG_NOSIGNAL);
+}
 
 /* One request: an exception, silence or the normal reply. */
 static void
@@ -56,6 +83,8 @@ server_answer(struct server *s, uint8_t *q, int len)
 		    MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS);
 	else if (unit < NUNITS && s->map[unit] != NULL)
 		modbus_reply(s->ctx, q, len, s->map[unit]);
+	if (unit < NUNITS && s->stray[unit])
+		server_stray(s, q);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -89,6 +118,9 @@ server_main(void *arg)
 			continue;
 		if (modbus_tcp_accept(s->ctx, &s->lfd) == -1)
 			continue;
+		pthread_mutex_lock(&s->mu);
+		s->accepts++;
+		pthread_mutex_unlock(&s->mu);
 		server_client(s);
 	}
 	return NULL;
@@ -635,6 +667,105 @@ START_TEST(test_wrong_unit_reply)
 }
 END_TEST
 
+static void
+set_stray(int unit, bool on)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.stray[unit] = on;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+static int
+accepts(void)
+{
+	int n;
+
+	pthread_mutex_lock(&srv.mu);
+	n = srv.accepts;
+	pthread_mutex_unlock(&srv.mu);
+	return n;
+}
+
+/*
+ * A reply nobody asked for after each real one: never taken as data,
+ * reported as stray for the device in flight, and the third within 10 s
+ * closes the connection, which is made again; the device stays up.
+ */
+START_TEST(test_stray_replies)
+{
+	uint64_t strays = 0;
+	int from, i, k;
+
+	link_open(srv.port, 20, 200);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	set_reg(1, 2, 42);
+	from = nreports;
+	set_stray(1, true);
+	run_for(600);
+	set_stray(1, false);
+	run_for(100);
+	for (i = from; i < nreports; i++) {
+		/* for the request in flight: a stray that comes after the
+		 * scale's reply was drained is found during the I/O read */
+		if (reports[i].kind == MB_STRAY)
+			strays += reports[i].strays;
+		if (reports[i].kind == MB_DATA && reports[i].device == MB_SCALE)
+			for (k = 0; k < 10; k++)
+				ck_assert_uint_ne(reports[i].regs[k], 0x7777);
+	}
+	ck_assert_uint_ge(strays, 3);
+	ck_assert_uint_eq(mblink_strays(lk), strays);
+	ck_assert_int_ge(count_kind(from, MB_STRAY, 0, MB_SCALE), 1);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_SCALE), 0);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_IO), 0);
+	ck_assert_int_ge(accepts(), 2);		/* closed and made again */
+	from = nreports;
+	set_reg(1, 3, 43);
+	i = wait_for(from, MB_DATA, 0, MB_SCALE, 1000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(reports[i].regs[3], 43);
+}
+END_TEST
+
+/*
+ * A serial port opened as a descriptor at or above FD_SETSIZE (libmodbus
+ * 3.1.6 select()s on it) is refused: its units are reported down, with
+ * "Too many open files", and no transaction is made on it.
+ */
+START_TEST(test_rtu_fd_setsize)
+{
+	struct devaddr a;
+	int m, fd, i;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(m, 0);
+	ck_assert_int_eq(grantpt(m), 0);
+	ck_assert_int_eq(unlockpt(m), 0);
+	memset(&a, 0, sizeof(a));
+	a.type = DEV_RTU;
+	snprintf(a.device, sizeof(a.device), "%s", ptsname(m));
+	a.baud = 9600;
+	a.parity = 'N';
+	a.data_bits = 8;
+	a.stop_bits = 1;
+	/* every descriptor below FD_SETSIZE in use: the port opens above */
+	for (fd = 0; fd < FD_SETSIZE; fd++)
+		if (fcntl(fd, F_GETFD) == -1)
+			ck_assert_int_eq(dup2(m, fd), fd);
+	lk = mblink_new(&a, 20, 100, wake);
+	ck_assert_ptr_nonnull(lk);
+	add_poll(0, MB_SCALE, 1, MB_READ_HOLDING, 0, 10);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	i = wait_for(0, MB_DOWN, 0, MB_SCALE, 2000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_ptr_nonnull(strstr(reports[i].err, "Too many open files"));
+	run_for(300);
+	ck_assert_uint_eq(mblink_transactions(lk), 0);
+	ck_assert_int_eq(count_kind(0, MB_DATA, 0, MB_SCALE), 0);
+}
+END_TEST
+
 /* A unit that never answers costs its timeout, but the others go on. */
 START_TEST(test_dead_unit_shared_address)
 {
@@ -762,6 +893,8 @@ mbdev_suite(void)
 	tcase_add_test(tc, test_down_once_and_reconnect);
 	tcase_add_test(tc, test_exception_one_unit);
 	tcase_add_test(tc, test_wrong_unit_reply);
+	tcase_add_test(tc, test_stray_replies);
+	tcase_add_test(tc, test_rtu_fd_setsize);
 	tcase_add_test(tc, test_dead_unit_shared_address);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_stop_flushes_writes);

@@ -2,7 +2,8 @@
  * Modbus links and their I/O threads (SPEC §4.1, §4.2).
  *
  * One link per TCP address (host:port) or RTU bus (device); one thread per
- * link owns its modbus_t and serves every unit id behind it.  The thread
+ * link owns its connection (our own Modbus TCP client, mbtcp.h, over TCP;
+ * a libmodbus modbus_t over RTU) and serves every unit id behind it.  The thread
  * polls each registered read at its own interval, and hands the main loop
  * only what changed (new data, or a change of health) through a mutex
  * queue, waking the loop with event_active() on a user event.  Writes go
@@ -48,7 +49,8 @@ enum mb_report_kind {
 	MB_DATA,		/* a read answered with values unlike the last ones */
 	MB_DOWN,		/* a device stopped answering (first failure) */
 	MB_UP,			/* a device answers again */
-	MB_WRITE_FAILED		/* a queued write could not be made */
+	MB_WRITE_FAILED,	/* a queued write could not be made */
+	MB_STRAY		/* frames nobody asked for, discarded (TCP) */
 };
 
 struct mb_report {
@@ -61,6 +63,7 @@ struct mb_report {
 	uint8_t bits[MB_MAX_BITS];	/* MB_DATA, discrete */
 	int64_t down_since_ms;	/* MB_DOWN: time of the first failure */
 	char err[MB_ERR_MAX];	/* MB_DOWN, MB_WRITE_FAILED: libmodbus's words */
+	uint64_t strays;	/* MB_STRAY: how many, in a request for device */
 };
 
 enum mb_write_kind {
@@ -141,5 +144,7 @@ void mblink_test_stall(struct mblink *l, int ms);
 /* Statistics for metrics: transactions and errors made so far. */
 uint64_t mblink_transactions(const struct mblink *l);
 uint64_t mblink_errors(const struct mblink *l);
+/* Frames received on a TCP link that were not the reply in flight. */
+uint64_t mblink_strays(const struct mblink *l);
 
 #endif

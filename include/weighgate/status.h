@@ -48,6 +48,7 @@ void status_hist_observe(struct status_hist *h, double seconds);
 struct status_counters {
 	uint64_t decisions[DEC_NKINDS];		/* committed weighings */
 	uint64_t modbus_errors[LDEV_N];		/* outages begun + failed writes */
+	uint64_t modbus_stray[LDEV_N];		/* TCP frames nobody asked for */
 	struct status_hist latency;
 	int64_t scale_read_mono_ms;		/* the last scale block read */
 	bool latency_pending;			/* a weighing committed, no output yet */

@@ -1,0 +1,52 @@
+#!/bin/bash
+# libFuzzer run of the Modbus TCP reply parser (test/fuzz/fuzz_mbtcp.c:
+# mbtcp_parse against a request chosen by the input, frame after frame),
+# built here with clang -fsanitize=fuzzer,address,undefined and run for
+# FUZZ_SECONDS (10); a crash, a leak or a broken invariant fails the test.
+# A longer run: FUZZ_SECONDS=3600 bash test/scenarios/mbtcp_fuzz.sh.
+# Skipped, saying so, when clang or libclang-rt is missing.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SECS=${FUZZ_SECONDS:-10}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+if ! command -v clang >/dev/null; then
+	echo "mbtcp_fuzz: SKIPPED: clang is not installed (apt-get install clang libclang-rt-14-dev)"
+	exit 0
+fi
+echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n); int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$W/probe.c"
+if ! clang -fsanitize=fuzzer -o "$W/probe" "$W/probe.c" 2>/dev/null; then
+	echo "mbtcp_fuzz: SKIPPED: clang cannot link -fsanitize=fuzzer (apt-get install libclang-rt-14-dev)"
+	exit 0
+fi
+
+cd "$ROOT"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+    -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libmodbus)"
+# shellcheck disable=SC2086
+clang $CFLAGS -o "$W/fuzz_mbtcp" test/fuzz/fuzz_mbtcp.c src/mbtcp.c src/log.c \
+	src/timefmt.c -lm || fail "building fuzz_mbtcp"
+
+# seeds: a request header (fc, unit, tid, addr, count) and replies to it
+mkdir -p "$W/corpus"
+s() { printf "$2" >"$W/corpus/$1"; }
+s read3 '\x02\x01\x0a\x0b\x00\x00\x00\x01\x0a\x0b\x00\x00\x00\x07\x01\x03\x04\x12\x34\x56\x78'
+s stray3 '\x02\x01\x0a\x0b\x00\x00\x00\x01\x00\x00\x00\x00\x00\x07\x01\x03\x04\x00\x01\x00\x02\x0a\x0b\x00\x00\x00\x07\x01\x03\x04\x12\x34\x56\x78'
+s exc3 '\x02\x01\x0a\x0b\x00\x00\x00\x01\x0a\x0b\x00\x00\x00\x03\x01\x83\x02'
+s bits2 '\x01\x02\x00\x05\x00\x00\x00\x09\x00\x05\x00\x00\x00\x05\x02\x02\x02\x05\x02'
+s coil5 '\x04\x03\x00\x07\x00\x02\x00\x01\x00\x07\x00\x00\x00\x06\x03\x05\x00\x02\xff\x00'
+s regs16 '\x07\x03\x00\x07\x00\x02\x00\x03\x00\x07\x00\x00\x00\x06\x03\x10\x00\x02\x00\x03'
+(cd "$W" && ./fuzz_mbtcp -max_total_time="$SECS" -max_len=1024 -timeout=10 \
+    -print_final_stats=1 corpus >"$W/fuzz.log" 2>&1) || {
+	tail -n 40 "$W/fuzz.log" >&2
+	for f in "$W"/crash-* "$W"/leak-* "$W"/timeout-* "$W"/oom-*; do
+		[ -e "$f" ] || continue
+		cp "$f" "${TMPDIR:-/tmp}/mbtcp_fuzz_$(basename "$f")"
+		echo "input kept: ${TMPDIR:-/tmp}/mbtcp_fuzz_$(basename "$f")" >&2
+	done
+	fail "fuzz_mbtcp found a problem (report above)"
+}
+grep -E '^stat::number_of_executed_units' "$W/fuzz.log" | sed 's/^/fuzz_mbtcp: /'
+echo "mbtcp_fuzz: ok"
