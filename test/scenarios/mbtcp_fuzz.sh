@@ -24,10 +24,10 @@ fi
 
 cd "$ROOT"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-    -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libmodbus)"
+    -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libmodbus libevent)"
 # shellcheck disable=SC2086
 clang $CFLAGS -o "$W/fuzz_mbtcp" test/fuzz/fuzz_mbtcp.c src/mbtcp.c src/log.c \
-	src/timefmt.c -lm || fail "building fuzz_mbtcp"
+	src/timefmt.c $(pkg-config --libs libevent) -lm || fail "building fuzz_mbtcp"
 
 # seeds: a request header (fc, unit, tid, addr, count) and replies to it
 mkdir -p "$W/corpus"
