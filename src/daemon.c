@@ -718,6 +718,8 @@ lanes_start(struct daemon *d)
 
 		if (store_lane_seq(d->store, lc->name, &seq, &found) != 0)
 			return -1;
+		/* a store its sidecar cannot vouch for: a baseline (guard.c) */
+		found = found && d->guard.trust_lane_seq;
 		lane_init(&d->lanes[i].lane, lc, found, seq);
 		if (add_dev_poll(d, i, MB_SCALE) != 0 ||
 		    add_dev_poll(d, i, MB_IO) != 0 ||

@@ -205,6 +205,11 @@ guard_open(struct guard *g, const char *db, int64_t db_max_mb, char *err,
 		log_warnx("store: %s holds chain %s, its sidecar named chain %s: "
 		    "taken as a store put there on purpose", db, store_chain(s),
 		    old.chain);
+	g->trust_lane_seq = v == SC_OK && (store_high_seq(s) == 0 ||
+	    (r == 1 && strcmp(old.chain, store_chain(s)) == 0));
+	if (!g->trust_lane_seq && v == SC_OK)
+		log_info("store: no sidecar of chain %s vouches for it: every "
+		    "lane starts from a baseline", store_chain(s));
 	sc_take(g, s, r == 1 && v == SC_OK ? &old : NULL);
 	g->open_seq = store_high_seq(s);
 	guard_tick(g, s);

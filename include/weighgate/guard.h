@@ -25,6 +25,12 @@ struct guard {
 	bool sc_dirty;			/* to be written at the next tick */
 	bool sc_broken;			/* a write failed: said once */
 	int64_t open_seq;		/* the store's last seq when opened */
+	/*
+	 * The store's per-lane result sequences may be used: a sidecar of
+	 * its chain vouched for it, or it is new.  Otherwise (no sidecar, a
+	 * rollback) every lane starts from a baseline.
+	 */
+	bool trust_lane_seq;
 	/* the rollback found at this start (SC_OK: none) */
 	enum sidecar_verdict rolled;
 	char rolled_text[384];		/* for the board and the log */

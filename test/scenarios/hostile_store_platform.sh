@@ -28,7 +28,15 @@ wait_for 10 "the store all synced" all_synced
 PLAT_SEQ=$(psql "SELECT max(seq) FROM events WHERE chain = '$OLD_CHAIN'")
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
 
-# The older copy, no sidecar: the lanes start, the platform reveals it.
+# The older copy, no sidecar: the lane starts (from a baseline: no
+# sidecar vouches for the copy's result sequences), the platform reveals
+# it; the trucks that come after must all be turned away.
+stop_pid "$SIM_PID" || true
+hs_traffic 6
+start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 800 \
+	--reverse-ms 100 --pass-ms 200 --barrier-ms 150
+CONTROLLER_EXTRA="status_listen = 127.0.0.1:$STATUS_PORT" \
+	BATCH_WAIT_MS=50 write_sync_conf "$WORK/wg.conf"
 mark=$(tl_lines)
 cp "$WORK/copy.db" "$WORK/weighgate.db"
 rm -f "$WORK/weighgate.db-wal" "$WORK/weighgate.db-shm" "$WORK/weighgate.db.chain"
@@ -37,7 +45,8 @@ wait_status
 wait_for 10 "the platform's answer revealing it" \
 	grep -q 'ALARM: .*platform holds' "$WORK/weighgated.log"
 wait_for 3 "the lane FAULT" lane_is FAULT
-sleep 2
+go_traffic
+wait_for 10 "a truck turned away" timeline_has '"what":"reversed"'
 assert_no_raise_after "$mark" "found behind"
 [ "$(metric weighgate_store_replaced)" = 1 ] || fail "metrics: no weighgate_store_replaced 1"
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
