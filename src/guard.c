@@ -63,7 +63,8 @@ rollback_body(struct sbuf *b, const struct sidecar *old, bool existed,
 		sbuf_put_json_str(b, aside);
 	else
 		sbuf_puts(b, "null");
-	sbuf_puts(b, ",\"stale_events\":");
+	/* events of a stale continuation, recorded again after this one */
+	sbuf_puts(b, ",\"carried\":");
 	sbuf_put_i64(b, forked);
 	sbuf_putc(b, '}');
 }
@@ -75,22 +76,27 @@ rollback_body(struct sbuf *b, const struct sidecar *old, bool existed,
  */
 static int
 put_aside(struct guard *g, store_t *s, const struct sidecar *old,
-    char *aside, size_t asidelen, int64_t *forked, char **doc,
+    char *aside, size_t asidelen, struct store_batch *stale, char **doc,
     char source[16], char *err, size_t errlen)
 {
 	char why[160];
 	int64_t ts;
 
-	*forked = 0;
+	stale->n = 0;
+	stale->ev = NULL;
 	*doc = NULL;
 	aside[0] = '\0';
 	if (s == NULL)
 		return 0;
 	if (old->fork_after >= 0) {
 		snprintf(why, sizeof(why), "stale continuation of chain %s: the "
-		    "platform holds seq %" PRId64, old->chain, old->platform_seq);
-		if ((*forked = store_mark_forked(s, old->fork_after, why)) < 0)
-			*forked = 0;
+		    "platform holds seq %" PRId64 "; carried into the next chain",
+		    old->chain, old->platform_seq);
+		if (store_mark_forked(s, old->fork_after, why) < 0 ||
+		    store_fetch_after(s, old->fork_after, GUARD_MAX_CARRIED,
+		    stale) != 0)
+			log_warnx("store: the stale continuation of chain %s not "
+			    "carried over: %s", old->chain, store_errmsg(s));
 	}
 	if (store_lists_load(s, doc, source, &ts) != 0)
 		*doc = NULL;
@@ -100,15 +106,41 @@ put_aside(struct guard *g, store_t *s, const struct sidecar *old,
 	    sidecar_move_aside(g->db, aside, err, errlen) != 0) {
 		free(*doc);
 		*doc = NULL;
+		store_batch_free(stale);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * Record the stale continuation again in the new chain, kind, body and
+ * time as they were: what the lanes did in it must reach the platform,
+ * and its old seqs are held there by other events.
+ */
+static void
+carry(store_t *n, const struct store_batch *stale)
+{
+	int64_t ts;
+	size_t i;
+
+	for (i = 0; i < stale->n; i++) {
+		if (ts_parse(stale->ev[i].ts, &ts) != 0)
+			ts = ts_now_ms();
+		if (store_append(n, stale->ev[i].kind, stale->ev[i].body, ts,
+		    NULL, 0, NULL) != STORE_OK) {
+			log_warnx("store: %s (seq %" PRId64 " of the old chain) "
+			    "not carried over: %s", stale->ev[i].kind,
+			    stale->ev[i].seq, store_errmsg(n));
+			return;
+		}
+	}
+}
+
 /* The new store of a rollback, with store_rollback as its first event. */
 static store_t *
 begin_chain(struct guard *g, int64_t db_max_mb, const char *body,
-    const char *doc, const char *source, char *err, size_t errlen)
+    const char *doc, const char *source, const struct store_batch *stale,
+    char *err, size_t errlen)
 {
 	store_t *s;
 
@@ -124,6 +156,7 @@ begin_chain(struct guard *g, int64_t db_max_mb, const char *body,
 		store_close(s);
 		return NULL;
 	}
+	carry(s, stale);
 	return s;
 }
 
@@ -135,17 +168,20 @@ rollback(struct guard *g, store_t *s, const struct sidecar *old,
 	char aside[CFG_PATH_MAX + 64], source[16] = "local", *doc = NULL;
 	int64_t store_seq = s != NULL ? store_high_seq(s) : 0, forked;
 	bool existed = s != NULL;
+	struct store_batch stale;
 	struct sbuf b;
 	store_t *n;
 
-	if (put_aside(g, s, old, aside, sizeof(aside), &forked, &doc, source,
+	if (put_aside(g, s, old, aside, sizeof(aside), &stale, &doc, source,
 	    err, errlen) != 0)
 		return NULL;
+	forked = (int64_t)stale.n;
 	sbuf_init(&b);
 	rollback_body(&b, old, existed, store_seq, v, existed ? aside : NULL,
 	    forked);
-	n = begin_chain(g, db_max_mb, b.p, doc, source, err, errlen);
+	n = begin_chain(g, db_max_mb, b.p, doc, source, &stale, err, errlen);
 	sbuf_fini(&b);
+	store_batch_free(&stale);
 	free(doc);
 	if (n == NULL)
 		return NULL;
@@ -159,7 +195,8 @@ rollback(struct guard *g, store_t *s, const struct sidecar *old,
 	log_warnx("ALARM: event %s", g->rolled_text);
 	if (forked > 0)
 		log_warnx("store: %" PRId64 " event(s) of the stale continuation "
-		    "kept in %s, not sent (docs/operations.md)", forked, aside);
+		    "of chain %s recorded again in the new chain (the originals "
+		    "kept in %s, not sent)", forked, old->chain, aside);
 	return n;
 }
 

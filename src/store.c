@@ -823,6 +823,37 @@ store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out)
 	return rc == -1 ? -1 : 0;
 }
 
+int
+store_fetch_after(store_t *s, int64_t after_seq, size_t max_events,
+    struct store_batch *out)
+{
+	sqlite3_stmt *st = s->st[ST_FETCH_AFTER];
+	size_t cap = 0;
+	int rc;
+
+	enter(s);
+	out->n = 0;
+	out->ev = NULL;
+	if (bind_i64(s, st, 1, after_seq) != 0 ||
+	    bind_i64(s, st, 2, max_events > INT64_MAX ? INT64_MAX :
+	    (int64_t)max_events) != 0)
+		goto fail;
+	while ((rc = step(s, st, "fetch")) == SQLITE_ROW) {
+		if (batch_grow(s, out, &cap) != 0 ||
+		    fetch_row(s, st, &out->ev[out->n]) != 0)
+			goto fail;
+		out->n++;
+	}
+	if (rc == -1)
+		goto fail;
+	done(st);
+	return 0;
+fail:
+	done(st);
+	store_batch_free(out);
+	return -1;
+}
+
 int64_t
 store_mark_forked(store_t *s, int64_t after_seq, const char *why)
 {

@@ -36,6 +36,7 @@ enum store_stmt {
 	ST_VERIFY,
 	ST_FETCH_SEQ,
 	ST_MARK_FORKED,
+	ST_FETCH_AFTER,
 	ST_N
 };
 
@@ -100,6 +101,9 @@ static const char *const store_sql[ST_N] = {
 	/* A stale continuation of a chain: kept here, never sent as it is. */
 	[ST_MARK_FORKED] =
 	    "UPDATE events SET state = 2, error = ?2 WHERE state = 0 AND seq > ?1",
+	[ST_FETCH_AFTER] =
+	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 };
 
 /* Used once at open, before the statements above can be prepared. */

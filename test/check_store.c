@@ -1074,7 +1074,8 @@ END_TEST
 START_TEST(t_guard_missing_and_platform)
 {
 	struct guard g;
-	store_t *s;
+	store_t *s, *old[GUARD_MAX_ASIDE];
+	struct store_batch b;
 	char err[512], chain[STORE_UUID_LEN + 1];
 
 	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
@@ -1094,6 +1095,19 @@ START_TEST(t_guard_missing_and_platform)
 	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
 	ck_assert_int_eq(g.rolled, SC_FORKED);
 	ck_assert_str_ne(store_chain(s), chain);
+	/* the stale continuation (seq 2) is recorded again after the rollback */
+	ck_assert_int_eq(store_fetch_after(s, 0, 10, &b), 0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_str_eq(b.ev[0].kind, "store_rollback");
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, "\"carried\":1}"));
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, "\"revealed_by\":\"platform\""));
+	ck_assert_str_eq(b.ev[1].kind, "weighing");
+	ck_assert_str_eq(b.ev[1].ts, "1970-01-01T00:00:02.000Z");
+	store_batch_free(&b);
+	ck_assert_int_eq(guard_asides(&g, old, GUARD_MAX_ASIDE), 1);
+	ck_assert_int_eq(store_count_unsynced(old[0]), 1);	/* its rollback */
+	ck_assert_int_eq(store_count_rejected(old[0]), 1);	/* kept, not sent */
+	store_close(old[0]);
 	store_close(s);
 }
 END_TEST

@@ -17,6 +17,7 @@
 #include "weighgate/store.h"
 
 #define GUARD_MAX_ASIDE 8	/* old store files drained at one start */
+#define GUARD_MAX_CARRIED 10000	/* stale events carried into a new chain */
 
 struct guard {
 	char db[CFG_PATH_MAX];

@@ -130,6 +130,9 @@ int64_t store_high_seq(const store_t *s);
 const char *store_path(const store_t *s);
 /* The one event at seq (out->n 0 when there is none). */
 int store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out);
+/* The events after after_seq, oldest first, at most max_events. */
+int store_fetch_after(store_t *s, int64_t after_seq, size_t max_events,
+    struct store_batch *out);
 /*
  * Unsynced events after after_seq are a stale continuation of a chain the
  * platform holds further: mark them rejected with why (kept, never sent).

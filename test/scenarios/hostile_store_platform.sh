@@ -8,7 +8,8 @@
 #    why; nothing of the store's stale continuation reaches the platform
 #    (no seq of the chain used twice: the platform rejected nothing);
 #  - after a restart a new chain begins with store_rollback, revealed by
-#    the platform, and the lane decides again.
+#    the platform; what the stale start recorded is recorded again after
+#    it; the lane decides again.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/sync_lib.inc"
 . "$(dirname "$0")/status_lib.inc"
@@ -59,6 +60,12 @@ wait_for 10 "the new store" sql_ge 1 "SELECT count(*) FROM events WHERE kind = '
 	json_extract(body, '$.platform_seq') || ' ' || json_extract(body, '$.revealed_by')
 	FROM events WHERE seq = 1")" = "store_rollback $OLD_CHAIN $PLAT_SEQ platform" ] ||
 	fail "store_rollback (platform at $PLAT_SEQ): $(sql "SELECT kind, body FROM events WHERE seq = 1")"
+# What the stale start recorded (its startup event) is recorded again in
+# the new chain, so that it too reaches the platform.
+[ "$(sql "SELECT json_extract(body, '$.carried') FROM events WHERE seq = 1")" = 1 ] ||
+	fail "store_rollback does not count the carried event"
+[ "$(sql "SELECT kind FROM events WHERE seq = 2")" = startup ] ||
+	fail "the stale startup event is not carried into the new chain"
 wait_for 10 "the rollback event at the platform" \
 	psql_is 1 "SELECT count(*) FROM events WHERE kind = 'store_rollback'"
 wait_for 20 "the lane deciding again" \
