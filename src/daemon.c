@@ -108,6 +108,8 @@ struct daemon {
 	enum store_loss loss;		/* LOSS_NONE while the store is sound */
 	char loss_why[320];
 	int64_t identity_ms;		/* mono ms of the next identity check */
+	bool saving;			/* copying the lost file aside */
+	char save_path[CFG_PATH_MAX + 64];
 };
 
 static struct lane_now
@@ -502,6 +504,43 @@ record_store_replaced(struct daemon *d)
 }
 
 /*
+ * The file still open holds every event committed, but nothing names it
+ * any more: a copy is saved beside the store, as <db>.old-TIME-deleted (or
+ * -replaced), so that a restart before the sync has sent it all loses
+ * nothing (the next start drains it, guard.c).
+ */
+static void
+save_begin(struct daemon *d)
+{
+	if (sidecar_aside_name(d->cfg->controller.db, ts_now_ms(),
+	    loss_name(d->loss), d->save_path, sizeof(d->save_path)) != 0 ||
+	    store_save_begin(d->store, d->save_path) != 0) {
+		log_warnx("store: the open file not saved: %s",
+		    store_errmsg(d->store));
+		return;
+	}
+	d->saving = true;
+}
+
+/* A few pages of the copy per tick (SAVE_PAGES x 4 KiB, every TICK_MS). */
+#define SAVE_PAGES 64
+static void
+save_step(struct daemon *d)
+{
+	int rc;
+
+	if (!d->saving || (rc = store_save_step(d->store, SAVE_PAGES)) == 0)
+		return;
+	d->saving = false;
+	if (rc == 1)
+		log_warnx("store: what the %s store held is saved as %s "
+		    "(docs/operations.md)", loss_name(d->loss), d->save_path);
+	else
+		log_warnx("store: the open file not saved as %s: %s",
+		    d->save_path, store_errmsg(d->store));
+}
+
+/*
  * The store can no longer be trusted: every lane FAULT (barrier down) until
  * a restart, which judges the store again (guard.c).  Nothing recovers
  * into the file: store_retry() and startup_retry() stand down, and every
@@ -521,6 +560,8 @@ store_lost(struct daemon *d, enum store_loss k, const char *what)
 	    "restart (docs/operations.md)", loss_name(k), what);
 	if (k != LOSS_PLATFORM)
 		record_store_replaced(d);
+	if (k == LOSS_DELETED || k == LOSS_REPLACED)
+		save_begin(d);
 	memset(&in, 0, sizeof(in));
 	in.kind = LI_COMMIT_FAILED;
 	for (i = 0; i < d->cfg->n_lanes; i++)
@@ -554,6 +595,7 @@ store_guard_tick(struct daemon *d)
 		d->identity_ms = ts_mono_ms() + STORE_PROBE_MS;
 		(void)store_gone(d, true);
 	}
+	save_step(d);
 	guard_tick(&d->guard, d->store);
 }
 

@@ -41,6 +41,9 @@ struct store {
 	struct file_id { dev_t dev; ino_t ino; bool known; } id_db, id_wal;
 	int64_t high;			/* highest seq committed or read here */
 	int64_t pending;		/* seq appended in the open transaction */
+	/* a copy being saved (store_save_begin) */
+	sqlite3 *save_db;
+	sqlite3_backup *save;
 	bool went_back;			/* an append found the log shorter */
 };
 
@@ -499,6 +502,64 @@ store_identity(store_t *s, bool deep, char *what, size_t len)
 	return STORE_SAME;
 }
 
+/* ---- a copy of the store (SQLite's online backup, a step at a time) ---- */
+
+static void
+save_end(struct store *s)
+{
+	if (s->save != NULL)
+		sqlite3_backup_finish(s->save);
+	if (s->save_db != NULL)
+		sqlite3_close(s->save_db);
+	s->save = NULL;
+	s->save_db = NULL;
+}
+
+int
+store_save_begin(store_t *s, const char *dest)
+{
+	int rc;
+
+	enter(s);
+	if (s->save != NULL) {
+		seterr(s, SQLITE_MISUSE, "save: a copy is already being made");
+		return -1;
+	}
+	rc = sqlite3_open_v2(dest, &s->save_db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		seterr(s, rc, "save: open %s: %s", dest, s->save_db != NULL ?
+		    sqlite3_errmsg(s->save_db) : sqlite3_errstr(rc));
+		save_end(s);
+		return -1;
+	}
+	if ((s->save = sqlite3_backup_init(s->save_db, "main", s->db,
+	    "main")) == NULL) {
+		seterr(s, SQLITE_ERROR, "save: %s", sqlite3_errmsg(s->save_db));
+		save_end(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_save_step(store_t *s, int pages)
+{
+	int rc;
+
+	enter(s);
+	if (s->save == NULL)
+		return 1;
+	rc = sqlite3_backup_step(s->save, pages);
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	if (rc != SQLITE_DONE)
+		seterr(s, rc, "save: %s", sqlite3_errstr(rc));
+	save_end(s);
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
 int64_t
 store_high_seq(const store_t *s)
 {
@@ -550,6 +611,7 @@ store_close(store_t *s)
 
 	if (s == NULL)
 		return;
+	save_end(s);
 	for (i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
@@ -794,10 +856,11 @@ fail:
 	return -1;
 }
 
-int
-store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out)
+/* The one event at seq through statement id (ST_FETCH_SEQ, ST_FETCH_SYNCED). */
+static int
+fetch_one(store_t *s, enum store_stmt id, int64_t seq, struct store_batch *out)
 {
-	sqlite3_stmt *st = s->st[ST_FETCH_SEQ];
+	sqlite3_stmt *st = s->st[id];
 	int rc;
 
 	enter(s);
@@ -852,6 +915,18 @@ fail:
 	done(st);
 	store_batch_free(out);
 	return -1;
+}
+
+int
+store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out)
+{
+	return fetch_one(s, ST_FETCH_SEQ, seq, out);
+}
+
+int
+store_fetch_synced(store_t *s, int64_t seq, struct store_batch *out)
+{
+	return fetch_one(s, ST_FETCH_SYNCED, seq, out);
 }
 
 int64_t

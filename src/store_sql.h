@@ -37,6 +37,7 @@ enum store_stmt {
 	ST_FETCH_SEQ,
 	ST_MARK_FORKED,
 	ST_FETCH_AFTER,
+	ST_FETCH_SYNCED,
 	ST_N
 };
 
@@ -104,6 +105,9 @@ static const char *const store_sql[ST_N] = {
 	[ST_FETCH_AFTER] =
 	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
 	    " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[ST_FETCH_SYNCED] =
+	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    " WHERE seq = ?1 AND state = 1",
 };
 
 /* Used once at open, before the statements above can be prepared. */

@@ -530,10 +530,35 @@ old_drained(struct sync *s)
 }
 
 /*
- * The next batch and the store it comes from: the probe first (the last
- * event the store held at start, alone, so that the platform's answer
- * tells whether the store is behind before anything new is sent), then
- * old stores (unless an urgent event waits), then the store.
+ * The first batch after start holds only events the store held at start:
+ * its oldest unsynced ones up to that seq, in seq order, or else its last
+ * event again (synced: a duplicate for the platform).  Rejected events
+ * are never sent again: then there is no probe.
+ */
+static int
+probe_batch(struct sync *s)
+{
+	size_t k;
+
+	if (store_fetch_unsynced(s->store, s->cur_max,
+	    SYNC_MAX_BODY - ENVELOPE_BYTES, &s->batch) != 0)
+		return -1;
+	for (k = 0; k < s->batch.n && s->batch.ev[k].seq <= s->probe_seq; k++)
+		;
+	if (k > 0) {
+		while (s->batch.n > k)
+			free(s->batch.ev[--s->batch.n].body);
+		return 0;
+	}
+	store_batch_free(&s->batch);
+	return store_fetch_synced(s->store, s->probe_seq, &s->batch);
+}
+
+/*
+ * The next batch and the store it comes from: the probe first (events the
+ * store held at start only, so that the platform's answer tells whether
+ * the store is behind before anything new is sent), then old stores
+ * (unless an urgent event waits), then the store.
  */
 static int
 fetch_batch(struct sync *s)
@@ -541,7 +566,7 @@ fetch_batch(struct sync *s)
 	s->src = s->store;
 	if (s->probe_seq > 0) {
 		/* sent again until the platform answers it */
-		if (store_fetch_seq(s->store, s->probe_seq, &s->batch) != 0)
+		if (probe_batch(s) != 0)
 			return -1;
 		if (s->batch.n > 0)
 			return 0;

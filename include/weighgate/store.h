@@ -125,11 +125,21 @@ enum store_identity {
  */
 enum store_identity store_identity(store_t *s, bool deep, char *what,
     size_t len);
+/*
+ * Copy the store as it is (the file still open, deleted or not) to a new
+ * file dest, a few pages per step so that the loop never waits long:
+ * begin 0 or -1; step 0 more to do, 1 done, -1 failed (store_errmsg).
+ */
+int store_save_begin(store_t *s, const char *dest);
+int store_save_step(store_t *s, int pages);
+
 /* The highest seq committed (or found at open) through this handle. */
 int64_t store_high_seq(const store_t *s);
 const char *store_path(const store_t *s);
 /* The one event at seq (out->n 0 when there is none). */
 int store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out);
+/* The same, only when it is synced (accepted by the platform). */
+int store_fetch_synced(store_t *s, int64_t seq, struct store_batch *out);
 /* The events after after_seq, oldest first, at most max_events. */
 int store_fetch_after(store_t *s, int64_t after_seq, size_t max_events,
     struct store_batch *out);

@@ -182,7 +182,8 @@ judge(struct pdb *db, const char *controller, const cJSON *ev,
 /*
  * ,"chains":{CHAIN:LAST_SEQ,...}: for each chain of the batch, the last
  * seq now held (docs/sync-protocol.md), so that a controller can tell its
- * store is behind what it sent before.  At most PUT_CHAINS_MAX chains.
+ * store is behind what it sent before.  At most PUT_CHAINS_MAX chains;
+ * left out when no chain of the batch is held (an empty batch).
  */
 #define PUT_CHAINS_MAX 16
 static void
@@ -191,10 +192,9 @@ put_chains(struct pdb *db, const char *controller, const cJSON *evs,
 {
 	const char *seen[PUT_CHAINS_MAX];
 	const cJSON *ev, *c;
-	int i, k = 0;
+	int i, k = 0, put = 0;
 	int64_t seq;
 
-	sbuf_puts(out, ",\"chains\":{");
 	cJSON_ArrayForEach(ev, evs) {
 		c = cJSON_IsObject(ev) ?
 		    cJSON_GetObjectItemCaseSensitive(ev, "chain") : NULL;
@@ -206,16 +206,16 @@ put_chains(struct pdb *db, const char *controller, const cJSON *evs,
 			continue;
 		if (k == PUT_CHAINS_MAX)
 			break;
-		seen[k] = c->valuestring;
+		seen[k++] = c->valuestring;
 		if ((seq = pdb_last_seq(db, controller, c->valuestring)) <= 0)
 			continue;
-		if (k++ > 0)
-			sbuf_putc(out, ',');
+		sbuf_puts(out, put++ > 0 ? "," : ",\"chains\":{");
 		sbuf_put_json_str(out, c->valuestring);
 		sbuf_putc(out, ':');
 		sbuf_put_i64(out, seq);
 	}
-	sbuf_putc(out, '}');
+	if (put > 0)
+		sbuf_putc(out, '}');
 }
 
 /* The request's envelope: controller and events; NULL with err if bad. */
