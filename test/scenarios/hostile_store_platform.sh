@@ -26,8 +26,9 @@ OLD_CHAIN=$(sql "SELECT chain FROM meta")
 start_daemon "$WORK/wg.conf"
 wait_for 20 "more weighings" sql_ge $((COPY_SEQ + 4)) "SELECT max(seq) FROM events"
 wait_for 10 "the store all synced" all_synced
-PLAT_SEQ=$(psql "SELECT max(seq) FROM events WHERE chain = '$OLD_CHAIN'")
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
+# (after the stop: what it recorded while stopping was sent too)
+PLAT_SEQ=$(psql "SELECT max(seq) FROM events WHERE chain = '$OLD_CHAIN'")
 
 # The older copy, no sidecar: the lane starts (from a baseline: no
 # sidecar vouches for the copy's result sequences), the platform reveals
