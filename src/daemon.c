@@ -16,6 +16,7 @@
 #include "weighgate/chain.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/daemon.h"
+#include "weighgate/guard.h"
 #include "weighgate/lane.h"
 #include "weighgate/led.h"
 #include "weighgate/lists.h"
@@ -46,6 +47,15 @@ struct cfg_gen {
 	struct config *owned;		/* freed with it; NULL: the caller's */
 	char ruleset[65];
 	int refs;			/* lanes on it, + 1 while current */
+};
+
+/* Why the store in use can no longer be trusted: every lane FAULT. */
+enum store_loss {
+	LOSS_NONE = 0,
+	LOSS_DELETED,		/* the file (or its -wal) was deleted */
+	LOSS_REPLACED,		/* another file is at its path */
+	LOSS_WENT_BACK,		/* the file holds less than was committed */
+	LOSS_PLATFORM		/* the platform holds the chain further */
 };
 
 struct daemon_lane {
@@ -98,6 +108,13 @@ struct daemon {
 	struct clockwatch clock;
 	int64_t clock_check_ms;		/* mono ms of the next check */
 	uint64_t clock_dates;		/* the sync's Date headers taken */
+	/* the store's chain guard (guard.c, docs/operations.md) */
+	struct guard guard;
+	enum store_loss loss;		/* LOSS_NONE while the store is sound */
+	char loss_why[320];
+	int64_t identity_ms;		/* mono ms of the next identity check */
+	bool saving;			/* copying the lost file aside */
+	char save_path[CFG_PATH_MAX + 64];
 };
 
 static struct lane_now
@@ -109,6 +126,7 @@ now(void)
 }
 
 static void step(struct daemon *d, int i, const struct lane_input *in);
+static bool store_gone(struct daemon *d, bool deep);
 
 static void
 write_coil(struct daemon *d, int i, int offset, bool on, bool pulse)
@@ -210,6 +228,10 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 
 		switch (a->kind) {
 		case LA_RECORD:
+			if (d->loss != LOSS_NONE) {
+				failed = true;	/* said once, by store_lost() */
+				break;
+			}
 			if (d->startup_pending) {
 				/* the log of a run starts with its startup event */
 				log_warnx("lane %s: %s event not recorded: the "
@@ -224,11 +246,17 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 				log_warnx("lane %s: %s event not recorded: %s",
 				    dl->lane.cfg->name, a->event_kind,
 				    store_errmsg(d->store));
+				(void)store_gone(d, false);
 				failed = true;
 				break;
 			}
 			committed = true;
 			sync_kick(d->sync, sync_urgent(a->event_kind, a->body));
+			/* committed into a file no longer at its path: no output */
+			if (store_gone(d, false)) {
+				failed = true;
+				break;
+			}
 			if (strcmp(a->event_kind, "weighing") == 0)
 				status_count_decision(&dl->stats, dl->lane.last.d.kind);
 			else if (strcmp(a->event_kind, "override") == 0)
@@ -405,7 +433,8 @@ startup_retry(struct daemon *d)
 	struct lane_input in;
 	int i;
 
-	if (!d->startup_pending || ts_mono_ms() < d->startup_retry_ms)
+	if (!d->startup_pending || d->loss != LOSS_NONE ||
+	    ts_mono_ms() < d->startup_retry_ms)
 		return;
 	d->startup_retry_ms = ts_mono_ms() + STARTUP_RETRY_MS;
 	memset(&in, 0, sizeof(in));
@@ -440,7 +469,8 @@ store_retry(struct daemon *d)
 
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		waiting = waiting || d->lanes[i].lane.store_fault;
-	if (!waiting || d->startup_pending || ts_mono_ms() < d->store_probe_ms)
+	if (!waiting || d->startup_pending || d->loss != LOSS_NONE ||
+	    ts_mono_ms() < d->store_probe_ms)
 		return;
 	d->store_probe_ms = ts_mono_ms() + STORE_PROBE_MS;
 	if (store_probe(d->store) != 0)
@@ -451,6 +481,169 @@ store_retry(struct daemon *d)
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		if (d->lanes[i].lane.store_fault)
 			step(d, i, &in);
+}
+
+/* --- the store's chain guard (docs/operations.md) -------------------- */
+
+static const char *
+loss_name(enum store_loss k)
+{
+	static const char *const names[] = { [LOSS_NONE] = "",
+	    [LOSS_DELETED] = "deleted", [LOSS_REPLACED] = "replaced",
+	    [LOSS_WENT_BACK] = "went_back",
+	    [LOSS_PLATFORM] = "behind_platform" };
+
+	return names[k];
+}
+
+/* The store_replaced alarm, into the file still open: it reaches the platform. */
+static void
+record_store_replaced(struct daemon *d)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_puts(&b, "{\"found\":");
+	sbuf_put_json_str(&b, loss_name(d->loss));
+	sbuf_puts(&b, ",\"path\":");
+	sbuf_put_json_str(&b, store_path(d->store));
+	sbuf_puts(&b, ",\"detail\":");
+	sbuf_put_json_str(&b, d->loss_why);
+	sbuf_printf(&b, ",\"last_seq\":%lld}",
+	    (long long)store_high_seq(d->store));
+	if (store_append(d->store, "store_replaced", b.p, ts_now_ms(), NULL, 0,
+	    NULL) == STORE_OK)
+		sync_kick(d->sync, sync_urgent("store_replaced", b.p));
+	else
+		log_warnx("store_replaced event not recorded: %s",
+		    store_errmsg(d->store));
+	sbuf_fini(&b);
+}
+
+/*
+ * The file still open holds every event committed, but nothing names it
+ * any more: a copy is saved beside the store, as <db>.old-TIME-deleted (or
+ * -replaced), so that a restart before the sync has sent it all loses
+ * nothing (the next start drains it, guard.c).
+ */
+static void
+save_begin(struct daemon *d)
+{
+	if (sidecar_aside_name(d->cfg->controller.db, ts_now_ms(),
+	    loss_name(d->loss), d->save_path, sizeof(d->save_path)) != 0 ||
+	    store_save_begin(d->store, d->save_path) != 0) {
+		log_warnx("store: the open file not saved: %s",
+		    store_errmsg(d->store));
+		return;
+	}
+	d->saving = true;
+}
+
+/* A few pages of the copy per tick (SAVE_PAGES x 4 KiB, every TICK_MS). */
+#define SAVE_PAGES 64
+static void
+save_step(struct daemon *d)
+{
+	int rc;
+
+	if (!d->saving || (rc = store_save_step(d->store, SAVE_PAGES)) == 0)
+		return;
+	d->saving = false;
+	if (rc == 1)
+		log_warnx("store: what the %s store held is saved as %s "
+		    "(docs/operations.md)", loss_name(d->loss), d->save_path);
+	else
+		log_warnx("store: the open file not saved as %s: %s",
+		    d->save_path, store_errmsg(d->store));
+}
+
+/*
+ * The store can no longer be trusted: every lane FAULT (barrier down) until
+ * a restart, which judges the store again (guard.c).  Nothing recovers
+ * into the file: store_retry() and startup_retry() stand down, and every
+ * record fails.  The sync still sends what the open file holds.
+ */
+static void
+store_lost(struct daemon *d, enum store_loss k, const char *what)
+{
+	struct lane_input in;
+	int i;
+
+	if (d->loss != LOSS_NONE)
+		return;
+	d->loss = k;
+	snprintf(d->loss_why, sizeof(d->loss_why), "%s", what);
+	log_warnx("ALARM: event store %s: %s; every lane FAULT until a "
+	    "restart (docs/operations.md)", loss_name(k), what);
+	if (k != LOSS_PLATFORM)
+		record_store_replaced(d);
+	if (k == LOSS_DELETED || k == LOSS_REPLACED)
+		save_begin(d);
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_COMMIT_FAILED;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		step(d, i, &in);
+}
+
+/* Is the store still the file opened?  When not, store_lost(). */
+static bool
+store_gone(struct daemon *d, bool deep)
+{
+	static const enum store_loss of[] = { [STORE_SAME] = LOSS_NONE,
+	    [STORE_DELETED] = LOSS_DELETED, [STORE_REPLACED] = LOSS_REPLACED,
+	    [STORE_WENT_BACK] = LOSS_WENT_BACK };
+	enum store_identity v;
+	char what[sizeof(d->loss_why)];
+
+	if (d->loss != LOSS_NONE)
+		return true;
+	if ((v = store_identity(d->store, deep, what, sizeof(what))) ==
+	    STORE_SAME)
+		return false;
+	store_lost(d, of[v], what);
+	return true;
+}
+
+/* Every tick: the identity once a second, the sidecar when it changed. */
+static void
+store_guard_tick(struct daemon *d)
+{
+	if (ts_mono_ms() >= d->identity_ms) {
+		d->identity_ms = ts_mono_ms() + STORE_PROBE_MS;
+		(void)store_gone(d, true);
+	}
+	save_step(d);
+	guard_tick(&d->guard, d->store);
+}
+
+/* The platform's last seq of our chain (sync.c): is the store behind? */
+static bool
+on_chain(void *arg, const char *chain, int64_t platform_seq)
+{
+	struct daemon *d = arg;
+	char what[sizeof(d->loss_why)];
+
+	if (!guard_platform(&d->guard, d->store, chain, platform_seq))
+		return false;
+	snprintf(what, sizeof(what), "the platform holds chain %s to seq "
+	    "%lld, the store %s only to %lld; the next start begins a new "
+	    "chain", chain, (long long)platform_seq, store_path(d->store),
+	    (long long)store_high_seq(d->store));
+	store_lost(d, LOSS_PLATFORM, what);
+	guard_tick(&d->guard, d->store);	/* the next start must know */
+	return true;
+}
+
+/* Old store files with unsynced events: the sync sends them too. */
+static void
+drain_asides(struct daemon *d)
+{
+	store_t *old[GUARD_MAX_ASIDE];
+	int i, n = guard_asides(&d->guard, old, GUARD_MAX_ASIDE);
+
+	for (i = 0; i < n; i++)
+		sync_drain(d->sync, old[i]);
+	sync_on_chain(d->sync, on_chain, d);
 }
 
 static bool
@@ -552,6 +745,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	in.kind = LI_TICK;
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		step(d, i, &in);
+	store_guard_tick(d);
 	daemon_supervise(d);
 	if (d->stop_deadline != 0 &&
 	    (all_quiescent(d) || ts_mono_ms() >= d->stop_deadline)) {
@@ -651,6 +845,8 @@ lanes_start(struct daemon *d)
 
 		if (store_lane_seq(d->store, lc->name, &seq, &found) != 0)
 			return -1;
+		/* a store its sidecar cannot vouch for: a baseline (guard.c) */
+		found = found && d->guard.trust_lane_seq;
 		lane_init(&d->lanes[i].lane, lc, found, seq);
 		if (add_dev_poll(d, i, MB_SCALE) != 0 ||
 		    add_dev_poll(d, i, MB_IO) != 0 ||
@@ -725,6 +921,19 @@ on_lists(struct lists *l, void *arg)
 	lists_free(old);
 }
 
+/* The chain guard's alarms for the status server. */
+static void
+store_snapshot(const struct daemon *d, struct status_snap *out)
+{
+	snprintf(out->store_replaced, sizeof(out->store_replaced), "%s",
+	    loss_name(d->loss));
+	snprintf(out->store_replaced_why, sizeof(out->store_replaced_why), "%s",
+	    d->loss_why);
+	out->store_rollback = d->guard.rolled != SC_OK;
+	snprintf(out->store_rollback_why, sizeof(out->store_rollback_why),
+	    "%s", d->guard.rolled != SC_OK ? d->guard.rolled_text : "");
+}
+
 /* The status server asks for the loop's current figures (plain data). */
 static void
 status_snapshot(void *arg, struct status_snap *out)
@@ -742,6 +951,7 @@ status_snapshot(void *arg, struct status_snap *out)
 	snprintf(out->override_token_file, sizeof(out->override_token_file),
 	    "%s", d->cfg->controller.override_token_file);
 	out->store_ok = !d->startup_pending;
+	store_snapshot(d, out);
 	out->free_disk_bytes = free_mb >= 0 ? free_mb * 1024 * 1024 : -1;
 	out->disk_low = housekeep_disk_low(d->hk);
 	sync_get_stats(d->sync, &out->sync);
@@ -1349,8 +1559,8 @@ daemon_init(struct daemon *d, const struct config *cfg)
 		log_warnx("cannot create the event loop");
 		return -1;
 	}
-	if ((d->store = store_open(cfg->controller.db, cfg->controller.db_max_mb,
-	    err, sizeof(err))) == NULL) {
+	if ((d->store = guard_open(&d->guard, cfg->controller.db,
+	    cfg->controller.db_max_mb, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}
@@ -1359,6 +1569,7 @@ daemon_init(struct daemon *d, const struct config *cfg)
 	if ((d->sync = sync_new(d->base, cfg, d->store, on_lists, d)) == NULL ||
 	    (d->hk = housekeep_new(d->base, cfg, d->store, d->sync)) == NULL)
 		return -1;
+	drain_asides(d);
 	/* Not fatal: the lanes come up FAULT (docs/decisions.md). */
 	if (record_startup(d) != 0) {
 		log_warnx("startup event not recorded: %s; lanes stay FAULT "

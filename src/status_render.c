@@ -343,6 +343,27 @@ json_clock(struct sbuf *b, const struct clockwatch *c)
 	sbuf_putc(b, '}');
 }
 
+/* "replaced" and "rollback" of the store (docs/operations.md), or null. */
+static void
+json_store_guard(struct sbuf *b, const struct status_snap *s)
+{
+	sbuf_puts(b, ",\"replaced\":");
+	if (s->store_replaced[0] != '\0')
+		sbuf_put_json_str(b, s->store_replaced);
+	else
+		sbuf_puts(b, "null");
+	sbuf_puts(b, ",\"replaced_why\":");
+	if (s->store_replaced[0] != '\0')
+		sbuf_put_json_str(b, s->store_replaced_why);
+	else
+		sbuf_puts(b, "null");
+	sbuf_puts(b, ",\"rollback\":");
+	if (s->store_rollback)
+		sbuf_put_json_str(b, s->store_rollback_why);
+	else
+		sbuf_puts(b, "null");
+}
+
 void
 status_render_json(const struct status_snap *s, struct sbuf *b)
 {
@@ -362,6 +383,7 @@ status_render_json(const struct status_snap *s, struct sbuf *b)
 	put_bool(b, s->server.override_locked_ms > 0);
 	sbuf_puts(b, ",\"store\":{\"ok\":");
 	put_bool(b, s->store_ok);
+	json_store_guard(b, s);
 	sbuf_puts(b, "},\"disk\":{\"free_bytes\":");
 	if (s->free_disk_bytes >= 0)
 		sbuf_put_i64(b, s->free_disk_bytes);
@@ -607,6 +629,12 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	prom_gauge(b, "store_failing", "gauge", "1 while the event store "
 	    "cannot commit (every lane is then FAULT).", store_failing);
 	prom_server(b, &s->server);
+	prom_gauge(b, "store_replaced", "gauge", "1 once the event store was "
+	    "found deleted, replaced or behind while running (every lane FAULT "
+	    "until a restart).", s->store_replaced[0] != '\0');
+	prom_gauge(b, "store_rollback", "gauge", "1 when this start found the "
+	    "store behind what was committed and began a new chain.",
+	    s->store_rollback);
 }
 
 /* ---- the board ---- */
@@ -795,6 +823,24 @@ board_lane(struct sbuf *b, const struct status_lane *l)
 	sbuf_puts(b, "</section>\n");
 }
 
+/* The chain guard's alarms (docs/operations.md). */
+static void
+board_store_guard(struct sbuf *b, const struct status_snap *s)
+{
+	if (s->store_replaced[0] != '\0') {
+		sbuf_puts(b, "<div class=\"alarm\">存储被替换 Event store ");
+		html(b, s->store_replaced);
+		sbuf_puts(b, ": ");
+		html(b, s->store_replaced_why);
+		sbuf_puts(b, " &mdash; lanes closed until a restart</div>");
+	}
+	if (s->store_rollback) {
+		sbuf_puts(b, "<div class=\"alarm\">存储回退 New chain begun: ");
+		html(b, s->store_rollback_why);
+		sbuf_puts(b, "</div>");
+	}
+}
+
 static void
 board_alarms(struct sbuf *b, const struct status_snap *s)
 {
@@ -807,6 +853,7 @@ board_alarms(struct sbuf *b, const struct status_snap *s)
 	if (store_failing)
 		sbuf_puts(b, "<div class=\"alarm\">存储故障 Event store cannot "
 		    "record: lanes closed</div>");
+	board_store_guard(b, s);
 	if (s->disk_low)
 		sbuf_puts(b, "<div class=\"alarm\">磁盘空间不足 Disk space low</div>");
 	if (s->sync.auth_alarm)

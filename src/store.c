@@ -9,11 +9,14 @@
  * The store logs nothing: failures return -1 (or a status) and leave their
  * text for store_errmsg(), and the caller logs it with its context.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -33,6 +36,15 @@ struct store {
 	int rc;				/* first SQLite failure of this call */
 	char chain[STORE_UUID_LEN + 1];
 	char err[256];
+	/* the files opened (store_identity): the path and its -wal */
+	char *path;
+	struct file_id { dev_t dev; ino_t ino; bool known; } id_db, id_wal;
+	int64_t high;			/* highest seq committed or read here */
+	int64_t pending;		/* seq appended in the open transaction */
+	/* a copy being saved (store_save_begin) */
+	sqlite3 *save_db;
+	sqlite3_backup *save;
+	bool went_back;			/* an append found the log shorter */
 };
 
 /* Record the first failure of the current call (later ones follow from it). */
@@ -62,6 +74,7 @@ static void
 enter(struct store *s)
 {
 	s->rc = SQLITE_OK;
+	s->pending = 0;
 }
 
 static enum store_status
@@ -158,7 +171,12 @@ tx_begin(struct store *s)
 static int
 tx_commit(struct store *s)
 {
-	return run(s, ST_COMMIT, "commit");
+	if (run(s, ST_COMMIT, "commit") != 0)
+		return -1;
+	if (s->pending > s->high)
+		s->high = s->pending;
+	s->pending = 0;
+	return 0;
 }
 
 /* Roll back whatever is open; SQLite may already have done so itself. */
@@ -391,6 +409,169 @@ prepare_all(struct store *s)
 	return 0;
 }
 
+/* ---- the files under the store (store_identity) ---- */
+
+/* stat() path into id; ENOENT leaves it unknown (0), other failures -1. */
+static int
+id_of(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	id->known = false;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->known = true;
+	return 0;
+}
+
+/*
+ * The device and inode of the database and its -wal, taken right after
+ * SQLite opened them (the WAL exists by then: the open read and wrote
+ * through it).  SQLite offers no sound way to reach its descriptors
+ * (SQLITE_FCNTL_FILE_POINTER yields a sqlite3_file whose layout is the
+ * VFS's own), so the files are named by what they were at open.
+ */
+static int
+ids_record(struct store *s, const char *path)
+{
+	char wal[4096];
+
+	if ((s->path = strdup(path)) == NULL) {
+		seterr(s, SQLITE_NOMEM, "open: out of memory");
+		return -1;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (id_of(path, &s->id_db) != 0 || !s->id_db.known) {
+		seterr(s, SQLITE_CANTOPEN, "open: stat: %s", strerror(errno));
+		return -1;
+	}
+	if (id_of(wal, &s->id_wal) != 0) {
+		seterr(s, SQLITE_CANTOPEN, "open: stat -wal: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the file at path still the one of id?  Sets what when not. */
+static enum store_identity
+id_check(const char *path, const struct file_id *id)
+{
+	struct file_id now;
+
+	if (!id->known)
+		return STORE_SAME;
+	if (id_of(path, &now) != 0)
+		return STORE_SAME;	/* cannot tell (EACCES, EIO): not a verdict */
+	if (!now.known)
+		return STORE_DELETED;
+	return now.dev == id->dev && now.ino == id->ino ? STORE_SAME :
+	    STORE_REPLACED;
+}
+
+enum store_identity
+store_identity(store_t *s, bool deep, char *what, size_t len)
+{
+	char wal[4096];
+	enum store_identity v;
+	int64_t last;
+
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	if ((v = id_check(s->path, &s->id_db)) != STORE_SAME) {
+		putfmt(what, len, "%s %s", s->path, v == STORE_DELETED ?
+		    "deleted" : "replaced by another file");
+		return v;
+	}
+	if ((v = id_check(wal, &s->id_wal)) != STORE_SAME) {
+		putfmt(what, len, "%s %s", wal, v == STORE_DELETED ?
+		    "deleted" : "replaced by another file");
+		return v;
+	}
+	if (!s->went_back && deep) {
+		enter(s);
+		last = query_i64(s, ST_LAST_SEQ, "last seq");
+		s->went_back = last >= 0 && last < s->high;
+	}
+	if (s->went_back) {
+		putfmt(what, len, "%s went back: it holds fewer events than "
+		    "the %" PRId64 " committed", s->path, s->high);
+		return STORE_WENT_BACK;
+	}
+	return STORE_SAME;
+}
+
+/* ---- a copy of the store (SQLite's online backup, a step at a time) ---- */
+
+static void
+save_end(struct store *s)
+{
+	if (s->save != NULL)
+		sqlite3_backup_finish(s->save);
+	if (s->save_db != NULL)
+		sqlite3_close(s->save_db);
+	s->save = NULL;
+	s->save_db = NULL;
+}
+
+int
+store_save_begin(store_t *s, const char *dest)
+{
+	int rc;
+
+	enter(s);
+	if (s->save != NULL) {
+		seterr(s, SQLITE_MISUSE, "save: a copy is already being made");
+		return -1;
+	}
+	rc = sqlite3_open_v2(dest, &s->save_db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		seterr(s, rc, "save: open %s: %s", dest, s->save_db != NULL ?
+		    sqlite3_errmsg(s->save_db) : sqlite3_errstr(rc));
+		save_end(s);
+		return -1;
+	}
+	if ((s->save = sqlite3_backup_init(s->save_db, "main", s->db,
+	    "main")) == NULL) {
+		seterr(s, SQLITE_ERROR, "save: %s", sqlite3_errmsg(s->save_db));
+		save_end(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_save_step(store_t *s, int pages)
+{
+	int rc;
+
+	enter(s);
+	if (s->save == NULL)
+		return 1;
+	rc = sqlite3_backup_step(s->save, pages);
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	if (rc != SQLITE_DONE)
+		seterr(s, rc, "save: %s", sqlite3_errstr(rc));
+	save_end(s);
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+int64_t
+store_high_seq(const store_t *s)
+{
+	return s->high;
+}
+
+const char *
+store_path(const store_t *s)
+{
+	return s->path;
+}
+
 store_t *
 store_open(const char *path, int64_t db_max_mb, char *err, size_t errlen)
 {
@@ -411,7 +592,10 @@ store_open(const char *path, int64_t db_max_mb, char *err, size_t errlen)
 		goto fail;
 	}
 	if (set_pragmas(s) != 0 || migrate(s) != 0 || load_chain(s) != 0 ||
-	    set_max_size(s, db_max_mb) != 0 || prepare_all(s) != 0)
+	    set_max_size(s, db_max_mb) != 0 || prepare_all(s) != 0 ||
+	    ids_record(s, path) != 0)
+		goto fail;
+	if ((s->high = query_i64(s, ST_LAST_SEQ, "last seq")) < 0)
 		goto fail;
 	return s;
 fail:
@@ -427,9 +611,11 @@ store_close(store_t *s)
 
 	if (s == NULL)
 		return;
+	save_end(s);
 	for (i = 0; i < ST_N; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 
@@ -516,6 +702,14 @@ append_locked(struct store *s, const char *kind, const char *body,
 
 	if (last_event(s, &last, prev) != 0)
 		return -1;
+	if (last < s->high) {
+		/* the file under us holds less than was committed into it */
+		s->went_back = true;
+		seterr(s, SQLITE_CORRUPT, "append: the store went back to seq %"
+		    PRId64 " after seq %" PRId64 " was committed", last,
+		    s->high);
+		return -1;
+	}
 	ap.seq = last + 1;
 	if (chain_uuid4(ap.uuid) != 0) {
 		seterr(s, SQLITE_ERROR, "event uuid: no randomness");
@@ -529,6 +723,7 @@ append_locked(struct store *s, const char *kind, const char *body,
 		return -1;
 	if (out != NULL)
 		*out = ap;
+	s->pending = ap.seq;
 	return 0;
 }
 
@@ -673,6 +868,94 @@ fail:
 	done(st);
 	store_batch_free(out);
 	return -1;
+}
+
+/* The one event at seq through statement id (ST_FETCH_SEQ, ST_FETCH_SYNCED). */
+static int
+fetch_one(store_t *s, enum store_stmt id, int64_t seq, struct store_batch *out)
+{
+	sqlite3_stmt *st = s->st[id];
+	int rc;
+
+	enter(s);
+	out->n = 0;
+	out->ev = NULL;
+	if (bind_i64(s, st, 1, seq) != 0) {
+		done(st);
+		return -1;
+	}
+	rc = step(s, st, "fetch");
+	if (rc == SQLITE_ROW) {
+		if ((out->ev = calloc(1, sizeof(*out->ev))) == NULL) {
+			seterr(s, SQLITE_NOMEM, "fetch: out of memory");
+			rc = -1;
+		} else if (fetch_row(s, st, &out->ev[0]) != 0) {
+			free(out->ev);
+			out->ev = NULL;
+			rc = -1;
+		} else
+			out->n = 1;
+	}
+	done(st);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+store_fetch_after(store_t *s, int64_t after_seq, size_t max_events,
+    struct store_batch *out)
+{
+	sqlite3_stmt *st = s->st[ST_FETCH_AFTER];
+	size_t cap = 0;
+	int rc;
+
+	enter(s);
+	out->n = 0;
+	out->ev = NULL;
+	if (bind_i64(s, st, 1, after_seq) != 0 ||
+	    bind_i64(s, st, 2, max_events > INT64_MAX ? INT64_MAX :
+	    (int64_t)max_events) != 0)
+		goto fail;
+	while ((rc = step(s, st, "fetch")) == SQLITE_ROW) {
+		if (batch_grow(s, out, &cap) != 0 ||
+		    fetch_row(s, st, &out->ev[out->n]) != 0)
+			goto fail;
+		out->n++;
+	}
+	if (rc == -1)
+		goto fail;
+	done(st);
+	return 0;
+fail:
+	done(st);
+	store_batch_free(out);
+	return -1;
+}
+
+int
+store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out)
+{
+	return fetch_one(s, ST_FETCH_SEQ, seq, out);
+}
+
+int
+store_fetch_synced(store_t *s, int64_t seq, struct store_batch *out)
+{
+	return fetch_one(s, ST_FETCH_SYNCED, seq, out);
+}
+
+int64_t
+store_mark_forked(store_t *s, int64_t after_seq, const char *why)
+{
+	sqlite3_stmt *st = s->st[ST_MARK_FORKED];
+
+	enter(s);
+	if (bind_i64(s, st, 1, after_seq) != 0 || bind_text(s, st, 2, why) != 0) {
+		done(st);
+		return -1;
+	}
+	if (run(s, ST_MARK_FORKED, "mark forked") != 0)
+		return -1;
+	return sqlite3_changes64(s->db);
 }
 
 void

@@ -34,6 +34,10 @@ enum store_stmt {
 	ST_LISTS_SAVE,
 	ST_LISTS_LOAD,
 	ST_VERIFY,
+	ST_FETCH_SEQ,
+	ST_MARK_FORKED,
+	ST_FETCH_AFTER,
+	ST_FETCH_SYNCED,
 	ST_N
 };
 
@@ -92,6 +96,18 @@ static const char *const store_sql[ST_N] = {
 	    "SELECT doc, source, ts_ms FROM lists WHERE id = 1",
 	[ST_VERIFY] =
 	    "SELECT seq, prev_hash, hash, body FROM events ORDER BY seq",
+	[ST_FETCH_SEQ] =
+	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    " WHERE seq = ?1",
+	/* A stale continuation of a chain: kept here, never sent as it is. */
+	[ST_MARK_FORKED] =
+	    "UPDATE events SET state = 2, error = ?2 WHERE state = 0 AND seq > ?1",
+	[ST_FETCH_AFTER] =
+	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[ST_FETCH_SYNCED] =
+	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    " WHERE seq = ?1 AND state = 1",
 };
 
 /* Used once at open, before the statements above can be prepared. */

@@ -77,6 +77,15 @@ struct sync {
 
 	struct sync_stats st;
 	bool global;			/* curl_global_init done */
+
+	/* the chain guard (docs/operations.md, docs/sync-protocol.md) */
+	store_t *src;			/* the store the batch came from */
+	store_t *old[SYNC_MAX_OLD];	/* old store files still to drain */
+	int n_old;
+	int64_t probe_seq;		/* > 0: the first POST is this event alone */
+	bool held;			/* the platform holds the chain further */
+	sync_chain_fn chain_cb;
+	void *chain_arg;
 };
 
 /* ---- the pure parts ---- */
@@ -87,7 +96,8 @@ sync_urgent(const char *kind, const char *body)
 	static const char *const always[] = { "forced_entry",
 	    "barrier_unauthorized", "override", "device_fault", "startup",
 	    "config_reloaded",
-	    "scale_reset", "clock_step", "clock_skew" };
+	    "scale_reset", "clock_step", "clock_skew", "store_replaced",
+	    "store_rollback" };
 	const cJSON *dec;
 	cJSON *j;
 	bool hit;
@@ -293,6 +303,35 @@ sync_halve(size_t n)
 	return n > 1 ? n / 2 : 0;
 }
 
+int
+sync_parse_chains(const char *text, size_t len, const char *chain,
+    int64_t *seq)
+{
+	const cJSON *c, *v;
+	cJSON *j;
+	int rc = 0;
+
+	*seq = 0;
+	if (text == NULL || (j = cJSON_ParseWithLength(text, len)) == NULL)
+		return -1;
+	c = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "chains") :
+	    NULL;
+	if (c != NULL && !cJSON_IsObject(c))
+		rc = -1;
+	else if (c != NULL &&
+	    (v = cJSON_GetObjectItemCaseSensitive(c, chain)) != NULL) {
+		if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+		    v->valuedouble <= 9007199254740992.0 &&
+		    (double)(int64_t)v->valuedouble == v->valuedouble) {
+			*seq = (int64_t)v->valuedouble;
+			rc = 1;
+		} else
+			rc = -1;
+	}
+	cJSON_Delete(j);
+	return rc;
+}
+
 /* ---- scheduling ---- */
 
 /* Send in delay_ms (no earlier than the backoff allows), unless sooner. */
@@ -474,15 +513,149 @@ note_date(struct sync *s, CURL *e)
 /* ---- events ---- */
 
 static void send_batch(struct sync *s);
+static void schedule(struct sync *s, int64_t delay_ms);
+static void failed(struct sync *s, const char *why, int64_t retry_after_ms);
+static void succeeded(struct sync *s);
+
+/* ---- the chain guard: the platform's last seq, old stores ---- */
+
+/*
+ * The answer's "chains" (docs/sync-protocol.md): the platform's last seq
+ * of each chain of the batch.  Told to the daemon for the chain of the
+ * store; when it shows the store behind, that store's events are no
+ * longer sent (they would continue the chain from a stale copy).
+ */
+static void
+chain_check(struct sync *s)
+{
+	const char *chain = store_chain(s->src);
+	int64_t seq;
+
+	if (s->src == s->store)
+		s->probe_seq = 0;	/* answered: the probe is done */
+	if (s->src != s->store || sync_parse_chains(s->answer.b.p,
+	    s->answer.b.len, chain, &seq) != 1 || s->chain_cb == NULL)
+		return;
+	if (s->chain_cb(s->chain_arg, chain, seq) && !s->held) {
+		s->held = true;
+		log_warnx("sync: the platform holds chain %s to seq %lld, the "
+		    "store only to %lld: its events are no longer sent", chain,
+		    (long long)seq, (long long)store_high_seq(s->store));
+	}
+}
+
+/* Drop the first old store: nothing of it is left to send. */
+static void
+old_drained(struct sync *s)
+{
+	log_info("sync: old store %s (chain %s) drained",
+	    store_path(s->old[0]), store_chain(s->old[0]));
+	store_close(s->old[0]);
+	s->n_old--;
+	memmove(&s->old[0], &s->old[1], (size_t)s->n_old * sizeof(s->old[0]));
+}
+
+/*
+ * The first batch after start holds only events the store held at start:
+ * its oldest unsynced ones up to that seq, in seq order, or else its last
+ * event again (synced: a duplicate for the platform).  Rejected events
+ * are never sent again: then there is no probe.
+ */
+static int
+probe_batch(struct sync *s)
+{
+	size_t k;
+
+	if (store_fetch_unsynced(s->store, s->cur_max,
+	    SYNC_MAX_BODY - ENVELOPE_BYTES, &s->batch) != 0)
+		return -1;
+	for (k = 0; k < s->batch.n && s->batch.ev[k].seq <= s->probe_seq; k++)
+		;
+	if (k > 0) {
+		while (s->batch.n > k)
+			free(s->batch.ev[--s->batch.n].body);
+		return 0;
+	}
+	store_batch_free(&s->batch);
+	return store_fetch_synced(s->store, s->probe_seq, &s->batch);
+}
+
+/*
+ * The next batch and the store it comes from: the probe first (events the
+ * store held at start only, so that the platform's answer tells whether
+ * the store is behind before anything new is sent), then old stores
+ * (unless an urgent event waits), then the store.
+ */
+static int
+fetch_batch(struct sync *s)
+{
+	s->src = s->store;
+	if (s->probe_seq > 0) {
+		/* sent again until the platform answers it */
+		if (probe_batch(s) != 0)
+			return -1;
+		if (s->batch.n > 0)
+			return 0;
+		s->probe_seq = 0;
+	}
+	while (s->n_old > 0 && (!s->urgent || s->held)) {
+		s->src = s->old[0];
+		if (store_fetch_unsynced(s->src, s->cur_max,
+		    SYNC_MAX_BODY - ENVELOPE_BYTES, &s->batch) != 0)
+			return -1;
+		if (s->batch.n > 0)
+			return 0;
+		old_drained(s);
+		s->src = s->store;
+	}
+	if (s->held) {
+		s->batch.n = 0;
+		return 0;
+	}
+	return store_fetch_unsynced(s->store, s->cur_max,
+	    SYNC_MAX_BODY - ENVELOPE_BYTES, &s->batch);
+}
+
+/* A batch of an old store was settled: the next one at once. */
+static void
+old_batch_done(struct sync *s, size_t settled)
+{
+	s->cur_max = (size_t)s->cfg->platform.batch_max;
+	if (settled == 0) {
+		failed(s, "the platform answered without settling any event", 0);
+		return;
+	}
+	succeeded(s);
+	schedule(s, 0);
+}
+
+void
+sync_drain(struct sync *s, store_t *old)
+{
+	if (s->n_old == SYNC_MAX_OLD) {
+		store_close(old);
+		return;
+	}
+	s->old[s->n_old++] = old;
+	if (s->ce != NULL && !s->posting)
+		schedule(s, 0);
+}
+
+void
+sync_on_chain(struct sync *s, sync_chain_fn fn, void *arg)
+{
+	s->chain_cb = fn;
+	s->chain_arg = arg;
+}
 
 static void
 mark_rejected(struct sync *s, const struct store_event *e, const char *error)
 {
 	log_warnx("sync: event seq %lld (%s, %s) rejected by the platform: %s",
 	    (long long)e->seq, e->kind, e->uuid, error);
-	if (store_mark_rejected(s->store, e->uuid, error) != 0)
+	if (store_mark_rejected(s->src, e->uuid, error) != 0)
 		log_warnx("sync: cannot mark %s rejected: %s", e->uuid,
-		    store_errmsg(s->store));
+		    store_errmsg(s->src));
 	else
 		s->st.rejected_total++;
 }
@@ -511,14 +684,15 @@ apply_answer(struct sync *s)
 	for (i = 0; i < n; i++)
 		if (fate[i] == SYNC_ACCEPTED)
 			ok[nok++] = s->batch.ev[i].uuid;
-	if (store_mark_synced(s->store, ok, nok) != 0) {
+	if (store_mark_synced(s->src, ok, nok) != 0) {
 		log_warnx("sync: cannot mark events synced: %s",
-		    store_errmsg(s->store));
+		    store_errmsg(s->src));
 		settled = -1;
 		goto done;
 	}
 	s->st.sent_total += (int64_t)nok;
 	settled = (int)nok;
+	chain_check(s);
 	for (i = 0; i < n; i++)
 		if (fate[i] == SYNC_REJECTED) {
 			mark_rejected(s, &s->batch.ev[i], errors[i]);
@@ -559,6 +733,10 @@ next_batch(struct sync *s, size_t settled)
 {
 	bool full;
 
+	if (s->src != s->store) {
+		old_batch_done(s, settled);
+		return;
+	}
 	/*
 	 * After a full batch more may wait: send again at once and skip the
 	 * count, which walks the whole backlog (per batch, that made a drain
@@ -652,20 +830,20 @@ send_batch(struct sync *s)
 {
 	if (s->posting)
 		return;
-	if (store_fetch_unsynced(s->store, s->cur_max,
-	    SYNC_MAX_BODY - ENVELOPE_BYTES, &s->batch) != 0) {
+	if (fetch_batch(s) != 0) {
 		log_warnx("sync: cannot read the backlog: %s",
-		    store_errmsg(s->store));
+		    store_errmsg(s->src));
 		failed(s, "store read failed", 0);
 		return;
 	}
 	if (s->batch.n == 0) {
-		s->st.backlog = 0;
+		if (s->src == s->store)
+			s->st.backlog = 0;
 		store_batch_free(&s->batch);
 		return;
 	}
 	s->sent_n = sync_build_batch(&s->body, s->cfg->controller.id,
-	    store_chain(s->store), s->batch.ev, s->batch.n, s->cur_max,
+	    store_chain(s->src), s->batch.ev, s->batch.n, s->cur_max,
 	    SYNC_MAX_BODY);
 	s->urgent = false;
 	if (post_setup(s) != 0) {
@@ -987,6 +1165,8 @@ sync_new(struct event_base *base, const struct config *cfg, store_t *store,
 	s->base = base;
 	s->cfg = cfg;
 	s->store = store;
+	s->src = store;
+	s->probe_seq = store_high_seq(store);
 	s->lists_cb = lists_cb;
 	s->arg = arg;
 	s->cur_max = (size_t)cfg->platform.batch_max;
@@ -1038,6 +1218,8 @@ sync_free(struct sync *s)
 	if (s->poll_ev != NULL)
 		event_free(s->poll_ev);
 	store_batch_free(&s->batch);
+	while (s->n_old > 0)
+		store_close(s->old[--s->n_old]);
 	sbuf_fini(&s->body);
 	sbuf_fini(&s->answer.b);
 	sbuf_fini(&s->ldoc.b);

@@ -10,6 +10,9 @@
 
 #include "weighgate/chain.h"
 #include "weighgate/cmd.h"
+#include "weighgate/guard.h"
+#include "weighgate/log.h"
+#include "weighgate/sidecar.h"
 #include "weighgate/store.h"
 #include "weighgate/timefmt.h"
 
@@ -899,6 +902,245 @@ START_TEST(t_cmd_lists_empty)
 }
 END_TEST
 
+
+/* ---- a store deleted, replaced, rolled back (guard.c, sidecar.c) ---- */
+
+static bool
+exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(t_identity_deleted)
+{
+	store_t *s = open_db(0);
+	char what[512], wal[320];
+
+	append(s, "{}", 1000);
+	ck_assert_int_eq(store_identity(s, true, what, sizeof(what)), STORE_SAME);
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	ck_assert(exists(wal));
+	ck_assert_int_eq(unlink(wal), 0);
+	ck_assert_int_eq(store_identity(s, false, what, sizeof(what)),
+	    STORE_DELETED);
+	ck_assert_ptr_nonnull(strstr(what, "-wal deleted"));
+	ck_assert_int_eq(unlink(db), 0);
+	ck_assert_int_eq(store_identity(s, false, what, sizeof(what)),
+	    STORE_DELETED);
+	ck_assert_ptr_nonnull(strstr(what, "wg.db deleted"));
+	/* the open file still takes commits and gives them to the sync */
+	append(s, "{\"after\":1}", 2000);
+	ck_assert_int_eq(store_count_unsynced(s), 2);
+	ck_assert_int_eq(store_high_seq(s), 2);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(t_identity_replaced)
+{
+	store_t *s = open_db(0);
+	char what[512], copy[320], cmd[800];
+
+	append(s, "{}", 1000);
+	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \".backup '%s'\"", db, copy);
+	ck_assert_int_eq(system(cmd), 0);
+	append(s, "{}", 2000);
+	ck_assert_int_eq(rename(copy, db), 0);
+	ck_assert_int_eq(store_identity(s, false, what, sizeof(what)),
+	    STORE_REPLACED);
+	ck_assert_ptr_nonnull(strstr(what, "replaced by another file"));
+	store_close(s);
+}
+END_TEST
+
+/* An older copy written over the file in place: the append refuses. */
+START_TEST(t_identity_went_back)
+{
+	store_t *s = open_db(0);
+	struct store_appended ap;
+	char what[512];
+
+	append(s, "{}", 1000);
+	append(s, "{}", 2000);
+	append(s, "{}", 3000);
+	/* another writer takes the log back (as an overwrite in place would) */
+	sql_exec("DELETE FROM events WHERE seq > 1");
+	ck_assert_int_eq(store_identity(s, true, what, sizeof(what)),
+	    STORE_WENT_BACK);
+	ck_assert_int_eq(store_append(s, "weighing", "{}", 4000, NULL, 0, &ap),
+	    STORE_ERROR);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(s), "went back"));
+	ck_assert_int_eq(store_last_seq(s), 1);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(t_fetch_seq_and_forked)
+{
+	store_t *s = open_db(0);
+	struct store_batch b;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		append(s, "{}", 1000 + i);
+	ck_assert_int_eq(store_fetch_seq(s, 3, &b), 0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_int_eq(b.ev[0].seq, 3);
+	store_batch_free(&b);
+	ck_assert_int_eq(store_fetch_seq(s, 9, &b), 0);
+	ck_assert_uint_eq(b.n, 0);
+	ck_assert_int_eq(store_mark_forked(s, 3, "stale"), 2);
+	ck_assert_int_eq(store_count_unsynced(s), 3);
+	ck_assert_int_eq(store_count_rejected(s), 2);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(t_sidecar_roundtrip)
+{
+	struct sidecar a = { .seq = 42, .platform_seq = 40, .fork_after = -1 },
+	    b;
+	char path[320], err[256];
+	FILE *f;
+
+	snprintf(a.chain, sizeof(a.chain),
+	    "0b6f3d2e-1c4a-4e2b-9f00-123456789abc");
+	ck_assert_int_eq(sidecar_path(db, path, sizeof(path)), 0);
+	ck_assert_int_eq(sidecar_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(sidecar_write(path, &a), 0);
+	ck_assert_int_eq(sidecar_read(path, &b, err, sizeof(err)), 1);
+	ck_assert_str_eq(b.chain, a.chain);
+	ck_assert_int_eq(b.seq, 42);
+	ck_assert_int_eq(b.platform_seq, 40);
+	ck_assert_int_eq(b.fork_after, -1);
+	/* garbage is no sidecar, said with the line */
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("chain 0b6f3d2e-1c4a-4e2b-9f00-123456789abc\nseq x\n", f);
+	fclose(f);
+	ck_assert_int_eq(sidecar_read(path, &b, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":2:"));
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	ck_assert_int_eq(sidecar_read(path, &b, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(t_sidecar_judge)
+{
+	struct sidecar sc = { .seq = 10, .platform_seq = 0, .fork_after = -1 };
+	const char *c = "0b6f3d2e-1c4a-4e2b-9f00-123456789abc";
+	const char *other = "1b6f3d2e-1c4a-4e2b-9f00-123456789abc";
+
+	snprintf(sc.chain, sizeof(sc.chain), "%s", c);
+	ck_assert_int_eq(sidecar_judge(NULL, true, c, 3), SC_OK);
+	ck_assert_int_eq(sidecar_judge(NULL, false, NULL, 0), SC_OK);
+	ck_assert_int_eq(sidecar_judge(&sc, false, NULL, 0), SC_STORE_MISSING);
+	ck_assert_int_eq(sidecar_judge(&sc, true, c, 10), SC_OK);
+	ck_assert_int_eq(sidecar_judge(&sc, true, c, 11), SC_OK);
+	ck_assert_int_eq(sidecar_judge(&sc, true, c, 9), SC_BEHIND_SIDECAR);
+	ck_assert_int_eq(sidecar_judge(&sc, true, other, 1), SC_OK);
+	sc.platform_seq = 12;
+	ck_assert_int_eq(sidecar_judge(&sc, true, c, 11), SC_BEHIND_PLATFORM);
+	sc.fork_after = 10;
+	ck_assert_int_eq(sidecar_judge(&sc, true, c, 20), SC_FORKED);
+	ck_assert(sidecar_is_aside("wg.db", "wg.db.old-20260101T000000Z-behind"));
+	ck_assert(!sidecar_is_aside("wg.db", "wg.db.old-20260101T000000Z-behind-wal"));
+	ck_assert(!sidecar_is_aside("wg.db", "wg.db.chain"));
+	ck_assert(!sidecar_is_aside("wg.db", "wg.db"));
+}
+END_TEST
+
+/* Reopened on an older copy: a new chain, the copy aside and drained. */
+START_TEST(t_guard_rollback)
+{
+	struct guard g;
+	store_t *s, *old[GUARD_MAX_ASIDE];
+	struct store_batch b;
+	char err[512], chain[STORE_UUID_LEN + 1], copy[320], cmd[800];
+	int i;
+
+	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
+	ck_assert(g.trust_lane_seq);
+	snprintf(chain, sizeof(chain), "%s", store_chain(s));
+	for (i = 0; i < 3; i++)
+		append(s, "{}", 1000 + i);
+	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' \".backup '%s'\"", db, copy);
+	ck_assert_int_eq(system(cmd), 0);
+	append(s, "{}", 2000);
+	append(s, "{}", 2001);
+	guard_tick(&g, s);
+	store_close(s);
+	ck_assert_int_eq(rename(copy, db), 0);
+
+	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
+	ck_assert_int_eq(g.rolled, SC_BEHIND_SIDECAR);
+	ck_assert(!g.trust_lane_seq);
+	ck_assert_str_ne(store_chain(s), chain);
+	ck_assert_int_eq(store_fetch_seq(s, 1, &b), 0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_str_eq(b.ev[0].kind, "store_rollback");
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, chain));
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, "\"store_seq\":3,"));
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, "\"committed_seq\":5,"));
+	store_batch_free(&b);
+	/* the copy is aside with its three unsynced events */
+	ck_assert_int_eq(guard_asides(&g, old, GUARD_MAX_ASIDE), 1);
+	ck_assert_str_eq(store_chain(old[0]), chain);
+	ck_assert_int_eq(store_count_unsynced(old[0]), 3);
+	store_close(old[0]);
+	store_close(s);
+	/* a normal restart: the same chain, lane seqs trusted */
+	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
+	ck_assert_int_eq(g.rolled, SC_OK);
+	ck_assert(g.trust_lane_seq);
+	store_close(s);
+}
+END_TEST
+
+/* Deleted, then the platform shows a store behind: both roll forward. */
+START_TEST(t_guard_missing_and_platform)
+{
+	struct guard g;
+	store_t *s, *old[GUARD_MAX_ASIDE];
+	struct store_batch b;
+	char err[512], chain[STORE_UUID_LEN + 1];
+
+	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
+	append(s, "{}", 1000);
+	guard_tick(&g, s);
+	store_close(s);
+	ck_assert_int_eq(unlink(db), 0);
+	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
+	ck_assert_int_eq(g.rolled, SC_STORE_MISSING);
+	snprintf(chain, sizeof(chain), "%s", store_chain(s));
+	append(s, "{}", 2000);	/* seq 2 after store_rollback */
+	ck_assert(!guard_platform(&g, s, chain, 2));
+	ck_assert(!guard_platform(&g, s, "other", 9));
+	ck_assert(guard_platform(&g, s, chain, 7));
+	guard_tick(&g, s);
+	store_close(s);
+	ck_assert_ptr_nonnull(s = guard_open(&g, db, 0, err, sizeof(err)));
+	ck_assert_int_eq(g.rolled, SC_FORKED);
+	ck_assert_str_ne(store_chain(s), chain);
+	/* the stale continuation (seq 2) is recorded again after the rollback */
+	ck_assert_int_eq(store_fetch_after(s, 0, 10, &b), 0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_str_eq(b.ev[0].kind, "store_rollback");
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, "\"carried\":1}"));
+	ck_assert_ptr_nonnull(strstr(b.ev[0].body, "\"revealed_by\":\"platform\""));
+	ck_assert_str_eq(b.ev[1].kind, "weighing");
+	ck_assert_str_eq(b.ev[1].ts, "1970-01-01T00:00:02.000Z");
+	store_batch_free(&b);
+	ck_assert_int_eq(guard_asides(&g, old, GUARD_MAX_ASIDE), 1);
+	ck_assert_int_eq(store_count_unsynced(old[0]), 1);	/* its rollback */
+	ck_assert_int_eq(store_count_rejected(old[0]), 1);	/* kept, not sent */
+	store_close(old[0]);
+	store_close(s);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -927,6 +1169,14 @@ store_suite(void)
 	tcase_add_test(tc, t_migration);
 	tcase_add_test(tc, t_migration_newer);
 	tcase_add_test(tc, t_open_fails);
+	tcase_add_test(tc, t_identity_deleted);
+	tcase_add_test(tc, t_identity_replaced);
+	tcase_add_test(tc, t_identity_went_back);
+	tcase_add_test(tc, t_fetch_seq_and_forked);
+	tcase_add_test(tc, t_sidecar_roundtrip);
+	tcase_add_test(tc, t_sidecar_judge);
+	tcase_add_test(tc, t_guard_rollback);
+	tcase_add_test(tc, t_guard_missing_and_platform);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("cmd_lists");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -53,11 +53,47 @@ free_events(struct store_event *ev, size_t n)
 	free(ev);
 }
 
+/* The platform's last seq per chain in its answer (docs/sync-protocol.md). */
+START_TEST(chains_in_answer)
+{
+	static const char *const c = "5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10";
+	const char *a;
+	int64_t seq;
+
+	a = "{\"accepted\":[],\"rejected\":[],\"chains\":{\"x\":3,"
+	    "\"5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10\":1042}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), 1);
+	ck_assert_int_eq(seq, 1042);
+	/* older platforms say nothing: fine */
+	a = "{\"accepted\":[],\"rejected\":[]}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), 0);
+	a = "{\"accepted\":[],\"chains\":{\"x\":3}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), 0);
+	/* not what the protocol says: no verdict */
+	a = "{\"chains\":[1]}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), -1);
+	a = "{\"chains\":{\"5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10\":\"9\"}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), -1);
+	a = "{\"chains\":{\"5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10\":-1}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), -1);
+	a = "{\"chains\":{\"5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10\":1.5}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), -1);
+	a = "{\"chains\":{\"5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10\":1e300}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), -1);
+	ck_assert_int_eq(sync_parse_chains("not json", 8, c, &seq), -1);
+	ck_assert_int_eq(sync_parse_chains(NULL, 0, c, &seq), -1);
+	/* and the answer's other members are read as before */
+	a = "{\"accepted\":[],\"rejected\":[],\"chains\":{}}";
+	ck_assert_int_eq(sync_parse_chains(a, strlen(a), c, &seq), 0);
+}
+END_TEST
+
 START_TEST(urgent_kinds)
 {
 	static const char *const urgent[] = { "forced_entry",
 	    "barrier_unauthorized", "override", "device_fault", "startup",
-	    "config_reloaded", "clock_step", "clock_skew" };
+	    "config_reloaded", "scale_reset", "clock_step", "clock_skew",
+	    "store_replaced", "store_rollback" };
 	static const char *const batched[] = { "pass_timeout",
 	    "unweighed_pass", "missed_results", "device_recovered",
 	    "lists_applied", "disk_low", "clock_ok" };
@@ -425,6 +461,7 @@ sync_suite(void)
 	TCase *tc = tcase_create("pure");
 
 	tcase_add_test(tc, urgent_kinds);
+	tcase_add_test(tc, chains_in_answer);
 	tcase_add_test(tc, batch_wire_format);
 	tcase_add_test(tc, batch_byte_bound);
 	tcase_add_test(tc, response_fates);

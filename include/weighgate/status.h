@@ -122,6 +122,11 @@ struct status_snap {
 	bool overrides;
 	char override_token_file[CFG_PATH_MAX];
 	bool store_ok;			/* the startup event is recorded */
+	/* the store's chain guard (docs/operations.md) */
+	char store_replaced[16];	/* "": sound; deleted replaced ... */
+	char store_replaced_why[320];
+	bool store_rollback;		/* this start began a new chain */
+	char store_rollback_why[384];
 	int64_t free_disk_bytes;	/* -1: unknown */
 	bool disk_low;
 	struct sync_stats sync;

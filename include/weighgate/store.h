@@ -113,6 +113,49 @@ enum store_status store_lists_apply(store_t *s, const char *doc,
 /* *doc is malloc'd (caller frees) or NULL when none is stored. */
 int store_lists_load(store_t *s, char **doc, char source[16], int64_t *ts_ms);
 
+/* ---- a store deleted, replaced or rolled back (docs/operations.md) ---- */
+
+enum store_identity {
+	STORE_SAME = 0,
+	STORE_DELETED,		/* the path or its -wal is gone */
+	STORE_REPLACED,		/* another file is at the path or its -wal */
+	STORE_WENT_BACK		/* the log holds less than was committed */
+};
+
+/*
+ * Is the store still the file it opened?  The path and its -wal have the
+ * device and inode they had at open (stat(); a path that cannot be
+ * examined for another reason is no verdict), and no append found the log
+ * shorter than what was committed through this handle.  deep also reads
+ * the last seq (a file overwritten in place).  what says, when not.
+ */
+enum store_identity store_identity(store_t *s, bool deep, char *what,
+    size_t len);
+/*
+ * Copy the store as it is (the file still open, deleted or not) to a new
+ * file dest, a few pages per step so that the loop never waits long:
+ * begin 0 or -1; step 0 more to do, 1 done, -1 failed (store_errmsg).
+ */
+int store_save_begin(store_t *s, const char *dest);
+int store_save_step(store_t *s, int pages);
+
+/* The highest seq committed (or found at open) through this handle. */
+int64_t store_high_seq(const store_t *s);
+const char *store_path(const store_t *s);
+/* The one event at seq (out->n 0 when there is none). */
+int store_fetch_seq(store_t *s, int64_t seq, struct store_batch *out);
+/* The same, only when it is synced (accepted by the platform). */
+int store_fetch_synced(store_t *s, int64_t seq, struct store_batch *out);
+/* The events after after_seq, oldest first, at most max_events. */
+int store_fetch_after(store_t *s, int64_t after_seq, size_t max_events,
+    struct store_batch *out);
+/*
+ * Unsynced events after after_seq are a stale continuation of a chain the
+ * platform holds further: mark them rejected with why (kept, never sent).
+ * Returns how many, or -1.
+ */
+int64_t store_mark_forked(store_t *s, int64_t after_seq, const char *why);
+
 /*
  * Walk the whole log: seq from 1 without gap (a pruned prefix allowed, and
  * the gaps prune recorded between kept events), each prev_hash the hash

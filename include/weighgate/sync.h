@@ -41,6 +41,33 @@ void sync_free(struct sync *s);
 /* An event was committed; urgent ones are sent at once (sync_urgent). */
 void sync_kick(struct sync *s, bool urgent);
 
+/* ---- the chain guard (docs/operations.md, docs/sync-protocol.md) ---- */
+
+#define SYNC_MAX_OLD 8	/* old store files drained at once */
+
+/*
+ * The platform said it holds platform_seq of the store's chain.  Return
+ * true when that shows the store behind: its events are then no longer
+ * sent (old stores still are).
+ */
+typedef bool (*sync_chain_fn)(void *arg, const char *chain,
+    int64_t platform_seq);
+void sync_on_chain(struct sync *s, sync_chain_fn fn, void *arg);
+
+/*
+ * Send the unsynced events of an old store file too (its own chain), and
+ * close it once none is left; the sync owns old from now on.
+ */
+void sync_drain(struct sync *s, store_t *old);
+
+/*
+ * The platform's last seq of chain in a 200 answer ("chains"): 1 with
+ * *seq, 0 when the answer does not say (older platforms), -1 when it is
+ * not a number or "chains" is not an object.
+ */
+int sync_parse_chains(const char *text, size_t len, const char *chain,
+    int64_t *seq);
+
 /* Figures for the status board and the metrics. */
 struct sync_stats {
 	bool enabled;			/* a platform url is configured */

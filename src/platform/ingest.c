@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,6 +179,45 @@ judge(struct pdb *db, const char *controller, const cJSON *ev,
 	return "";
 }
 
+/*
+ * ,"chains":{CHAIN:LAST_SEQ,...}: for each chain of the batch, the last
+ * seq now held (docs/sync-protocol.md), so that a controller can tell its
+ * store is behind what it sent before.  At most PUT_CHAINS_MAX chains;
+ * left out when no chain of the batch is held (an empty batch).
+ */
+#define PUT_CHAINS_MAX 16
+static void
+put_chains(struct pdb *db, const char *controller, const cJSON *evs,
+    struct sbuf *out)
+{
+	const char *seen[PUT_CHAINS_MAX];
+	const cJSON *ev, *c;
+	int i, k = 0, put = 0;
+	int64_t seq;
+
+	cJSON_ArrayForEach(ev, evs) {
+		c = cJSON_IsObject(ev) ?
+		    cJSON_GetObjectItemCaseSensitive(ev, "chain") : NULL;
+		if (!cJSON_IsString(c) || !shape_ok(c->valuestring, F_NAME))
+			continue;
+		for (i = 0; i < k && strcmp(seen[i], c->valuestring) != 0; i++)
+			;
+		if (i < k)
+			continue;
+		if (k == PUT_CHAINS_MAX)
+			break;
+		seen[k++] = c->valuestring;
+		if ((seq = pdb_last_seq(db, controller, c->valuestring)) <= 0)
+			continue;
+		sbuf_puts(out, put++ > 0 ? "," : ",\"chains\":{");
+		sbuf_put_json_str(out, c->valuestring);
+		sbuf_putc(out, ':');
+		sbuf_put_i64(out, seq);
+	}
+	if (put > 0)
+		sbuf_putc(out, '}');
+}
+
 /* The request's envelope: controller and events; NULL with err if bad. */
 static const cJSON *
 envelope(const cJSON *root, size_t batch_max, const char **controller,
@@ -278,7 +318,9 @@ ingest_batch(struct pdb *db, const char *body, size_t len, size_t batch_max,
 	sbuf_puts(out, "],\"rejected\":[");
 	if (rej.len > 0)
 		sbuf_putn(out, rej.p, rej.len);
-	sbuf_puts(out, "]}\n");
+	sbuf_puts(out, "]");
+	put_chains(db, controller, evs, out);
+	sbuf_puts(out, "}\n");
 	res = INGEST_OK;
 done:
 	sbuf_fini(&acc);

@@ -41,7 +41,7 @@ static const char pdb_schema[] =
 
 enum pdb_stmt {
 	S_BY_UUID, S_NEAR, S_INSERT, S_CHAIN_ENSURE, S_COUNT, S_BREAK,
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S__N
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_LAST_SEQ, S__N
 };
 
 static const char *const pdb_sql[S__N] = {
@@ -64,6 +64,8 @@ static const char *const pdb_sql[S__N] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events"
+	    " WHERE controller = ?1 AND chain = ?2",
 };
 
 /* Counter changes of one chain not yet written to its row. */
@@ -160,6 +162,24 @@ pdb_close(struct pdb *db)
 		sqlite3_finalize(db->st[i]);
 	sqlite3_close(db->db);
 	free(db);
+}
+
+int64_t
+pdb_last_seq(struct pdb *db, const char *controller, const char *chain)
+{
+	const char *v[2] = { controller, chain };
+	sqlite3_stmt *s = db->st[S_LAST_SEQ];
+	int64_t seq = -1;
+
+	bind_texts(s, 2, v);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	else
+		log_warnx("platform db: %s: %s", pdb_sql[S_LAST_SEQ],
+		    sqlite3_errmsg(db->db));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return seq;
 }
 
 /* Make sure the chain has its row in chains. */

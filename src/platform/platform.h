@@ -78,6 +78,9 @@ enum pdb_put pdb_put(struct pdb *db, const char *controller,
 /* Count a rejected event against its chain. */
 int pdb_count_rejected(struct pdb *db, const char *controller,
     const char *chain);
+/* The last seq held of the controller's chain (0: none), or -1. */
+int64_t pdb_last_seq(struct pdb *db, const char *controller,
+    const char *chain);
 /* report.c: `weighgate-platform report DB`; returns the exit status. */
 int pdb_report(const char *path, FILE *out);
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # weighgate-platform receives events (SPEC §6, §7): a hash-chained batch is
-# accepted and stored; the same batch again is accepted, counted as
-# duplicates and not stored twice; an edited body is rejected hash_mismatch;
+# accepted and stored, the answer naming the chain's last seq held; the
+# same batch again is accepted, counted as duplicates and not stored twice; an edited body is rejected hash_mismatch;
 # a reused uuid with other content is uuid_conflict; a malformed event is
 # rejected naming its field; a gap (1, 2, 4) makes the report exit 1 naming
 # seq 3; a broken link is reported; bad requests are 400, an oversized one
@@ -24,6 +24,8 @@ code=$(post "$WORK/b1.json")
 [ "$(json_get "$WORK/resp" 'len(j["accepted"]), len(j["rejected"])')" = "(3, 0)" ] ||
 	fail "valid batch answer: $(cat "$WORK/resp")"
 [ "$(json_get "$WORK/resp" 'j["accepted"][0]')" = "$U1" ] || fail "accepted uuid order"
+# The last seq now held of the batch's chain (docs/sync-protocol.md §2.5).
+grep -q "\"chains\":{\"$CHAIN1\":3}" "$WORK/resp" || fail "no chains in the answer: $(cat "$WORK/resp")"
 report || fail "report of a valid chain exits $?: $(cat "$WORK/report")"
 grep -q "controller $C chain $CHAIN1: events 3, duplicates 0, rejected 0, seq 1..3, gaps 0, chain valid" \
 	"$WORK/report" || fail "report: $(cat "$WORK/report")"
