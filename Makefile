@@ -101,7 +101,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) tools/demo.sh
 
-# The lane benchmarks of SPEC §10 (docs/benchmarks.md): figures, not tests.
+# The lane benchmarks of docs/design.md §10 (docs/benchmarks.md): figures, not tests.
 BENCH_SRCS = $(wildcard bench/*.c)
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 

@@ -1,4 +1,4 @@
-/* The baseline of the lane benchmarks: a minimal libmodbus poller (SPEC §10). */
+/* The baseline of the lane benchmarks: a minimal libmodbus poller (docs/design.md §10). */
 /*
  * Two modes, both against weighgate-sim:
  *

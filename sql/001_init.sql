@@ -1,4 +1,4 @@
--- The event store of SPEC §6, first schema.  Applied by store.c in one
+-- The event store of docs/design.md §6, first schema.  Applied by store.c in one
 -- transaction, after which PRAGMA user_version is 1.
 
 -- The chain: one row, made when the store is created (store.c fills it with

@@ -1,4 +1,4 @@
-/* Event hashing (SPEC §6) and random uuids. */
+/* Event hashing (docs/design.md §6) and random uuids. */
 #include <stdio.h>
 #include <string.h>
 

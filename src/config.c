@@ -1,4 +1,4 @@
-/* The configuration file of SPEC §3, read by libinih into one struct config. */
+/* The configuration file of docs/design.md §3, read by libinih into one struct config. */
 /*
  * Every key is one row of keys[]: its section, name, type, range, default
  * and where its value goes; the code below only walks that table.  libinih
@@ -26,7 +26,7 @@
 #include "weighgate/sbuf.h"
 
 #define CFG_LINE_MAX	1000	/* bytes of one line, without its newline */
-#define SCALE_NREGS	29	/* one scale read, SPEC §4.1 */
+#define SCALE_NREGS	29	/* one scale read, docs/design.md §4.1 */
 #define IO_NBITS	4	/* coils 0-3 (3: pulse lower), inputs 0-3 */
 #define LED_HEADER	2	/* counter and colour before the text */
 
@@ -468,7 +468,7 @@ check_listen(const char *s, char *w, size_t wlen)
 	return 0;
 }
 
-/* The platform's base URL: https only (TLS is always on, SPEC §7). */
+/* The platform's base URL: https only (TLS is always on, docs/design.md §7). */
 static int
 check_url(const char *s, char *w, size_t wlen)
 {
@@ -572,7 +572,7 @@ kt_dev_format(const struct key *k, const void *src, struct sbuf *b)
 	sbuf_puts(b, text);
 }
 
-/* An LED template: only the placeholders of SPEC §4.3, braces balanced. */
+/* An LED template: only the placeholders of docs/design.md §4.3, braces balanced. */
 static int
 check_template(const char *s, char *w, size_t wlen)
 {

@@ -8,7 +8,7 @@
 #include "weighgate/sbuf.h"
 
 /*
- * How it fits: a row is turned into the JSON record of SPEC §8 (cells of
+ * How it fits: a row is turned into the JSON record of docs/design.md §8 (cells of
  * number and boolean columns written bare when they look like one, quoted
  * otherwise, so that a bad cell draws the same message as a bad JSON
  * value) and read by record_read_json: CSV and JSON Lines share every check.

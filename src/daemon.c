@@ -444,7 +444,7 @@ startup_retry(struct daemon *d)
 		    "leave FAULT", d->startup_attempts);
 		in.kind = LI_COMMITTED;
 	} else {
-		/* once, then a summary every 10 s (SPEC §11) */
+		/* once, then a summary every 10 s (docs/design.md §11) */
 		if (d->startup_attempts++ % 10 == 0)
 			log_warnx("startup event still not recorded (%d attempts):"
 			    " %s", d->startup_attempts, store_errmsg(d->store));
@@ -963,7 +963,7 @@ status_snapshot(void *arg, struct status_snap *out)
 }
 
 /*
- * A manual override from the status server (SPEC §9): the lane records the
+ * A manual override from the status server (docs/design.md §9): the lane records the
  * override event and raises the barrier for one vehicle; execute() commits
  * the event before it writes the barrier, and nothing rises if it fails.
  */

@@ -1,4 +1,4 @@
-/* The scale's registers (SPEC §4.1) <-> measurement; word orders; plate text. */
+/* The scale's registers (docs/design.md §4.1) <-> measurement; word orders; plate text. */
 #include <errno.h>
 #include <iconv.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 
 #include "weighgate/decode.h"
 
-/* Register offsets of the scale block (SPEC §4.1). */
+/* Register offsets of the scale block (docs/design.md §4.1). */
 #define R_STATUS	0
 #define R_SEQ		1
 #define R_GROSS		2

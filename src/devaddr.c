@@ -1,4 +1,4 @@
-/* Device addresses of SPEC §3: tcp://HOST:PORT?unit=N and rtu:DEVICE?baud=... */
+/* Device addresses of docs/design.md §3: tcp://HOST:PORT?unit=N and rtu:DEVICE?baud=... */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * Housekeeping of the event store (SPEC §6), on the daemon's loop: the
+ * Housekeeping of the event store (docs/design.md §6), on the daemon's loop: the
  * free-disk guard (a disk_low event once per episode) and the pruning of
  * synced events after retention_days.  Unsynced events are never touched:
  * store_prune() deletes only synced ones, in short transactions.

@@ -12,7 +12,7 @@
 /*
  * How it fits: record_from_json (record.c) reads a record through cJSON's
  * tree and is the reference; this file reads the same records, with the
- * same outcome and the same messages, at the speed replay needs (SPEC §10).
+ * same outcome and the same messages, at the speed replay needs (docs/design.md §10).
  * It accepts exactly the JSON that cJSON 1.7.15 accepts (white space is any
  * byte up to 0x20, a number is what strtod takes of its characters, a
  * string may hold raw control bytes, nesting stops at 1000) so that the

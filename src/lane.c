@@ -1,5 +1,5 @@
 /*
- * The lane state machine (SPEC §4.2): pure.
+ * The lane state machine (docs/design.md §4.2): pure.
  *
  * lane_step() folds one input into the lane and appends actions: events to
  * record first, then the outputs (barrier, light, alarm, LED) that differ

@@ -1,4 +1,4 @@
-/* Watch list, exempt list and permits (SPEC §5, §7): validation and look-ups. */
+/* Watch list, exempt list and permits (docs/design.md §5, §7): validation and look-ups. */
 /*
  * A list document is parsed with cJSON, validated whole into flat arrays
  * and then indexed: each list gets an open-addressing hash table (FNV-1a,

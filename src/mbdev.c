@@ -1,4 +1,4 @@
-/* Modbus links: one I/O thread per TCP address or RTU bus (SPEC §4.1, §4.2, §11). */
+/* Modbus links: one I/O thread per TCP address or RTU bus (docs/design.md §4.1, §4.2, §11). */
 /*
  * Each link owns one connection, used by its thread only: a TCP link our
  * own Modbus TCP client (mbtcp.c), an RTU bus a libmodbus modbus_t

@@ -1,4 +1,4 @@
-/* Plate normalisation (SPEC §5): one spelling per plate for list look-ups. */
+/* Plate normalisation (docs/design.md §5): one spelling per plate for list look-ups. */
 #include <stdbool.h>
 #include <stdint.h>
 

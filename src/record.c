@@ -409,7 +409,7 @@ record_measurement_json(struct sbuf *b, const struct measurement *m)
 
 /*
  * The decision line is written into a local buffer and appended at once:
- * replay writes a million of them a second (SPEC §10).  Names of decisions
+ * replay writes a million of them a second (docs/design.md §10).  Names of decisions
  * and reasons and the ruleset id are plain ASCII and go in as they are; a
  * lane of printable ASCII too, anything else through sbuf_put_json_str.
  */

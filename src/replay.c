@@ -1,4 +1,4 @@
-/* weighgate replay: recorded weighings run through decide() again (SPEC §8). */
+/* weighgate replay: recorded weighings run through decide() again (docs/design.md §8). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -33,7 +33,7 @@
  * bad -c configuration.
  */
 
-#define EXIT_USAGE	2	/* SPEC §8; not sysexits' EX_USAGE (64) */
+#define EXIT_USAGE	2	/* docs/design.md §8; not sysexits' EX_USAGE (64) */
 #define OUT_FLUSH	(1u << 20)	/* bytes buffered before a write */
 #define PROGRESS_CHECK	(1u << 14)	/* records between clock reads */
 #define PROGRESS_MS	250		/* at most 4 updates a second */
@@ -83,7 +83,7 @@ usage(FILE *f)
 	fprintf(f, "usage: weighgate replay [-c CONFIG] [--lists FILE] "
 	    "[--diff FILE] [--out FILE|-]\n"
 	    "                        [--report FILE] [--strict] INPUT...\n"
-	    "  INPUT     a weighgate database, JSON Lines or CSV (SPEC §8), "
+	    "  INPUT     a weighgate database, JSON Lines or CSV (docs/design.md §8), "
 	    "'-' for stdin\n"
 	    "  -c        take [rules] and [limits] from CONFIG (default: "
 	    "built-in)\n"

@@ -1,4 +1,4 @@
-/* The decision rules of SPEC §5: one pure function for the lane and replay. */
+/* The decision rules of docs/design.md §5: one pure function for the lane and replay. */
 /*
  * decide() applies the rules in the order of §5 and stops at the first one
  * that decides; it reads nothing but its arguments.  All arithmetic is on

@@ -1,5 +1,5 @@
 /*
- * The status server (SPEC §9): evhttp on status_listen, on the daemon's
+ * The status server (docs/design.md §9): evhttp on status_listen, on the daemon's
  * loop.  GET / (the board), GET /v1/status (JSON), GET /metrics
  * (Prometheus), POST /v1/lanes/{lane}/override.  Every request takes a
  * fresh snapshot from the source; nothing of the daemon is kept between

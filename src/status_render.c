@@ -1,5 +1,5 @@
 /*
- * What the status server says (SPEC §9), from a snapshot: the station board
+ * What the status server says (docs/design.md §9), from a snapshot: the station board
  * (HTML, Chinese labels with English beside them), the same as JSON, and
  * the Prometheus text.  Pure: no I/O, no clock; the snapshot carries the
  * time.  docs/status.md documents the JSON shape and the metric names.

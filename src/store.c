@@ -1,4 +1,4 @@
-/* The event store of SPEC §6: SQLite, hash-chained, gapless, append-only. */
+/* The event store of docs/design.md §6: SQLite, hash-chained, gapless, append-only. */
 /*
  * One SQLite connection in WAL mode with synchronous=FULL, so a commit is
  * durable when it returns.  The schema comes from sql/ as migrations under

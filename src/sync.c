@@ -1,5 +1,5 @@
 /*
- * Store-and-forward to the provincial platform (SPEC §7).
+ * Store-and-forward to the provincial platform (docs/design.md §7).
  *
  * The store is the queue: a batch is the oldest unsynced events, POSTed in
  * seq order; the answer marks them synced or rejected, and whatever it does

@@ -1,4 +1,4 @@
-/* Tests of the configuration file (SPEC §3) and device addresses. */
+/* Tests of the configuration file (docs/design.md §3) and device addresses. */
 #include <sys/stat.h>
 
 #include <check.h>
@@ -972,7 +972,7 @@ START_TEST(test_defaults)
 	rules_defaults(&r);
 	ck_assert(rules_eq(&cfg.rules, &r));
 	ck_assert(rules_eq(&def.rules, &r));
-	/* the defaults of SPEC §3 and §5 */
+	/* the defaults of docs/design.md §3 and §5 */
 	ck_assert_int_eq(r.scale_class_x100, 200);
 	ck_assert_int_eq(r.tolerance_pct_x100, -1);
 	ck_assert_int_eq(r.max_speed_kmh, 15);

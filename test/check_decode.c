@@ -1,4 +1,4 @@
-/* Unit tests of the scale register decoder (SPEC §4.1): word orders, fields, plate text. */
+/* Unit tests of the scale register decoder (docs/design.md §4.1): word orders, fields, plate text. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

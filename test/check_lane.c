@@ -1,4 +1,4 @@
-/* Unit tests of the pure lane state machine (SPEC §4.2, §4.3). */
+/* Unit tests of the pure lane state machine (docs/design.md §4.2, §4.3). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests of list documents (SPEC §7) and their look-ups (SPEC §5). */
+/* Unit tests of list documents (docs/design.md §7) and their look-ups (docs/design.md §5). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

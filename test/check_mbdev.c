@@ -643,7 +643,7 @@ START_TEST(test_exception_one_unit)
 }
 END_TEST
 
-/* A reply carrying another unit id is not that device's data (SPEC §11). */
+/* A reply carrying another unit id is not that device's data (docs/design.md §11). */
 START_TEST(test_wrong_unit_reply)
 {
 	int from, i;

@@ -1,4 +1,4 @@
-/* Unit tests of plate normalisation (SPEC §5, last paragraph). */
+/* Unit tests of plate normalisation (docs/design.md §5, last paragraph). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of replay records (SPEC §8): the JSON reader and the JSON writers. */
+/* Unit tests of replay records (docs/design.md §8): the JSON reader and the JSON writers. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include "weighgate/record.h"
 #include "weighgate/timefmt.h"
 
-#define SPEC_EXAMPLE \
+#define DESIGN_EXAMPLE \
 	"{\"lane\":\"L01\",\"ts\":\"2026-11-22T03:24:23.123Z\",\"seq\":812," \
 	"\"kind\":\"truck\",\"config\":\"combination\",\"axles\":6," \
 	"\"gross_kg\":49120,\"axle_kg\":[6900,9000,8800,8100,8200,8120]," \
@@ -45,7 +45,7 @@ START_TEST(test_read_spec_example)
 	char err[128];
 	int64_t ts;
 
-	ck_assert_int_eq(READ(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
+	ck_assert_int_eq(READ(DESIGN_EXAMPLE, strlen(DESIGN_EXAMPLE),
 	    &r, err, sizeof(err)), RECORD_OK);
 	ck_assert_int_eq(ts_parse("2026-11-22T03:24:23.123Z", &ts), 0);
 	ck_assert_str_eq(r.m.lane, "L01");
@@ -233,7 +233,7 @@ START_TEST(test_read_missing_and_malformed)
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		char key[32];
 
-		snprintf(line, sizeof(line), "%s", SPEC_EXAMPLE);
+		snprintf(line, sizeof(line), "%s", DESIGN_EXAMPLE);
 		snprintf(key, sizeof(key), "\"%s\":", required[i]);
 		ck_assert_ptr_nonnull(p = strstr(line, key));
 		q = p + strlen(key);
@@ -259,11 +259,11 @@ START_TEST(test_read_missing_and_malformed)
 		ck_assert(err[0] != '\0');
 	}
 	/* only len bytes are read: a valid prefix of a longer buffer */
-	ck_assert_int_eq(READ(SPEC_EXAMPLE "garbage",
-	    strlen(SPEC_EXAMPLE), &r, err, sizeof(err)), RECORD_OK);
+	ck_assert_int_eq(READ(DESIGN_EXAMPLE "garbage",
+	    strlen(DESIGN_EXAMPLE), &r, err, sizeof(err)), RECORD_OK);
 	/* trailing white space and CR (a CRLF file) are fine */
-	ck_assert_int_eq(READ(SPEC_EXAMPLE " \r\n",
-	    strlen(SPEC_EXAMPLE) + 3, &r, err, sizeof(err)), RECORD_OK);
+	ck_assert_int_eq(READ(DESIGN_EXAMPLE " \r\n",
+	    strlen(DESIGN_EXAMPLE) + 3, &r, err, sizeof(err)), RECORD_OK);
 }
 END_TEST
 
@@ -273,7 +273,7 @@ START_TEST(test_measurement_json)
 	struct sbuf b;
 	char err[128];
 
-	ck_assert_int_eq(READ(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
+	ck_assert_int_eq(READ(DESIGN_EXAMPLE, strlen(DESIGN_EXAMPLE),
 	    &r, err, sizeof(err)), RECORD_OK);
 	sbuf_init(&b);
 	record_measurement_json(&b, &r.m);
@@ -307,15 +307,15 @@ END_TEST
 START_TEST(test_read_mutations)
 {
 	static const char alphabet[] = "{}[],:\"\\0123456789.-+eE tfnul\xe8\xff";
-	char line[sizeof(SPEC_EXAMPLE) + 8], err[128];
+	char line[sizeof(DESIGN_EXAMPLE) + 8], err[128];
 	struct record r;
-	size_t len = strlen(SPEC_EXAMPLE), n, j;
+	size_t len = strlen(DESIGN_EXAMPLE), n, j;
 	enum record_status st;
 	int i, k;
 
 	srand(1122);
 	for (i = 0; i < 20000; i++) {
-		memcpy(line, SPEC_EXAMPLE, len + 1);
+		memcpy(line, DESIGN_EXAMPLE, len + 1);
 		for (k = rand() % 4; k >= 0; k--) {
 			j = (size_t)rand() % len;
 			line[j] = alphabet[rand() % (int)(sizeof(alphabet) - 1)];
@@ -539,9 +539,9 @@ START_TEST(test_fast_corner_cases)
 		same_reading(line, strlen(line) - 1);
 	}
 	/* byte order mark, white space of any byte up to 0x20, a NUL */
-	same_reading("\xef\xbb\xbf" SPEC_EXAMPLE, strlen(SPEC_EXAMPLE) + 3);
-	same_reading("\x01\x1f " SPEC_EXAMPLE "\x1f", strlen(SPEC_EXAMPLE) + 4);
-	same_reading(SPEC_EXAMPLE "\0", strlen(SPEC_EXAMPLE) + 1);
+	same_reading("\xef\xbb\xbf" DESIGN_EXAMPLE, strlen(DESIGN_EXAMPLE) + 3);
+	same_reading("\x01\x1f " DESIGN_EXAMPLE "\x1f", strlen(DESIGN_EXAMPLE) + 4);
+	same_reading(DESIGN_EXAMPLE "\0", strlen(DESIGN_EXAMPLE) + 1);
 	same_reading("[1,2]", 5);
 	same_reading("\"x\"", 3);
 	same_reading("", 0);
@@ -611,15 +611,15 @@ START_TEST(test_read_event)
 	static const char body[] = "{\"lane\":\"L01\",\"seq\":812,"
 	    "\"decision\":\"turnback\",\"reasons\":[\"over_gross\","
 	    "\"config_unknown\"],\"legal_limit_kg\":49000,\"uuid\":\"x\","
-	    "\"measurement\":" SPEC_EXAMPLE "}";
+	    "\"measurement\":" DESIGN_EXAMPLE "}";
 	static const char maybe[] = "{\"decision\":\"maybe\","
-	    "\"measurement\":" SPEC_EXAMPLE "}";
+	    "\"measurement\":" DESIGN_EXAMPLE "}";
 	struct record r, want;
 	char err[256];
 
 	ck_assert_int_eq(record_read_event(body, strlen(body), &r, err,
 	    sizeof(err)), RECORD_OK);
-	ck_assert_int_eq(record_from_json(SPEC_EXAMPLE, strlen(SPEC_EXAMPLE),
+	ck_assert_int_eq(record_from_json(DESIGN_EXAMPLE, strlen(DESIGN_EXAMPLE),
 	    &want, err, sizeof(err)), RECORD_OK);
 	ck_assert(memcmp(&r.m, &want.m, sizeof(r.m)) == 0);
 	ck_assert(r.has_recorded);

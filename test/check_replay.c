@@ -1,4 +1,4 @@
-/* Replay of weighgate databases (SPEC §8): --diff against the decisions recorded. */
+/* Replay of weighgate databases (docs/design.md §8): --diff against the decisions recorded. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

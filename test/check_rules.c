@@ -1,4 +1,4 @@
-/* Unit tests of the decision rules (SPEC §5): every rule, reason and boundary. */
+/* Unit tests of the decision rules (docs/design.md §5): every rule, reason and boundary. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

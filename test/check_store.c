@@ -1,4 +1,4 @@
-/* Unit tests of the event store (SPEC §6) and of `weighgate lists`. */
+/* Unit tests of the event store (docs/design.md §6) and of `weighgate lists`. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the sync's pure parts (SPEC §7) and of the housekeeping (§6). */
+/* Unit tests of the sync's pure parts (docs/design.md §7) and of the housekeeping (§6). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

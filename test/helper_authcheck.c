@@ -1,7 +1,7 @@
 /*
  * helper_authcheck DB TIMELINE: the promise that no barrier is raised
  * without a committed weighing (pass), override or unweighed_pass before it
- * (SPEC §4.2).  Every "barrier_cmd" with value 1 in the simulator's
+ * (docs/design.md §4.2).  Every "barrier_cmd" with value 1 in the simulator's
  * timeline must be matched, in order, by its own authorising event in the
  * store whose time is not later than the command's.  Exit 0 when it holds,
  * 1 with the first raise that has no event, 2 on bad input.

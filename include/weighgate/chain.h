@@ -1,4 +1,4 @@
-/* Event hashing of SPEC §6 and the identifiers events carry. */
+/* Event hashing of docs/design.md §6 and the identifiers events carry. */
 #ifndef WEIGHGATE_CHAIN_H
 #define WEIGHGATE_CHAIN_H
 

@@ -1,4 +1,4 @@
-/* The configuration file of SPEC §3, parsed by libinih into one struct. */
+/* The configuration file of docs/design.md §3, parsed by libinih into one struct. */
 #ifndef WEIGHGATE_CONFIG_H
 #define WEIGHGATE_CONFIG_H
 

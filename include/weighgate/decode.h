@@ -1,4 +1,4 @@
-/* The scale's 29-register block of SPEC §4.1 -> measurement; 32-bit word orders. */
+/* The scale's 29-register block of docs/design.md §4.1 -> measurement; 32-bit word orders. */
 #ifndef WEIGHGATE_DECODE_H
 #define WEIGHGATE_DECODE_H
 

@@ -1,4 +1,4 @@
-/* Housekeeping of the store (SPEC §6): pruning and the free-disk guard. */
+/* Housekeeping of the store (docs/design.md §6): pruning and the free-disk guard. */
 #ifndef WEIGHGATE_HOUSEKEEP_H
 #define WEIGHGATE_HOUSEKEEP_H
 

@@ -1,5 +1,5 @@
 /*
- * The lane state machine of SPEC §4.2: pure.  lane_step() takes one input
+ * The lane state machine of docs/design.md §4.2: pure.  lane_step() takes one input
  * (new scale data, new I/O inputs, a device's health, a timer tick, the
  * outcome of a commit, an override, shutdown) and the time, changes the
  * lane's state and returns the actions the shell must take, in order:

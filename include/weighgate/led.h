@@ -1,4 +1,4 @@
-/* The LED sign's texts (SPEC §4.3): placeholders, encoding, cutting to fit. */
+/* The LED sign's texts (docs/design.md §4.3): placeholders, encoding, cutting to fit. */
 #ifndef WEIGHGATE_LED_H
 #define WEIGHGATE_LED_H
 

@@ -1,4 +1,4 @@
-/* Watch list, exempt list and permits (SPEC §5, §7), indexed by normalised plate. */
+/* Watch list, exempt list and permits (docs/design.md §5, §7), indexed by normalised plate. */
 #ifndef WEIGHGATE_LISTS_H
 #define WEIGHGATE_LISTS_H
 

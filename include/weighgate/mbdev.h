@@ -1,5 +1,5 @@
 /*
- * Modbus links and their I/O threads (SPEC §4.1, §4.2).
+ * Modbus links and their I/O threads (docs/design.md §4.1, §4.2).
  *
  * One link per TCP address (host:port) or RTU bus (device); one thread per
  * link owns its connection (our own Modbus TCP client, mbtcp.h, over TCP;

@@ -48,7 +48,7 @@ struct measurement {
 	bool clock_doubt;
 };
 
-/* Defaults of SPEC §8: valid, stable, no fault, normal driving. */
+/* Defaults of docs/design.md §8: valid, stable, no fault, normal driving. */
 void meas_init(struct measurement *m);
 
 /* Names used in JSON (§8) and back; -1 when the name is unknown. */

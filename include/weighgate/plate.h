@@ -1,4 +1,4 @@
-/* Plate normalisation of SPEC §5. */
+/* Plate normalisation of docs/design.md §5. */
 #ifndef WEIGHGATE_PLATE_H
 #define WEIGHGATE_PLATE_H
 

@@ -1,4 +1,4 @@
-/* Replay records: a measurement read from JSON (SPEC §8) and the decision written back. */
+/* Replay records: a measurement read from JSON (docs/design.md §8) and the decision written back. */
 #ifndef WEIGHGATE_RECORD_H
 #define WEIGHGATE_RECORD_H
 
@@ -47,7 +47,7 @@ enum record_status record_read_json(const char *line, size_t len,
     struct record *r, char *err, size_t errlen);
 
 /*
- * A weighing event body (SPEC §6: the output object of §8 plus
+ * A weighing event body (docs/design.md §6: the output object of §8 plus
  * "measurement"): the measurement, and its "decision" and "reasons" as the
  * recorded decision.  RECORD_BAD with err for anything else.
  */

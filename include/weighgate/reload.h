@@ -30,7 +30,7 @@ int reload_device_moved(const struct config *nc,
 
 bool reload_devices_changed(const struct lane_cfg *a, const struct lane_cfg *b);
 
-/* The body of the config_reloaded event (SPEC §6). */
+/* The body of the config_reloaded event (docs/design.md §6). */
 void reload_event_body(struct sbuf *b, const char *controller,
     const char *old_ruleset, const char *new_ruleset, const char *old_hash,
     const char *new_hash);

@@ -1,4 +1,4 @@
-/* The decision rules of SPEC §5: one pure function used by the lane and replay. */
+/* The decision rules of docs/design.md §5: one pure function used by the lane and replay. */
 #ifndef WEIGHGATE_RULES_H
 #define WEIGHGATE_RULES_H
 

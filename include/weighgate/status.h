@@ -1,5 +1,5 @@
 /*
- * The status server of SPEC §9 on the daemon's loop (evhttp): the station
+ * The status server of docs/design.md §9 on the daemon's loop (evhttp): the station
  * board (GET /), the same as JSON (GET /v1/status), Prometheus metrics
  * (GET /metrics) and the manual override (POST /v1/lanes/{lane}/override).
  *

@@ -1,4 +1,4 @@
-/* The event store of SPEC §6: SQLite, hash-chained, gapless, append-only. */
+/* The event store of docs/design.md §6: SQLite, hash-chained, gapless, append-only. */
 #ifndef WEIGHGATE_STORE_H
 #define WEIGHGATE_STORE_H
 

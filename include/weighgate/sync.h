@@ -1,5 +1,5 @@
 /*
- * Store-and-forward to the provincial platform (SPEC §7): batches of
+ * Store-and-forward to the provincial platform (docs/design.md §7): batches of
  * stored events POSTed in seq order, list documents polled with ETags,
  * all on the daemon's libevent loop; plus the housekeeping of §6 (pruning
  * of synced events, the disk_low event).

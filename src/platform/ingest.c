@@ -1,5 +1,5 @@
 /*
- * POST /v1/events (SPEC §7): validate the request and each event, check
+ * POST /v1/events (docs/design.md §7): validate the request and each event, check
  * each event's own hash, store through pdb, build the 200 answer.
  */
 #include <ctype.h>

@@ -1,6 +1,6 @@
 /*
  * weighgate-platform: the reference receiver of the sync protocol
- * (SPEC §7): `weighgate-platform --listen ... --db FILE` serves HTTPS,
+ * (docs/design.md §7): `weighgate-platform --listen ... --db FILE` serves HTTPS,
  * `weighgate-platform report DB` prints what a database holds.  The
  * protocol and every switch are described in docs/sync-protocol.md.
  */

@@ -362,7 +362,7 @@ near_read(struct pdb *db, const char *controller, const struct pevent *e,
 	return 0;
 }
 
-/* Check the new event's links to its stored neighbours (SPEC §6). */
+/* Check the new event's links to its stored neighbours (docs/design.md §6). */
 static int
 check_links(struct pdb *db, const char *controller, const struct pevent *e,
     const struct near *nb)

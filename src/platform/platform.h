@@ -1,4 +1,4 @@
-/* weighgate-platform: the reference receiver of the sync protocol (SPEC §6, §7). */
+/* weighgate-platform: the reference receiver of the sync protocol (docs/design.md §6, §7). */
 #ifndef WEIGHGATE_PLATFORM_H
 #define WEIGHGATE_PLATFORM_H
 

@@ -82,7 +82,7 @@ chance(struct plat *p)
 	return (double)(z >> 11) / 9007199254740992.0;
 }
 
-/* A key or token file must not be readable by group or others (SPEC §3). */
+/* A key or token file must not be readable by group or others (docs/design.md §3). */
 static int
 private_file(const char *path)
 {

@@ -1,6 +1,6 @@
 /*
  * weighgate-sim: a Modbus server that behaves like the scale, I/O module and
- * LED sign of N lanes, driven by a traffic file (SPEC §2, §4.1, §8).  Also a
+ * LED sign of N lanes, driven by a traffic file (docs/design.md §2, §4.1, §8).  Also a
  * traffic generator (--generate) and a small client for commissioning
  * (--read, --write-coil, ...).  See docs/simulator.md.
  */

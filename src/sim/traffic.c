@@ -1,4 +1,4 @@
-/* weighgate-sim: reading a traffic file (SPEC §8 records plus the simulator's keys). */
+/* weighgate-sim: reading a traffic file (docs/design.md §8 records plus the simulator's keys). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

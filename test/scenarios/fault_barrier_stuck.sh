@@ -1,5 +1,5 @@
 #!/bin/bash
-# A stuck barrier (SPEC §4.2): a legal truck is decided pass and the barrier
+# A stuck barrier (docs/design.md §4.2): a legal truck is decided pass and the barrier
 # is commanded up, but the position inputs do not follow within
 # barrier_timeout_ms (1000): device_fault (barrier), the lane FAULT with the
 # fault text in red and the raise taken back.  When the barrier moves again

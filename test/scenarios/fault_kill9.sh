@@ -1,5 +1,5 @@
 #!/bin/bash
-# kill -9 mid-traffic, repeated (SPEC §11, §4.2): 20 legal and 4 over-limit
+# kill -9 mid-traffic, repeated (docs/design.md §11, §4.2): 20 legal and 4 over-limit
 # trucks at short gaps; the daemon is killed at 3 random moments and
 # restarted each time.  Afterwards: the store verifies (gapless seq, hash
 # chain), every truck that drove through has its committed pass, no scale

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A lane over Modbus RTU (SPEC §3, §4.1): the simulator on one end of a pty
+# A lane over Modbus RTU (docs/design.md §3, §4.1): the simulator on one end of a pty
 # pair, the daemon's scale, I/O module and sign as units 1, 2, 3 of one bus
 # on the other end (one link thread).  A legal truck is decided pass and
 # drives through; an over-limit one is turned back and reverses.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The simulator's port drops every connection for 2.5 s (SPEC §4.2, §11).
+# The simulator's port drops every connection for 2.5 s (docs/design.md §4.2, §11).
 # One shared port: the scale, the I/O module and the sign are all cut off,
 # so the lane is FAULT through the scale and the I/O module (device_fault
 # for both), the barrier is never raised, and the fault text cannot reach

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The scale answers every request with exception 0x04 for 2.5 s (SPEC §4.2,
+# The scale answers every request with exception 0x04 for 2.5 s (docs/design.md §4.2,
 # §11): device_fault (scale) after fault_after_ms, the fault text in red,
 # the barrier down throughout, then recovery by itself and the next truck
 # decided and through.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The scale returns random values in all its registers, every 100 ms, for
-# 2.5 s (SPEC §11: garbage never leads to a pass the data does not
+# 2.5 s (docs/design.md §11: garbage never leads to a pass the data does not
 # support).  No weighing decided in the garbage window is a pass, the
 # barrier stays down, a device_fault (scale) is recorded (random status
 # words carry the fault bit) and the fault text shown; afterwards the lane

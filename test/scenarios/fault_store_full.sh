@@ -1,5 +1,5 @@
 #!/bin/bash
-# The store cannot commit (SPEC §4.2, §6: a full store means FAULT, never a
+# The store cannot commit (docs/design.md §4.2, §6: a full store means FAULT, never a
 # pass without a record).  db_max_mb = 1 on a database bloated past 1 MB,
 # and a trigger that makes every new event need fresh pages, so each
 # append fails with SQLITE_FULL.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A store that stops committing while the daemon runs, then takes commits
-# again (SPEC §4.2, §6; docs/decisions.md): the legal truck whose weighing
+# again (docs/design.md §4.2, §6; docs/decisions.md): the legal truck whose weighing
 # cannot commit is turned away with the lane in FAULT; once space is freed
 # the lane leaves FAULT by itself, without a restart and without waiting for
 # another event of its own, and the next legal truck is decided pass and

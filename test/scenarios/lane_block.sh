@@ -1,5 +1,5 @@
 #!/bin/bash
-# A vehicle that blocks the lane (SPEC §4.2): an overloaded truck turned back
+# A vehicle that blocks the lane (docs/design.md §4.2): an overloaded truck turned back
 # stays on the scale for ~3 s: the lane stays REFUSED meanwhile (one
 # decision only, the turnback text stays, the barrier stays down), is IDLE
 # once it has reversed (idle text), and the next truck is decided normally.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A forced entry (SPEC §4.2, §6): an overloaded truck turned back drives
+# A forced entry (docs/design.md §4.2, §6): an overloaded truck turned back drives
 # through with the barrier down: a forced_entry event, how no_pass, whose
 # last_weighing is the turnback weighing (its uuid, plate, gross, decision);
 # the alarm sounds; the barrier is never raised.

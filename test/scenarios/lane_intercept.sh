@@ -1,5 +1,5 @@
 #!/bin/bash
-# A watch-listed plate (SPEC §4.2, §5 rule 2, §6, §7 lists): lists imported
+# A watch-listed plate (docs/design.md §4.2, §5 rule 2, §6, §7 lists): lists imported
 # offline with `weighgate lists import` before the daemon starts are in
 # force at start (a lists_applied event with source local); the listed
 # truck, although legal, is intercepted: alarm on, the LED shows the

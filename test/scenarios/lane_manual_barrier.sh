@@ -1,5 +1,5 @@
 #!/bin/bash
-# The barrier raised by hand (SPEC §4.2, §6): its inputs say up for ~2.5 s
+# The barrier raised by hand (docs/design.md §4.2, §6): its inputs say up for ~2.5 s
 # while weighgate holds it down: after more than 1 s a barrier_unauthorized
 # event and the alarm; the alarm stops when the barrier is down again; the
 # daemon never commands it up, and a barrier held down is not a fault.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A result sequence that jumps (SPEC §4.1, §6): after seq 1 the scale shows
+# A result sequence that jumps (docs/design.md §4.1, §6): after seq 1 the scale shows
 # seq 5 (the simulator's seq_skip 3: three results never shown): a
 # missed_results event with missed 3, from 1 to 5, and seq 5 is still
 # decided; lane_seq holds 5.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A legal truck on the live lane (SPEC §4.2, §4.3, §6): its weighing (pass)
+# A legal truck on the live lane (docs/design.md §4.2, §4.3, §6): its weighing (pass)
 # is committed, then the barrier goes up and the light green, the truck
 # drives through, and the barrier goes down only after the pass loop fell;
 # the LED shows the pass text, then the idle text; the result sequence of

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A barrier driven by pulses (SPEC §4.1 barrier_mode = pulse: a rising coil 0
+# A barrier driven by pulses (docs/design.md §4.1 barrier_mode = pulse: a rising coil 0
 # raises, a rising coil 3 lowers).  A legal truck passes and an over-limit
 # one is turned back, as in level mode.  Then weighgated is killed (-9)
 # while a raise pulse is on — the end of the pulse, the coil back to 0, is

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Restart without deciding twice (SPEC §4.1, §4.2): a legal truck is weighed
+# Restart without deciding twice (docs/design.md §4.1, §4.2): a legal truck is weighed
 # (pass, barrier up) but stays on the scale (block), its result published.
 # SIGTERM: the daemon shows the fault text, lowers the barrier (the pass
 # loop is clear) and exits 0 within 5 s.  Restarted on the same store it

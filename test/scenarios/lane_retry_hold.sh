@@ -1,5 +1,5 @@
 #!/bin/bash
-# Invalid weighings (SPEC §4.2, §4.3, §5 rule 1) with max_retries = 2: the
+# Invalid weighings (docs/design.md §4.2, §4.3, §5 rule 1) with max_retries = 2: the
 # same truck weighed invalid three times gets retry, retry, hold — the LED
 # asks twice in yellow for a re-weigh, then to contact the staff; after the
 # hold the lane is REFUSED (no barrier, the hold text stays) until the

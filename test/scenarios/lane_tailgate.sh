@@ -1,5 +1,5 @@
 #!/bin/bash
-# Tailgating (SPEC §4.2, §6): a legal truck passes and a second vehicle
+# Tailgating (docs/design.md §4.2, §6): a legal truck passes and a second vehicle
 # follows it under the same opening: one weighing (pass), then a
 # forced_entry with how tailgate whose last_weighing is that pass; alarm.
 . "$(dirname "$0")/lib.inc"

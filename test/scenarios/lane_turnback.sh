@@ -1,5 +1,5 @@
 #!/bin/bash
-# An overloaded truck (SPEC §4.2, §4.3, §5 rule 6): 55 000 kg on a 6-axle
+# An overloaded truck (docs/design.md §4.2, §4.3, §5 rule 6): 55 000 kg on a 6-axle
 # combination is turned back: the LED shows exactly its turnback text in
 # red, the barrier is never raised, the truck reverses and the LED is back
 # to the idle text; the store's weighing says over_gross, over_kg 6000

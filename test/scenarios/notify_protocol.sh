@@ -1,5 +1,5 @@
 #!/bin/bash
-# The service manager's notification protocol (SPEC §2, issue 6): with a
+# The service manager's notification protocol (docs/design.md §2, issue 6): with a
 # test datagram socket as NOTIFY_SOCKET, WATCHDOG_USEC=1000000 and
 # WATCHDOG_PID the daemon's own, the daemon sends READY=1 once its store is
 # open and its lanes started, a STATUS= lane summary that follows the lane

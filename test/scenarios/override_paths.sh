@@ -1,5 +1,5 @@
 #!/bin/bash
-# The manual override (SPEC §9, §4.2): every refusal with its status, the
+# The manual override (docs/design.md §9, §4.2): every refusal with its status, the
 # success path, and a commit that fails.
 #  - 409 while the lane is IDLE; then, with the truck REFUSED: 401 without,
 #    with a wrong, a longer and a non-Bearer token (even with a bad body);

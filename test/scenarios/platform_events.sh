@@ -1,5 +1,5 @@
 #!/bin/bash
-# weighgate-platform receives events (SPEC §6, §7): a hash-chained batch is
+# weighgate-platform receives events (docs/design.md §6, §7): a hash-chained batch is
 # accepted and stored, the answer naming the chain's last seq held; the
 # same batch again is accepted, counted as duplicates and not stored twice; an edited body is rejected hash_mismatch;
 # a reused uuid with other content is uuid_conflict; a malformed event is

@@ -1,5 +1,5 @@
 #!/bin/bash
-# GET /v1/lists (SPEC §7): the file's bytes with ETag = quoted SHA-256 of
+# GET /v1/lists (docs/design.md §7): the file's bytes with ETag = quoted SHA-256 of
 # them; If-None-Match with that ETag -> 304; a swapped file is served with
 # a new ETag; an invalid replacement is not served (the old one stays);
 # no controller -> 400; without --lists -> 404; a list file that fails

@@ -1,5 +1,5 @@
 #!/bin/bash
-# weighgate-platform's transport (SPEC §7): TLS 1.2+ with the demo CA, the
+# weighgate-platform's transport (docs/design.md §7): TLS 1.2+ with the demo CA, the
 # bearer token (missing or wrong: 401, right: 200), client certificates
 # with --client-ca (none, or one from another CA: the handshake fails), a
 # client that trusts another CA refuses the server, and a world-readable

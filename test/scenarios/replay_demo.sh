@@ -1,5 +1,5 @@
 #!/bin/bash
-# weighgate replay (SPEC §8) on the bundled demo traffic and on fixtures:
+# weighgate replay (docs/design.md §8) on the bundled demo traffic and on fixtures:
 # byte-identical output, hand-worked decisions, the summary, bad lines,
 # --strict, per-lane retries, -c rules, exit statuses.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/bin/bash
-# libFuzzer runs of replay's record readers (SPEC §11: parsers are fuzzed):
+# libFuzzer runs of replay's record readers (docs/design.md §11: parsers are fuzzed):
 # the fast JSON Lines reader against cJSON's (test/fuzz/fuzz_jsonrec.c) and
 # the CSV reader (test/fuzz/fuzz_csvrec.c), built here with clang
 # -fsanitize=fuzzer,address,undefined, each run for FUZZ_SECONDS (20).

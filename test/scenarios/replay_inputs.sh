@@ -1,5 +1,5 @@
 #!/bin/bash
-# weighgate replay (SPEC §8) on each kind of input: JSON Lines, CSV, standard
+# weighgate replay (docs/design.md §8) on each kind of input: JSON Lines, CSV, standard
 # input (format told by content), several inputs at once; --report against a
 # hand-worked file; --diff; byte-identical output on generated traffic; bad
 # lines with FILE:LINE; --strict; no progress when standard error is not a

@@ -114,7 +114,7 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         over += r["gross_kg"] > limits[min(r["axles"], 6)]
 assert 0.005 < over / trucks < 0.05, over / trucks
 EOF
-# The traffic file is a valid replay input (SPEC §8).
+# The traffic file is a valid replay input (docs/design.md §8).
 if [ -x "$WG_BIN/weighgate" ]; then
 	"$WG_BIN/weighgate" replay --strict --out "$W/dec" "$W/g1" 2>"$W/rs" ||
 		fail "replay rejected generated traffic: $(tail -3 "$W/rs")"

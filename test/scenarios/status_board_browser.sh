@@ -1,5 +1,5 @@
 #!/bin/bash
-# The status board in a real browser (SPEC §9): headless Chromium loads /
+# The status board in a real browser (docs/design.md §9): headless Chromium loads /
 # from a running two-lane daemon before any vehicle comes; on the rendered
 # page each lane's tile then shows its state and its last vehicle as they
 # happen — L01 a legal truck let through (放行 pass), L02 an overloaded one

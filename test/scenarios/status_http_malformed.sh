@@ -1,5 +1,5 @@
 #!/bin/bash
-# Malformed and oversized requests to the status port (SPEC §11: a clear
+# Malformed and oversized requests to the status port (docs/design.md §11: a clear
 # error, never a crash): huge headers, a huge URI, a huge body (declared
 # and chunked), a bad or negative Content-Length, an unknown method, a
 # method a page does not serve (405 with Allow), raw garbage, a path that

@@ -1,5 +1,5 @@
 #!/bin/bash
-# /v1/status and /metrics against the store (SPEC §9).  Two lanes: L01 a
+# /v1/status and /metrics against the store (docs/design.md §9).  Two lanes: L01 a
 # pass, a turnback, a pass; L02 a retry (invalid weighing), a pass.  Then:
 #  - /v1/status: every lane's state, its last vehicle (plate, axles, gross,
 #    decision, the weighing event's uuid) and its decision counts are those

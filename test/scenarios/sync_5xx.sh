@@ -1,5 +1,5 @@
 #!/bin/bash
-# A flaky platform (SPEC §7, §11): 40 % of the batches answered 503 with
+# A flaky platform (docs/design.md §7, §11): 40 % of the batches answered 503 with
 # Retry-After: 1, and 20 % of the stored batches answered with garbage
 # instead of the §7 document.  Retries honour Retry-After (no retry sooner
 # than 1 s after a 503), never give up, and in the end every event is at

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Credentials refused (SPEC §7): the platform wants a bearer token and the
+# Credentials refused (docs/design.md §7): the platform wants a bearer token and the
 # daemon's token file (mode 0600) holds a wrong one.  Nothing is accepted,
 # nothing marked synced, the alarm is logged, and the daemon backs off
 # (the platform counts its requests: not a tight loop, and not given up).

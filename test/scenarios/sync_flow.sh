@@ -1,5 +1,5 @@
 #!/bin/bash
-# Normal sync (SPEC §7): a lane with a few trucks and weighgate-platform
+# Normal sync (docs/design.md §7): a lane with a few trucks and weighgate-platform
 # over HTTPS with a verified CA.  Every event reaches the platform in seq
 # order: its own report shows them all, seq 1..N without a gap and the chain
 # valid, and the store has every event marked synced.  The startup event is

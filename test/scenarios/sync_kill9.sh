@@ -1,5 +1,5 @@
 #!/bin/bash
-# kill -9 with sync on, repeated (SPEC §11, §7): 48 trucks at short gaps on
+# kill -9 with sync on, repeated (docs/design.md §11, §7): 48 trucks at short gaps on
 # a lane whose events go to the platform in small batches (batch_max 4,
 # batch_wait_ms 50; the platform answers after 150 ms, so kills land while
 # batches are in flight).  weighgated is killed with SIGKILL 22 times at

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Lists from the platform (SPEC §7): a document with a watch entry is
+# Lists from the platform (docs/design.md §7): a document with a watch entry is
 # fetched, validated, stored with a lists_applied event (source platform)
 # and put in force; later polls carry If-None-Match and get 304, adding no
 # event; a bad document served next is rejected whole and the old lists

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Mutual TLS (SPEC §7): the platform requires a client certificate of its
+# Mutual TLS (docs/design.md §7): the platform requires a client certificate of its
 # client CA.  A daemon without one gets nothing through: the TLS failure is
 # logged as an alarm, nothing is marked synced or rejected, the lane goes on
 # deciding and the store keeps every event.  Restarted with cert_file and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The platform is down (SPEC §7, §11): trucks are decided and recorded all
+# The platform is down (docs/design.md §7, §11): trucks are decided and recorded all
 # the same (nothing at the lane waits for the platform), the events stay
 # unsynced, a kill -9 and restart of the daemon loses none of them, and
 # when the platform comes back the backlog drains in seq order: the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Events the platform rejects (SPEC §7): it refuses every `weighing`
+# Events the platform rejects (docs/design.md §7): it refuses every `weighing`
 # (--reject-kind).  Each is marked rejected in the store with the
 # platform's error, logged once, and never sent again — not later, not
 # after a restart: the platform saw each exactly once (its rejected count

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A platform slower than the request timeout (SPEC §7, §11).  The platform
+# A platform slower than the request timeout (docs/design.md §7, §11).  The platform
 # stores every batch but holds its answer back 3 s; the daemon gives each
 # POST request_timeout_s = 1 s, gives up, backs off and sends the same
 # events again, marking nothing synced meanwhile.  The lane goes on deciding.

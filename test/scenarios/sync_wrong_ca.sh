@@ -1,5 +1,5 @@
 #!/bin/bash
-# TLS verification is always on (SPEC §7, §11).  A platform whose server
+# TLS verification is always on (docs/design.md §7, §11).  A platform whose server
 # certificate is signed by another CA gets nothing: the daemon logs an
 # alarm saying TLS verification failed, keeps retrying, marks nothing
 # synced, and the lane goes on deciding.  Then the right CA but a pinned

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The systemd unit (SPEC §11, issue 6): systemd/weighgate.service, with the
+# The systemd unit (docs/design.md §11, issue 6): systemd/weighgate.service, with the
 # paths `make install` would put in, passes `systemd-analyze verify` without
 # a single complaint (the programs it runs exist, its man pages are found,
 # every key is known) and `systemd-analyze security --offline=true` rates its
