@@ -11,9 +11,10 @@
 	truck L01 100 豫B11111 15000
 	truck L01 2500 豫B22222 15000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --weigh-ms 300 --decide-ms 2500 --reverse-ms 100 --pass-ms 300
+start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 300 --decide-ms 2500 --reverse-ms 100 --pass-ms 300
 LANE_EXTRA='barrier_timeout_ms = 1000' write_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
+go_traffic
 wait_for 10 "the idle text" timeline_has "\"what\":\"led\".*\"text\":\"$IDLE_TEXT\""
 wait_for 10 "the stuck barrier" timeline_has '"what":"fault_start"'
 [ "$(tl_mono "\"text\":\"$IDLE_TEXT\"")" -lt "$(tl_mono '"what":"fault_start"')" ] ||

@@ -15,10 +15,11 @@ LANE_EXTRA='barrier_mode = pulse'
 	truck L01 2500 豫P10003 15000
 	truck L01 6000 豫P10004 15000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --barrier-mode pulse --weigh-ms 300 --decide-ms 1500 \
+start_sim "$WORK/traffic.jsonl" --hold --barrier-mode pulse --weigh-ms 300 --decide-ms 1500 \
 	--reverse-ms 100 --pass-ms 400 --barrier-ms 100
 write_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
+go_traffic
 
 wait_for 15 "the first truck through" timeline_has '"what":"drove_through","plate":"豫P10001"'
 wait_for 15 "the overloaded truck turned back" timeline_has '"what":"reversed","plate":"豫P10002"'

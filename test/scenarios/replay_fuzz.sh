@@ -27,8 +27,8 @@ SRCS="src/jsonrec.c src/record.c src/csvrec.c src/measurement.c src/timefmt.c
     src/decode.c src/sbuf.c src/log.c src/rules.c src/lists.c src/plate.c
     src/chain.c"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-    -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson)"
-LIBS="$(pkg-config --libs libcjson libcrypto) -lm"
+    -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libevent)"
+LIBS="$(pkg-config --libs libcjson libcrypto libevent) -lm"
 for t in jsonrec csvrec; do
 	# shellcheck disable=SC2086
 	clang $CFLAGS -o "$W/fuzz_$t" "test/fuzz/fuzz_$t.c" $SRCS $LIBS ||
