@@ -491,6 +491,13 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
 
 	l->reset_pending = false;
 	l->last_result_ms = now.mono_ms;
+	if (l->result_time_unknown) {
+		/* read as the scale came back, perhaps published long before:
+		 * it neither is judged nor starts min_result_interval_ms */
+		l->result_time_unknown = false;
+		prev_ms = -1;
+		l->last_result_ms = -1;
+	}
 	if (ahead > 1)
 		missed_results(l, out, l->last_seq, seq, ahead - 1);
 	l->last_seq = seq;
@@ -518,16 +525,17 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
  * A sequence seen while the lane is in FAULT (or stopping) is not decided
  * and is the reference from then on, whichever way it moved: the scale or
  * the lane could not be trusted, so nothing before it is compared with it.
+ * Nor does it start min_result_interval_ms: read as a silent scale comes
+ * back, it may have been published long before, and the next truck's
+ * result, moments later, is no sign of a counter running by itself.
  */
 static void
-seen_in_fault(struct lane *l, int64_t seq, struct lane_now now,
-    struct lane_actions *out)
+seen_in_fault(struct lane *l, int64_t seq, struct lane_actions *out)
 {
 	int64_t ahead = seq_ahead(l, seq);
 
 	l->reset_pending = false;
-	if (ahead < 0x8000)
-		l->last_result_ms = now.mono_ms;
+	l->last_result_ms = -1;
 	if (ahead > 1 && ahead < 0x8000) {
 		missed_results(l, out, l->last_seq, seq, ahead - 1);
 		l->last_seq = seq;
@@ -565,7 +573,7 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 	if (seq == l->last_seq)
 		return;
 	if (l->state == LANE_FAULT || l->stopping)
-		seen_in_fault(l, seq, now, out);
+		seen_in_fault(l, seq, out);
 	else if (seq_ahead(l, seq) >= 0x8000)
 		seq_backwards(l, seq, out);
 	else
@@ -917,6 +925,8 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		io_data(l, ctx, in, now, out);
 		break;
 	case LI_DOWN:
+		if (in->dev == LDEV_SCALE)
+			l->result_time_unknown = true;
 		if (l->down_since[in->dev] < 0)
 			l->down_since[in->dev] = in->since_mono_ms;
 		snprintf(l->down_err[in->dev], sizeof(l->down_err[in->dev]),

@@ -1201,6 +1201,42 @@ START_TEST(test_reference_of_baseline_and_fault)
 }
 END_TEST
 
+/*
+ * A result read as a silent scale comes back may have been published long
+ * before: the next truck's result, moments later, is decided.
+ */
+START_TEST(test_interval_after_silent_scale)
+{
+	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_SCALE, .err = "Connection timed out" };
+	struct lane_input up = { .kind = LI_UP, .dev = LDEV_SCALE };
+	struct measurement a, b, c;
+
+	started();
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	tick(2000);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+	feed(&up);
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	truck(&a, 2, VC_RIGID, 12000);
+	weigh(&a);		/* published while the scale was silent */
+	ck_assert_int_ge(find_record("weighing"), 0);
+	leave(&a);
+	tick(20);
+	truck(&b, 2, VC_RIGID, 13000);
+	weigh(&b);
+	ck_assert_int_eq(find_record("device_fault"), -1);
+	assert_body_has(find_record("weighing"), "\"decision\":\"pass\"");
+	leave(&b);
+	/* from then on the interval holds again */
+	tick(20);
+	truck(&c, 2, VC_RIGID, 14000);
+	weigh(&c);
+	assert_body_has(find_record("device_fault"), "\"cause\":\"implausible\"");
+	ck_assert_int_eq(find_record("weighing"), -1);
+}
+END_TEST
+
 static Suite *
 lane_suite(void)
 {
@@ -1250,6 +1286,7 @@ lane_suite(void)
 	tcase_add_test(tc, test_recent_memory_full);
 	tcase_add_test(tc, test_min_interval_implausible);
 	tcase_add_test(tc, test_implausible_revokes_open_pass);
+	tcase_add_test(tc, test_interval_after_silent_scale);
 	tcase_add_test(tc, test_reweigh_after_retry);
 	tcase_add_test(tc, test_reference_of_baseline_and_fault);
 	suite_add_tcase(s, tc);

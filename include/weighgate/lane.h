@@ -132,6 +132,8 @@ struct lane {
 	int64_t reset_seq;		/* the seq it went back to */
 	int64_t reset_since_ms;		/* held, vehicle gone, since; or -1 */
 	int64_t last_result_ms;		/* the last new result (mono), or -1 */
+	bool result_time_unknown;	/* the scale was silent: the next result's
+					   publication time is unknown */
 	int recent_next;		/* ring slot the next decided result takes */
 	struct lane_recent recent[LANE_RECENT_N];
 	bool scale_present;		/* status b0 */

@@ -23,6 +23,12 @@ import struct
 import sys
 import threading
 
+# The MBAP framing shared with stray_scale.py: mbap.py, beside this file (no
+# bytecode written into the source tree).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from mbap import frame, recv_exact  # noqa: E402
+
 NREGS = 29
 
 
@@ -76,16 +82,6 @@ class State:
             return b
 
 
-def recv_exact(conn, n):
-    data = b""
-    while len(data) < n:
-        chunk = conn.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
 def serve_client(conn, state):
     with conn:
         while True:
@@ -107,7 +103,7 @@ def serve_client(conn, state):
                     body = bytes([0x83, 2])         # illegal data address
             else:
                 body = bytes([fc | 0x80, 1])        # illegal function
-            conn.sendall(struct.pack(">HHHB", tid, 0, len(body) + 1, unit) + body)
+            conn.sendall(frame(tid, unit, body))
 
 
 def serve(portfile, statefile):

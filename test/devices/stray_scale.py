@@ -23,11 +23,18 @@ Standard output: "listening PORT" first, then one line per event:
 It is independent of weighgate's own Modbus code, so it judges it.
 """
 import argparse
+import os
 import socket
 import struct
 import sys
 import threading
 import time
+
+# The MBAP framing shared with scale_tcp.py: mbap.py, beside this file (no
+# bytecode written into the source tree).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from mbap import frame, recv_exact  # noqa: E402
 
 INJECTED_PLATE = "豫B66666"
 TRUCK1 = dict(plate="豫A30000", gross=30000, axles=[12000, 18000])
@@ -89,24 +96,10 @@ def read_phase(path):
         return None
 
 
-def frame(tid, unit, pdu):
-    return struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
-
-
 def read_reply(regs, addr, count):
     data = b"".join(struct.pack(">H", regs[a] if a < len(regs) else 0)
                     for a in range(addr, addr + count))
     return struct.pack(">BB", 3, len(data)) + data
-
-
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
 def serve(conn, args):

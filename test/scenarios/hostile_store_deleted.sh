@@ -10,14 +10,9 @@
 #  - after a restart the new store begins a new chain whose first event is
 #    store_rollback naming the old chain, and the platform still holds
 #    every event of the old one.
-. "$(dirname "$0")/lib.inc"
-. "$(dirname "$0")/sync_lib.inc"
-. "$(dirname "$0")/status_lib.inc"
 . "$(dirname "$0")/hostile_store_lib.inc"
 
-hs_traffic 40
-hs_start
-wait_for 20 "three weighings" weighings_ge 3
+hs_begin 3
 OLD_CHAIN=$(sql "SELECT chain FROM meta")
 after_drove_through
 mark=$(tl_lines)

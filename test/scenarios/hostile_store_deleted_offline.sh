@@ -7,14 +7,9 @@
 #  - restarted, it begins a new chain (store_rollback) and, once the
 #    platform is back, every event of the deleted store (the alarm
 #    included) reaches it from the saved copy, and the new chain too.
-. "$(dirname "$0")/lib.inc"
-. "$(dirname "$0")/sync_lib.inc"
-. "$(dirname "$0")/status_lib.inc"
 . "$(dirname "$0")/hostile_store_lib.inc"
 
-hs_traffic 40
-hs_start
-wait_for 20 "two weighings" weighings_ge 2
+hs_begin 2
 OLD_CHAIN=$(sql "SELECT chain FROM meta")
 stop_pid "$PLAT_PID" || true
 wait_for 20 "two weighings more, unsynced" \

@@ -10,14 +10,9 @@
 #  - after a restart a new chain begins with store_rollback, revealed by
 #    the platform; what the stale start recorded is recorded again after
 #    it; the lane decides again.
-. "$(dirname "$0")/lib.inc"
-. "$(dirname "$0")/sync_lib.inc"
-. "$(dirname "$0")/status_lib.inc"
 . "$(dirname "$0")/hostile_store_lib.inc"
 
-hs_traffic 40
-hs_start
-wait_for 20 "two weighings" weighings_ge 2
+hs_begin 2
 wait_for 10 "the store all synced" all_synced
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
 cp "$WORK/weighgate.db" "$WORK/copy.db"
@@ -67,13 +62,7 @@ wait_for 10 "the new store" sql_ge 1 "SELECT count(*) FROM events WHERE kind = '
 	fail "store_rollback does not count the carried event"
 [ "$(sql "SELECT kind FROM events WHERE seq = 2")" = startup ] ||
 	fail "the stale startup event is not carried into the new chain"
-wait_for 10 "the rollback event at the platform" \
-	psql_is 1 "SELECT count(*) FROM events WHERE kind = 'store_rollback'"
-wait_for 20 "the lane deciding again" \
-	sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing'"
-wait_for 10 "the new store all synced" all_synced
-stop_pid "$WG_PID" || fail "weighgated exit status $?"
-stop_pid "$SIM_PID" || true
+hs_rollback_synced
 [ "$(psql "SELECT max(seq) FROM events WHERE chain = '$OLD_CHAIN'")" = "$PLAT_SEQ" ] ||
 	fail "the old chain at the platform changed"
 assert_platform_no_fork

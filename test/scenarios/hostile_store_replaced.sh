@@ -10,14 +10,9 @@
 #    store_rollback (old chain, both last seqs), the older copy is kept
 #    aside, and no seq of the old chain is used twice: the platform
 #    rejected nothing and holds every chain whole.
-. "$(dirname "$0")/lib.inc"
-. "$(dirname "$0")/sync_lib.inc"
-. "$(dirname "$0")/status_lib.inc"
 . "$(dirname "$0")/hostile_store_lib.inc"
 
-hs_traffic 40
-hs_start
-wait_for 20 "two weighings" weighings_ge 2
+hs_begin 2
 sqlite3 "$WORK/weighgate.db" ".backup '$WORK/copy.db'"
 COPY_SEQ=$(sqlite3 "$WORK/copy.db" "SELECT max(seq) FROM events")
 OLD_CHAIN=$(sql "SELECT chain FROM meta")
@@ -61,13 +56,7 @@ body=$(sql "SELECT body FROM events WHERE seq = 1")
 ls "$WORK"/weighgate.db.old-*-behind >/dev/null 2>&1 || fail "the older copy is not kept aside"
 grep -q 'ALARM: .*behind' "$WORK/weighgated.log" || fail "the rollback alarm is not logged"
 [ "$(metric weighgate_store_rollback)" = 1 ] || fail "metrics: no weighgate_store_rollback 1"
-wait_for 10 "the rollback event at the platform" \
-	psql_is 1 "SELECT count(*) FROM events WHERE kind = 'store_rollback'"
-wait_for 20 "the lane deciding again" \
-	sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing'"
-wait_for 10 "the new store all synced" all_synced
-stop_pid "$WG_PID" || fail "weighgated exit status $?"
-stop_pid "$SIM_PID" || true
+hs_rollback_synced
 [ "$(psql "SELECT count(*) FROM events WHERE chain = '$OLD_CHAIN'")" = "$COMMITTED" ] ||
 	fail "the platform does not hold seq 1..$COMMITTED of the old chain"
 assert_platform_no_fork

@@ -30,25 +30,7 @@ SCALE_PORT=$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$WORK/scale.out")
 
 : >"$WORK/traffic.jsonl"
 start_sim "$WORK/traffic.jsonl" --lanes 1
-STATUS_PORT=$(free_port)
-cat >"$WORK/wg.conf" <<CONF
-[controller]
-id = TEST-0001
-db = $WORK/weighgate.db
-status_listen = 127.0.0.1:$STATUS_PORT
-
-[rules]
-scale_class = 2
-
-[lane L01]
-scale = tcp://127.0.0.1:$SCALE_PORT?unit=1
-io = tcp://127.0.0.1:$SIM_PORT?unit=2
-led = tcp://127.0.0.1:$SIM_PORT?unit=3
-poll_ms = 20
-timeout_ms = 100
-fault_after_ms = 500
-CONF
-start_daemon "$WORK/wg.conf"
+start_daemon_devices "$SCALE_PORT" "$SIM_PORT" 100 500
 wait_for 10 "the daemon's baseline" \
 	grep -q 'lane L01: result sequence baseline' "$WORK/weighgated.log"
 

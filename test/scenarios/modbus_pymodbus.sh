@@ -17,25 +17,7 @@ fi
 PIDS+=($!)
 wait_for 10 "the pymodbus lane's port" grep -q '^listening ' "$WORK/dev.out"
 PORT=$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$WORK/dev.out")
-STATUS_PORT=$(free_port)
-cat >"$WORK/wg.conf" <<CONF
-[controller]
-id = TEST-0001
-db = $WORK/weighgate.db
-status_listen = 127.0.0.1:$STATUS_PORT
-
-[rules]
-scale_class = 2
-
-[lane L01]
-scale = tcp://127.0.0.1:$PORT?unit=1
-io = tcp://127.0.0.1:$PORT?unit=2
-led = tcp://127.0.0.1:$PORT?unit=3
-poll_ms = 20
-timeout_ms = 200
-fault_after_ms = 1000
-CONF
-start_daemon "$WORK/wg.conf"
+start_daemon_devices "$PORT" "$PORT" 200 1000
 wait_for 20 "the Python lane's timeline to end" grep -q ' done$' "$WORK/dev.out"
 curl -sf "$(status_url /metrics)" >"$WORK/metrics.txt" || fail "GET /metrics"
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
