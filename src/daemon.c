@@ -285,7 +285,10 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 			log_info("%s", a->text);
 			break;
 		case LA_REFERENCE:
-			/* for a restart only: the lane goes on if it fails */
+			/* for a restart only: the lane goes on if it fails; a
+			 * lost store's references are never read again */
+			if (d->loss != LOSS_NONE)
+				break;
 			if (store_set_lane_seq(d->store, dl->lane.cfg->name,
 			    a->result_seq) != 0)
 				log_warnx("lane %s: result sequence reference %lld "
@@ -575,8 +578,13 @@ store_lost(struct daemon *d, enum store_loss k, const char *what)
 	snprintf(d->loss_why, sizeof(d->loss_why), "%s", what);
 	log_warnx("ALARM: event store %s: %s; every lane FAULT until a "
 	    "restart (docs/operations.md)", loss_name(k), what);
-	if (k != LOSS_PLATFORM)
+	/* went_back: the file refuses every append (store.c), so the alarm
+	 * reaches the platform as the next start's store_rollback */
+	if (k == LOSS_DELETED || k == LOSS_REPLACED)
 		record_store_replaced(d);
+	else if (k == LOSS_WENT_BACK)
+		log_warnx("store_replaced event not recorded: the store refuses "
+		    "appends; the next start records store_rollback");
 	if (k == LOSS_DELETED || k == LOSS_REPLACED)
 		save_begin(d);
 	memset(&in, 0, sizeof(in));
@@ -678,6 +686,13 @@ clock_record(struct daemon *d, const struct cw_event *e)
 		log_info("clock: %s: clock no longer in doubt",
 		    e->source == CW_SRC_PLATFORM ? "the platform's Date agrees "
 		    "again" : "the wall clock is back on the trusted time");
+	if (d->startup_pending || d->loss != LOSS_NONE) {
+		/* a run's log begins with its startup event, and a lost store
+		 * takes nothing more; the doubt holds all the same */
+		log_warnx("clock: %s not recorded: the store takes no event now",
+		    kind);
+		return;
+	}
 	sbuf_init(&b);
 	cw_event_body(&b, e);
 	if (store_append(d->store, kind, b.p, ts_now_ms(), NULL, 0,

@@ -186,10 +186,10 @@ rollback(struct guard *g, store_t *s, const struct sidecar *old,
 	if (n == NULL)
 		return NULL;
 	g->rolled = v;
-	snprintf(g->rolled_text, sizeof(g->rolled_text), "store %s chain %s "
+	snprintf(g->rolled_text, sizeof(g->rolled_text), "store %schain %s "
 	    "(last seq %" PRId64 ") is behind: %" PRId64 " committed, the "
 	    "platform holds %" PRId64 " (revealed by the %s); new chain %s%s%s",
-	    existed ? "" : "missing,", old->chain, store_seq, old->seq,
+	    existed ? "" : "missing, ", old->chain, store_seq, old->seq,
 	    old->platform_seq, sidecar_verdict_name(v), store_chain(n),
 	    existed ? ", old file kept as " : "", existed ? aside : "");
 	log_warnx("ALARM: event %s", g->rolled_text);
@@ -331,7 +331,7 @@ guard_asides(const struct guard *g, store_t **out, int max)
 	char dir[CFG_PATH_MAX], base[CFG_PATH_MAX], path[2 * CFG_PATH_MAX + 2];
 	struct dirent **names = NULL;
 	const char *d;
-	int i, k, n = 0;
+	int i, k, n = 0, skipped = 0;
 
 	snprintf(dir, sizeof(dir), "%s", g->db);
 	snprintf(base, sizeof(base), "%s", g->db);
@@ -343,8 +343,14 @@ guard_asides(const struct guard *g, store_t **out, int max)
 		snprintf(path, sizeof(path), "%s/%s", d, names[i]->d_name);
 		if (n < max)
 			n += aside_open(path, &out[n]);
+		else
+			skipped++;
 		free(names[i]);
 	}
 	free(names);
+	if (skipped > 0)
+		log_warnx("store: %d more old store file(s) beside %s wait for "
+		    "a later start to be drained (at most %d a start)", skipped,
+		    g->db, max);
 	return n;
 }

@@ -212,15 +212,24 @@ sidecar_move_aside(const char *db, const char *aside, char *err,
     size_t errlen)
 {
 	char shm[4096];
+	int e;
 
 	if (access(aside, F_OK) == 0) {
 		snprintf(err, errlen, "%s: already exists", aside);
 		return -1;
 	}
 	/* the -wal first: a database without its WAL would lose commits */
-	if (move_one(db, aside, "-wal") != 0 || move_one(db, aside, "") != 0) {
-		snprintf(err, errlen, "rename %s to %s: %s", db, aside,
+	if (move_one(db, aside, "-wal") != 0) {
+		snprintf(err, errlen, "rename %s-wal to %s-wal: %s", db, aside,
 		    strerror(errno));
+		return -1;
+	}
+	if (move_one(db, aside, "") != 0) {
+		e = errno;
+		/* put the -wal back beside its database */
+		(void)move_one(aside, db, "-wal");
+		snprintf(err, errlen, "rename %s to %s: %s", db, aside,
+		    strerror(e));
 		return -1;
 	}
 	snprintf(shm, sizeof(shm), "%s-shm", db);

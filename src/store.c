@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 
@@ -525,8 +526,13 @@ store_save_begin(store_t *s, const char *dest)
 		seterr(s, SQLITE_MISUSE, "save: a copy is already being made");
 		return -1;
 	}
+	/* sqlite3_open_v2 ignores SQLITE_OPEN_EXCLUSIVE: never overwrite */
+	if (access(dest, F_OK) == 0) {
+		seterr(s, SQLITE_CANTOPEN, "save: %s already exists", dest);
+		return -1;
+	}
 	rc = sqlite3_open_v2(dest, &s->save_db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_NOMUTEX,
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
 		seterr(s, rc, "save: open %s: %s", dest, s->save_db != NULL ?

@@ -837,7 +837,9 @@ send_batch(struct sync *s)
 		return;
 	}
 	if (s->batch.n == 0) {
-		if (s->src == s->store)
+		/* held (the platform holds this chain further: nothing more
+		 * is sent this run): what the store holds is still waiting */
+		if (s->src == s->store && !s->held)
 			s->st.backlog = 0;
 		store_batch_free(&s->batch);
 		return;
