@@ -5,22 +5,9 @@
 # FUZZ_SECONDS (10); a crash, a leak or a broken invariant fails the test.
 # A longer run: FUZZ_SECONDS=3600 bash test/scenarios/mbtcp_fuzz.sh.
 # Skipped, saying so, when clang or libclang-rt is missing.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NAME=mbtcp_fuzz
 SECS=${FUZZ_SECONDS:-10}
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if ! command -v clang >/dev/null; then
-	echo "mbtcp_fuzz: SKIPPED: clang is not installed (apt-get install clang libclang-rt-14-dev)"
-	exit 0
-fi
-echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n); int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$W/probe.c"
-if ! clang -fsanitize=fuzzer -o "$W/probe" "$W/probe.c" 2>/dev/null; then
-	echo "mbtcp_fuzz: SKIPPED: clang cannot link -fsanitize=fuzzer (apt-get install libclang-rt-14-dev)"
-	exit 0
-fi
+. "$(dirname "$0")/fuzz_lib.inc"
 
 cd "$ROOT"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

@@ -5,22 +5,9 @@
 # -fsanitize=fuzzer,address,undefined, each run for FUZZ_SECONDS (20).
 # A longer run: FUZZ_SECONDS=3600 bash test/scenarios/replay_fuzz.sh
 # (docs/replay.md).  Skipped, saying so, when clang or libclang-rt is missing.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NAME=replay_fuzz
 SECS=${FUZZ_SECONDS:-20}
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if ! command -v clang >/dev/null; then
-	echo "replay_fuzz: SKIPPED: clang is not installed (apt-get install clang libclang-rt-14-dev)"
-	exit 0
-fi
-echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n); int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$W/probe.c"
-if ! clang -fsanitize=fuzzer -o "$W/probe" "$W/probe.c" 2>/dev/null; then
-	echo "replay_fuzz: SKIPPED: clang cannot link -fsanitize=fuzzer (apt-get install libclang-rt-14-dev)"
-	exit 0
-fi
+. "$(dirname "$0")/fuzz_lib.inc"
 
 cd "$ROOT"
 SRCS="src/jsonrec.c src/record.c src/csvrec.c src/measurement.c src/timefmt.c
