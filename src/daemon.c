@@ -257,6 +257,7 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 				failed = true;
 				break;
 			}
+			status_count_event(&dl->stats, a->event_kind, a->body);
 			if (strcmp(a->event_kind, "weighing") == 0)
 				status_count_decision(&dl->stats, dl->lane.last.d.kind);
 			else if (strcmp(a->event_kind, "override") == 0)

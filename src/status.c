@@ -17,6 +17,7 @@
  * while instead of retrying at once.  See docs/status.md.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -287,6 +288,53 @@ reply_405(struct evhttp_request *req, const char *allow)
 
 /* ---- the pages ---- */
 
+/* Open descriptors: the entries of /proc/self/fd, less the one reading it. */
+static int64_t
+count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int64_t n = 0;
+
+	if (dir == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n > 0 ? n - 1 : n;
+}
+
+/* Resident pages of /proc/self/statm, in bytes. */
+static int64_t
+resident_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "re");
+	long long size, pages;
+	long page = sysconf(_SC_PAGESIZE);
+	int got;
+
+	if (f == NULL)
+		return -1;
+	got = fscanf(f, "%lld %lld", &size, &pages);
+	fclose(f);
+	return got == 2 && page > 0 ? (int64_t)pages * page : -1;
+}
+
+void
+status_proc_read(struct status_proc *out)
+{
+	struct rusage ru;
+
+	out->cpu_seconds = -1;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		out->cpu_seconds = (double)ru.ru_utime.tv_sec +
+		    (double)ru.ru_stime.tv_sec +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	out->resident_bytes = resident_bytes();
+	out->open_fds = count_fds();
+}
+
 static struct status_snap *
 snapshot(struct status *s)
 {
@@ -304,6 +352,7 @@ snapshot(struct status *s)
 	v->override_auth_failures_total = s->lockout.failures;
 	v->override_lockouts_total = s->lockout.lockouts;
 	v->override_locked_ms = status_lockout_left(&s->lockout, ts_mono_ms());
+	status_proc_read(&snap->proc);
 	return snap;
 }
 

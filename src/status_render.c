@@ -73,6 +73,50 @@ status_count_decision(struct status_counters *c, enum decision_kind k)
 	c->latency_pending = true;
 }
 
+static const char *const ev_names[SEV_N] = {
+	"forced_entry", "override", "barrier_unauthorized", "pass_timeout",
+	"unweighed_pass", "missed_results", "scale_reset", "device_fault",
+	"device_recovered"
+};
+
+const char *
+status_ev_name(enum status_ev e)
+{
+	return (unsigned)e < SEV_N ? ev_names[e] : "?";
+}
+
+/* The last "missed": of a missed_results body (the lane writes it last). */
+static uint64_t
+missed_of(const char *body)
+{
+	const char *key = "\"missed\":", *p, *at = NULL;
+	uint64_t n = 0;
+
+	for (p = body; (p = strstr(p, key)) != NULL; p++)
+		at = p;
+	if (at == NULL)
+		return 0;
+	for (at += strlen(key); *at >= '0' && *at <= '9'; at++)
+		n = n * 10 + (uint64_t)(*at - '0');
+	return n;
+}
+
+void
+status_count_event(struct status_counters *c, const char *kind,
+    const char *body)
+{
+	int k;
+
+	for (k = 0; k < SEV_N; k++)
+		if (strcmp(kind, ev_names[k]) == 0)
+			break;
+	if (k == SEV_N)
+		return;
+	c->events[k]++;
+	if (k == SEV_MISSED_RESULTS && body != NULL)
+		c->results_missed += missed_of(body);
+}
+
 void
 status_count_output(struct status_counters *c, int64_t mono_ms)
 {
@@ -455,6 +499,63 @@ prom_vehicles(struct sbuf *b, const struct status_snap *s)
 			    s->lanes[i].c.decisions[k]);
 }
 
+/* Every decided result, and the lane events by kind (docs/status.md). */
+static void
+prom_lane_events(struct sbuf *b, const struct status_snap *s)
+{
+	uint64_t n;
+	int i, k;
+
+	prom_head(b, "weighings_total", "counter", "Weighing events committed "
+	    "since start (every decided result, a re-weigh counts again), "
+	    "by lane.");
+	for (i = 0; i < s->n_lanes; i++) {
+		for (n = 0, k = 0; k < DEC_NKINDS; k++)
+			n += s->lanes[i].c.decisions[k];
+		prom_lane_sample(b, "weighings_total", s->lanes[i].name, NULL,
+		    NULL, n);
+	}
+	prom_head(b, "lane_events_total", "counter", "Lane events committed "
+	    "since start, by lane and kind: forced_entry, override, "
+	    "barrier_unauthorized, pass_timeout, unweighed_pass, "
+	    "missed_results, scale_reset, device_fault, device_recovered.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k < SEV_N; k++)
+			prom_lane_sample(b, "lane_events_total", s->lanes[i].name,
+			    "kind", ev_names[k], s->lanes[i].c.events[k]);
+	prom_head(b, "results_missed_total", "counter", "Scale results "
+	    "missed since start (the sum of the missed_results events' "
+	    "counts), by lane.");
+	for (i = 0; i < s->n_lanes; i++)
+		prom_lane_sample(b, "results_missed_total", s->lanes[i].name,
+		    NULL, NULL, s->lanes[i].c.results_missed);
+}
+
+/* The process's figures, under Prometheus's standard names (no prefix). */
+static void
+prom_process(struct sbuf *b, const struct status_snap *s)
+{
+	const struct status_proc *p = &s->proc;
+
+	if (p->cpu_seconds >= 0)
+		sbuf_printf(b, "# HELP process_cpu_seconds_total User and system "
+		    "CPU time spent in seconds.\n# TYPE process_cpu_seconds_total "
+		    "counter\nprocess_cpu_seconds_total %.6f\n", p->cpu_seconds);
+	if (p->resident_bytes >= 0)
+		sbuf_printf(b, "# HELP process_resident_memory_bytes Resident "
+		    "memory size in bytes.\n# TYPE process_resident_memory_bytes "
+		    "gauge\nprocess_resident_memory_bytes %lld\n",
+		    (long long)p->resident_bytes);
+	if (p->open_fds >= 0)
+		sbuf_printf(b, "# HELP process_open_fds Number of open file "
+		    "descriptors.\n# TYPE process_open_fds gauge\n"
+		    "process_open_fds %lld\n", (long long)p->open_fds);
+	sbuf_printf(b, "# HELP process_start_time_seconds Start time of the "
+	    "process since unix epoch in seconds.\n# TYPE "
+	    "process_start_time_seconds gauge\nprocess_start_time_seconds "
+	    "%.3f\n", (double)s->started_ms / 1000.0);
+}
+
 static void
 prom_latency(struct sbuf *b, const struct status_snap *s)
 {
@@ -616,6 +717,7 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	prom_gauge(b, "start_time_seconds", "gauge",
 	    "Unix time the daemon started.", (long long)(s->started_ms / 1000));
 	prom_vehicles(b, s);
+	prom_lane_events(b, s);
 	prom_latency(b, s);
 	prom_devices(b, s);
 	prom_sync(b, &s->sync);
@@ -635,6 +737,7 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	prom_gauge(b, "store_rollback", "gauge", "1 when this start found the "
 	    "store behind what was committed and began a new chain.",
 	    s->store_rollback);
+	prom_process(b, s);
 }
 
 /* ---- the board ---- */

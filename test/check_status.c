@@ -284,6 +284,67 @@ START_TEST(test_server_metrics)
 }
 END_TEST
 
+/* Lane events by kind, the missed results they carry, the process figures. */
+START_TEST(test_lane_event_metrics)
+{
+	struct status_snap *s = calloc(1, sizeof(*s));
+	struct status_counters *c = &s->lanes[0].c;
+	struct sbuf b;
+
+	s->n_lanes = 1;
+	snprintf(s->lanes[0].name, sizeof(s->lanes[0].name), "L01");
+	status_count_event(c, "forced_entry", "{\"lane\":\"L01\"}");
+	status_count_event(c, "forced_entry", "{\"lane\":\"L01\"}");
+	status_count_event(c, "weighing", "{\"lane\":\"L01\"}");	/* not one */
+	status_count_event(c, "alarm_ack", NULL);
+	/* the lane writes "missed" last: a plate cannot fake it */
+	status_count_event(c, "missed_results", "{\"lane\":\"L01\",\"note\":"
+	    "\"\\\"missed\\\":900\",\"from_seq\":4,\"to_seq\":8,\"missed\":3}");
+	status_count_event(c, "missed_results", "{\"lane\":\"L01\",\"missed\":2}");
+	ck_assert_uint_eq(c->events[SEV_FORCED_ENTRY], 2);
+	ck_assert_uint_eq(c->events[SEV_MISSED_RESULTS], 2);
+	ck_assert_uint_eq(c->results_missed, 5);
+	ck_assert_str_eq(status_ev_name(SEV_BARRIER_UNAUTHORIZED),
+	    "barrier_unauthorized");
+	status_count_decision(c, DEC_PASS);
+	status_count_decision(c, DEC_RETRY);
+	s->started_ms = 1795961152250;
+	s->proc.cpu_seconds = 1.5;
+	s->proc.resident_bytes = 4096;
+	s->proc.open_fds = -1;			/* unknown: left out */
+	sbuf_init(&b);
+	status_render_metrics(s, &b);
+	sbuf_putc(&b, '\0');
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "\nweighgate_lane_events_total{lane=\"L01\",kind=\"forced_entry\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "\nweighgate_lane_events_total{lane=\"L01\",kind=\"override\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "\nweighgate_results_missed_total{lane=\"L01\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nweighgate_weighings_total{lane=\"L01\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.500000\n"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nprocess_resident_memory_bytes 4096\n"));
+	ck_assert_ptr_null(strstr(b.p, "process_open_fds"));
+	ck_assert_ptr_nonnull(strstr(b.p, "\nprocess_start_time_seconds 1795961152.250\n"));
+	sbuf_fini(&b);
+	free(s);
+}
+END_TEST
+
+/* The process's own figures, read here: plausible. */
+START_TEST(test_proc_read)
+{
+	struct status_proc p;
+
+	status_proc_read(&p);
+	ck_assert(p.cpu_seconds >= 0);
+	ck_assert_int_gt(p.resident_bytes, 100 * 1024);
+	ck_assert_int_ge(p.open_fds, 3);
+	ck_assert_int_lt(p.open_fds, 1000);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -298,6 +359,8 @@ suite(void)
 	tcase_add_test(tc, test_lockout);
 	tcase_add_test(tc, test_lockout_window);
 	tcase_add_test(tc, test_server_metrics);
+	tcase_add_test(tc, test_lane_event_metrics);
+	tcase_add_test(tc, test_proc_read);
 	tcase_add_test(tc, test_conn_room);
 	suite_add_tcase(s, tc);
 	return s;

@@ -45,8 +45,30 @@ void status_hist_observe(struct status_hist *h, double seconds);
  * decision latency (the scale read that showed the new sequence to the
  * first output written after the weighing committed).
  */
+/*
+ * The lane events counted by kind for weighgate_lane_events_total
+ * (docs/status.md): the ones the province alerts on.
+ */
+enum status_ev {
+	SEV_FORCED_ENTRY,
+	SEV_OVERRIDE,
+	SEV_BARRIER_UNAUTHORIZED,
+	SEV_PASS_TIMEOUT,
+	SEV_UNWEIGHED_PASS,
+	SEV_MISSED_RESULTS,
+	SEV_SCALE_RESET,
+	SEV_DEVICE_FAULT,
+	SEV_DEVICE_RECOVERED,
+	SEV_N
+};
+
+/* The event kind's name, as recorded in the store. */
+const char *status_ev_name(enum status_ev e);
+
 struct status_counters {
 	uint64_t decisions[DEC_NKINDS];		/* committed weighings */
+	uint64_t events[SEV_N];			/* committed lane events */
+	uint64_t results_missed;		/* the missed_results' "missed" */
 	uint64_t modbus_errors[LDEV_N];		/* outages begun + failed writes */
 	uint64_t modbus_stray[LDEV_N];		/* TCP frames nobody asked for */
 	struct status_hist latency;
@@ -56,6 +78,12 @@ struct status_counters {
 
 /* A weighing committed with decision k. */
 void status_count_decision(struct status_counters *c, enum decision_kind k);
+/*
+ * A lane event of kind with body committed: counted when kind is one of
+ * enum status_ev (a missed_results also adds its "missed" count).
+ */
+void status_count_event(struct status_counters *c, const char *kind,
+    const char *body);
 /* An output (barrier or LED) is written now: ends a pending latency. */
 void status_count_output(struct status_counters *c, int64_t mono_ms);
 
@@ -114,6 +142,19 @@ struct status_server_stats {
 	int64_t override_locked_ms;	/* left of a lockout, 0: none */
 };
 
+/*
+ * The process's own figures, read by the status server for every snapshot
+ * (getrusage and /proc/self; no query of the store).  -1: unknown.
+ */
+struct status_proc {
+	double cpu_seconds;		/* user + system */
+	int64_t resident_bytes;
+	int64_t open_fds;
+};
+
+/* Read the process's figures now; a figure that cannot be read is -1. */
+void status_proc_read(struct status_proc *out);
+
 struct status_snap {
 	char controller[64];
 	char version[32];
@@ -134,6 +175,7 @@ struct status_snap {
 	int n_lanes;
 	struct status_lane lanes[CFG_MAX_LANES];
 	struct status_server_stats server;
+	struct status_proc proc;	/* filled by the server */
 };
 
 /* Fill one lane's entry from the lane and the daemon's counters for it. */
