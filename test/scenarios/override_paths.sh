@@ -9,7 +9,8 @@
 #  - weighgate override LANE --operator --reason: prints the uuid of the
 #    override event, which holds operator, reason and the last weighing; the
 #    barrier rises only after it is committed (helper_authcheck), for one
-#    vehicle, and comes down behind it; a second override is 409.
+#    vehicle, and comes down behind it; a second override is 409;
+#    weighgate_lane_events_total{kind="override"} counts it on its lane.
 #  - the store full while a truck is REFUSED: 500, no event, no raise, the
 #    lane FAULT, the truck reverses.
 #  - restarted with overrides = off: 403 (and weighgate override says so).
@@ -89,6 +90,8 @@ rc=0
 	>/dev/null 2>"$WORK/tool.err" || rc=$?
 [ "$rc" = 1 ] && grep -q 'refused (409)' "$WORK/tool.err" ||
 	fail "a second override: exit $rc: $(cat "$WORK/tool.err")"
+# The override counted on its lane, as the store has it.
+assert_lane_event_metrics L01:override=1 L02:override=0 L01:forced_entry=0
 
 # The store cannot commit: 500, nothing recorded, nothing rises.
 wait_for 15 "the second truck REFUSED" lane_state_is L01 REFUSED

@@ -10,7 +10,10 @@
 #    first shown to reject broken texts — and weighgate_vehicles_total by
 #    lane and decision equals the store's weighings; the latency histogram
 #    counts every decision that wrote an output; device_up, lane_state,
-#    backlog and free disk say what is so.
+#    backlog and free disk say what is so; weighgate_weighings_total and
+#    every kind of weighgate_lane_events_total equal the store's events of
+#    each lane (none of forced_entry here); the process metrics are there
+#    and plausible.
 #  - weighgate status prints a line per lane and the sync line; --json the
 #    document; with the daemon stopped it fails with a clear message.
 . "$(dirname "$0")/lib.inc"
@@ -122,6 +125,7 @@ if m.get('weighgate_store_failing{}') != 0 or not st['store']['ok']:
     fail('store failing')
 print(f'status and metrics match the store: {len(rows)} weighings, backlog {backlog}')
 PY
+assert_lane_event_metrics L01:weighing=3 L02:weighing=2 L01:forced_entry=0 L02:forced_entry=0
 
 "$WG_BIN/weighgate" status -c "$WORK/wg.conf" >"$WORK/tool.out" || fail "weighgate status exit $?"
 cat "$WORK/tool.out"
