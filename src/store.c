@@ -840,40 +840,59 @@ batch_grow(struct store *s, struct store_batch *b, size_t *cap)
 	return 0;
 }
 
+/*
+ * The rows of bound statement st into out, in order, until their bodies
+ * would pass max_bytes (the first row always); resets st.  0 or -1.
+ */
+static int
+fetch_rows(store_t *s, sqlite3_stmt *st, size_t max_bytes,
+    struct store_batch *out)
+{
+	size_t cap = 0, bytes = 0, len;
+	int rc;
+
+	while ((rc = step(s, st, "fetch")) == SQLITE_ROW) {
+		len = (size_t)sqlite3_column_bytes(st, 6);
+		if (out->n > 0 && bytes + len > max_bytes)
+			break;
+		if (batch_grow(s, out, &cap) != 0 ||
+		    fetch_row(s, st, &out->ev[out->n]) != 0) {
+			rc = -1;
+			break;
+		}
+		out->n++;
+		bytes += len;
+	}
+	done(st);
+	if (rc == -1) {
+		store_batch_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+limit_of(size_t n)
+{
+	return n > INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
 int
 store_fetch_unsynced(store_t *s, size_t max_events, size_t max_bytes,
     struct store_batch *out)
 {
 	sqlite3_stmt *st = s->st[ST_FETCH];
-	size_t cap = 0, bytes = 0, len;
-	int rc = SQLITE_DONE;
 
 	enter(s);
 	out->n = 0;
 	out->ev = NULL;
 	if (max_events == 0)
 		return 0;
-	if (bind_i64(s, st, 1, max_events > INT64_MAX ? INT64_MAX :
-	    (int64_t)max_events) != 0)
-		goto fail;
-	while ((rc = step(s, st, "fetch")) == SQLITE_ROW) {
-		len = (size_t)sqlite3_column_bytes(st, 6);
-		if (out->n > 0 && bytes + len > max_bytes)
-			break;
-		if (batch_grow(s, out, &cap) != 0 ||
-		    fetch_row(s, st, &out->ev[out->n]) != 0)
-			goto fail;
-		out->n++;
-		bytes += len;
+	if (bind_i64(s, st, 1, limit_of(max_events)) != 0) {
+		done(st);
+		return -1;
 	}
-	if (rc == -1)
-		goto fail;
-	done(st);
-	return 0;
-fail:
-	done(st);
-	store_batch_free(out);
-	return -1;
+	return fetch_rows(s, st, max_bytes, out);
 }
 
 /* The one event at seq through statement id (ST_FETCH_SEQ, ST_FETCH_SYNCED). */
@@ -911,30 +930,16 @@ store_fetch_after(store_t *s, int64_t after_seq, size_t max_events,
     struct store_batch *out)
 {
 	sqlite3_stmt *st = s->st[ST_FETCH_AFTER];
-	size_t cap = 0;
-	int rc;
 
 	enter(s);
 	out->n = 0;
 	out->ev = NULL;
 	if (bind_i64(s, st, 1, after_seq) != 0 ||
-	    bind_i64(s, st, 2, max_events > INT64_MAX ? INT64_MAX :
-	    (int64_t)max_events) != 0)
-		goto fail;
-	while ((rc = step(s, st, "fetch")) == SQLITE_ROW) {
-		if (batch_grow(s, out, &cap) != 0 ||
-		    fetch_row(s, st, &out->ev[out->n]) != 0)
-			goto fail;
-		out->n++;
+	    bind_i64(s, st, 2, limit_of(max_events)) != 0) {
+		done(st);
+		return -1;
 	}
-	if (rc == -1)
-		goto fail;
-	done(st);
-	return 0;
-fail:
-	done(st);
-	store_batch_free(out);
-	return -1;
+	return fetch_rows(s, st, SIZE_MAX, out);
 }
 
 int
