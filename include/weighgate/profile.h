@@ -1,0 +1,173 @@
+/* Device profiles: one device's registers, read from a file or built in (weighgate-profiles(5)). */
+#ifndef WEIGHGATE_PROFILE_H
+#define WEIGHGATE_PROFILE_H
+
+/*
+ * How the daemon uses a profile (docs/devices.md; the daemon, the
+ * simulator and the main configuration take it up next, this module is
+ * the pure part and touches no socket, clock or global):
+ *
+ *   at start and at --check
+ *     p = profile_load(path, err) or profile_builtin(name, &adjust, err);
+ *     profile_unit_check(p, transport, unit, err) for the lane's address;
+ *     an error is "FILE:LINE: message" and exit 78 at --check.
+ *   after each connect
+ *     profile_nwrites()/profile_write(p, i) with when PW_CONNECT: the
+ *     command words (IND570's PLC mode) written once, in file order.
+ *   every poll
+ *     for i < profile_nrequests(p): read profile_request(p, i) (table,
+ *     start, count) into img[i] (registers, or one 0/1 word per bit);
+ *     then profile_decode_scale(p, img, &reading, err) gives the
+ *     measurement the lane decides on today (docs/design.md §4.1), with
+ *     the conditions (present, fault, ...), the result sequence, the
+ *     heartbeat and which fields the device has at all;
+ *     profile_decode_io(p, img, bits, have) the I/O module's inputs.
+ *   when the lane commands an output
+ *     profile_output(p, PO_BARRIER_UP, on, &w): a coil, a pulse or a
+ *     register value; profile_led_writes(p, colour, text, w, &n) the
+ *     sign's writes in order (counter last, if the sign has one).
+ *   reserved for result handshakes
+ *     writes with when PW_RESULT (a WIM queue's "delete first") are
+ *     parsed and kept; the lane will ask for them once a result is
+ *     accounted for.  Live-weight capture will read the same fields.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weighgate/config.h"
+#include "weighgate/measurement.h"
+
+#define PROFILE_MAX_REQUESTS	32
+#define PROFILE_MAX_FIELDS	64
+#define PROFILE_MAX_WRITES	16
+#define PROFILE_WRITE_REGS	123	/* registers one write may carry (Modbus) */
+
+typedef struct profile profile_t;
+
+enum profile_kind { PK_SCALE, PK_IO, PK_LED };
+
+/* Modbus tables: coils (01), discrete inputs (02), holding (03), input (04). */
+enum profile_table { PT_COIL, PT_DISCRETE, PT_HOLDING, PT_INPUT };
+
+/* What a scale reading has: one bit per field the profile describes. */
+enum profile_field {
+	PF_PRESENT, PF_VALID, PF_FAULT, PF_UNSTABLE, PF_REVERSING,
+	PF_ABNORMAL, PF_SEQ, PF_GROSS, PF_AXLES, PF_KIND, PF_CONFIG,
+	PF_SPEED, PF_AXLE_KG, PF_PLATE, PF_PLATE_COLOR, PF_HEARTBEAT,
+	PF_DECIMALS,
+	/* I/O module inputs */
+	PF_BARRIER_IS_UP, PF_BARRIER_IS_DOWN, PF_PASS_LOOP, PF_PRESENCE_LOOP,
+	PF_NFIELDS
+};
+
+struct profile_request {
+	enum profile_table table;
+	int start;			/* protocol address, 0-based */
+	int count;			/* registers or bits */
+};
+
+/* Adjustments of a built-in profile: today's per-lane keys. */
+struct profile_adjust {
+	int base;			/* scale_base, io_coil_base, led_base */
+	int input_base;			/* io_input_base */
+	enum word_order word_order;
+	enum text_encoding encoding;	/* plate_encoding, led_encoding */
+	enum barrier_mode barrier_mode;
+	int led_registers;
+};
+
+/* One decoded scale poll. */
+struct profile_reading {
+	struct measurement m;		/* valid, unstable, fault, abnormal set */
+	uint32_t have;			/* 1u << PF_x for each field described */
+	bool present;			/* vehicle-present condition */
+	bool reversing;
+	int64_t seq;			/* result sequence, seq_bits wide */
+	int seq_bits;			/* 8, 16 or 32; 0 when there is none */
+	uint32_t heartbeat;		/* raw; must keep changing */
+	/* The raw words of the result fields (not conditions, heartbeat or
+	 * decimals), in field order: what "the same result" compares. */
+	uint16_t key[96];
+	int key_len;
+};
+
+enum profile_write_when { PW_CONNECT, PW_RESULT };
+
+/* One Modbus write: registers (holding) or coils, in order. */
+struct profile_write {
+	enum profile_write_when when;
+	enum profile_table table;	/* PT_HOLDING or PT_COIL */
+	int start;
+	int count;
+	uint16_t v[PROFILE_WRITE_REGS];	/* registers, or 0/1 per coil */
+	int pulse_ms;			/* > 0: write v, wait, write the inverse */
+};
+
+enum profile_output { PO_BARRIER_UP, PO_BARRIER_DOWN, PO_LIGHT, PO_ALARM, PO_N };
+
+/*
+ * Load a profile file.  Returns NULL with err "FILE:LINE: message" (or
+ * "FILE: message") on the first problem: the whole file is refused.
+ */
+profile_t *profile_load(const char *path, char *err, size_t errlen);
+
+/* The same from text in memory; name stands for the file in messages. */
+profile_t *profile_parse(const char *name, const char *text, size_t len,
+    char *err, size_t errlen);
+
+/*
+ * A built-in profile: "weighgate" (scale), "weighgate-io", "weighgate-led"
+ * (docs/design.md §4.1), adjusted by adj (NULL: defaults).  NULL with err
+ * when the name is unknown or an adjustment does not fit.
+ */
+profile_t *profile_builtin(const char *name, const struct profile_adjust *adj,
+    char *err, size_t errlen);
+
+void profile_free(profile_t *p);
+
+const char *profile_name(const profile_t *p);
+enum profile_kind profile_kind(const profile_t *p);
+
+/* 0, or -1 with err when unit is not one this device answers on over dev. */
+int profile_unit_check(const profile_t *p, enum dev_type dev, int unit,
+    char *err, size_t errlen);
+
+int profile_nrequests(const profile_t *p);
+const struct profile_request *profile_request(const profile_t *p, int i);
+
+int profile_nwrites(const profile_t *p);
+const struct profile_write *profile_write(const profile_t *p, int i);
+
+/*
+ * Decode one poll: img[i] holds profile_request(p, i)'s registers (or
+ * one 0/1 word per bit).  Returns 0, or -1 with err naming the first
+ * field that could not be read; r->m.valid is then false (retry) and the
+ * field keeps its default.  A float that is NaN, infinite or out of the
+ * field's range, a code outside its table, a BCD nibble above 9 and text
+ * not valid in its encoding all count as unreadable.
+ */
+int profile_decode_scale(const profile_t *p, const uint16_t *const *img,
+    struct profile_reading *r, char *err, size_t errlen);
+
+/* The I/O module's inputs, in lane.h order (barrier up, down, pass, presence). */
+void profile_decode_io(const profile_t *p, const uint16_t *const *img,
+    bool bits[4], uint32_t *have);
+
+/* How to set an output; -1 when the profile has no such output. */
+int profile_output(const profile_t *p, enum profile_output o, bool on,
+    struct profile_write *w);
+
+/*
+ * The sign's writes for colour (0 green, 1 red, 2 yellow) and UTF-8 text,
+ * in the order to send them: colour and text, then the counter value
+ * (when the sign has a counter).  *n is set to the number of writes.
+ * Returns -1 when the text cannot be encoded.
+ */
+int profile_led_writes(const profile_t *p, int colour, const char *text,
+    uint16_t counter, struct profile_write w[3], int *n);
+
+/* Mass rounding of weighgate-profiles(5): half away from zero to whole kg. */
+int64_t profile_round_kg(double kg);
+
+#endif
