@@ -129,12 +129,9 @@ cond(const struct dec *d, const struct pfield *f)
 	(void)int_value(d, f, 0, &v);
 	if (f->type == FT_BIT)
 		on = v != 0;
-	else {
-		int64_t m = profile_field_given(f, "mask") ? f->mask : -1;
-
-		on = profile_field_given(f, "equals") ? (v & m) == f->equals :
-		    (v & m) != 0;
-	}
+	else
+		on = f->has_equals ? (v & f->mask) == f->equals :
+		    (v & f->mask) != 0;
 	return f->invert ? !on : on;
 }
 

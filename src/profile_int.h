@@ -43,6 +43,7 @@ struct pfield {
 	int nmap;
 	struct fmap map[PROFILE_MAP_MAX];
 	uint32_t set;		/* keys given, 1 << key index */
+	bool has_equals;	/* conditions: equals given */
 	int start;		/* protocol address */
 	int req, off;		/* request index, offset in it */
 };
@@ -51,6 +52,7 @@ struct pfield {
 struct poutput {
 	bool defined;
 	int line;
+	uint32_t set;
 	int64_t table, address, mode, on, off, pulse_ms;
 	int start;
 };
@@ -66,6 +68,7 @@ struct pled {
 };
 
 struct pwrite_def {
+	char name[PROFILE_NAME_MAX];
 	int line;
 	int64_t when, table, address, type, word_order, value;
 	uint32_t set;
@@ -91,6 +94,7 @@ struct profile {
 bool profile_field_given(const struct pfield *f, const char *key);
 bool profile_led_given(const struct pled *l, const char *key);
 bool profile_write_given(const struct pwrite_def *w, const char *key);
+bool profile_output_given(const struct poutput *o, const char *key);
 const char *profile_field_name(enum profile_field id);
 const char *profile_output_name(enum profile_output o);
 

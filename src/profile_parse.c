@@ -128,6 +128,11 @@ static const struct pkey keys[] = {
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
+/*
+ * A section's keys are contiguous in keys[] and fewer than 32, so bit
+ * (index % 32) of its set mask tells each of them apart.
+ */
+
 /* The state of one parse. */
 struct parse {
 	const char *path;
@@ -416,7 +421,7 @@ begin_field(struct parse *ps, const char *name)
 }
 
 static int
-begin_write(struct parse *ps)
+begin_write(struct parse *ps, const char *name)
 {
 	struct profile *p = ps->p;
 	struct pwrite_def *w;
@@ -430,6 +435,7 @@ begin_write(struct parse *ps)
 	w->type = FT_U16;
 	w->word_order = p->word_order;
 	w->line = ps->line;
+	snprintf(w->name, sizeof(w->name), "%s", name);
 	ps->obj = w;
 	ps->set = &w->set;
 	return 0;
@@ -454,9 +460,8 @@ begin_output(struct parse *ps, const char *name)
 	out->table = PT_COIL;
 	out->on = 1;
 	out->pulse_ms = 200;
-	out->address = -1;
 	ps->obj = out;
-	ps->set = NULL;
+	ps->set = &out->set;
 	return 0;
 }
 
@@ -508,7 +513,7 @@ section_begin(struct parse *ps, const char *hdr)
 	if (IS("field") && *name != '\0')
 		return ps->sect = S_FIELD, begin_field(ps, name);
 	if (IS("write") && *name != '\0')
-		return ps->sect = S_WRITE, begin_write(ps);
+		return ps->sect = S_WRITE, begin_write(ps, name);
 	if (IS("output") && *name != '\0')
 		return ps->sect = S_OUTPUT, begin_output(ps, name);
 	if (IS("led") && *name == '\0')
@@ -576,7 +581,8 @@ reader(char *str, int num, void *stream)
 		return NULL;
 	}
 	memcpy(str, ps->buf, (size_t)n + 1);
-	if (scan_line(ps, str) != 0)
+	if (scan_line(ps, ps->line == 1 && strncmp(str, "\xef\xbb\xbf", 3) == 0 ?
+	    str + 3 : str) != 0)
 		return NULL;
 	return str;
 }
@@ -600,14 +606,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if (*value == '\0' || *value == ';')
 		return fail(ps, ps->line, "%s %s: empty value", ps->label,
 		    name), 0;
-	if (ps->set != NULL) {
-		uint32_t bit = 1u << (i % 32);
-
-		if (*ps->set & bit)
-			return fail(ps, ps->line, "%s %s: duplicate key",
-			    ps->label, name), 0;
-		*ps->set |= bit;
-	}
+	if (*ps->set & (1u << (i % 32)))
+		return fail(ps, ps->line, "%s %s: duplicate key", ps->label,
+		    name), 0;
+	*ps->set |= 1u << (i % 32);
 	if (parse_value(ps, &keys[i], value, w, sizeof(w)) != 0)
 		return fail(ps, ps->line, "%s %s = %s: %s", ps->label, name,
 		    value, w), 0;
@@ -752,6 +754,12 @@ bool
 profile_write_given(const struct pwrite_def *w, const char *key)
 {
 	return given(S_WRITE, w->set, key);
+}
+
+bool
+profile_output_given(const struct poutput *o, const char *key)
+{
+	return given(S_OUTPUT, o->set, key);
 }
 
 const char *

@@ -185,8 +185,9 @@ field_keys(struct check *c, struct pfield *f, const char *lbl)
 	    profile_field_given(f, "equals") || profile_field_given(f, "invert")))
 		return bad(c, f->line, "%s: mask, equals and invert are for "
 		    "conditions", lbl);
-	if (f->decimals < 0 && !profile_field_given(f, "decimals"))
-		f->decimals = 0;
+	if (!profile_field_given(f, "mask"))
+		f->mask = 0xffffffffLL;
+	f->has_equals = profile_field_given(f, "equals");
 	if (f->min > f->max)
 		return bad(c, f->line, "%s: min above max", lbl);
 	return 0;
@@ -290,6 +291,7 @@ write_check(struct check *c, int i, struct span *sp, int *nsp)
 {
 	const struct pwrite_def *d = &c->p->wdef[i];
 	struct profile_write *w = &c->p->w[i];
+	char lbl[48];
 	int regs = d->type == FT_U16 || d->type == FT_S16 ? 1 : 2, start;
 	int64_t lo = d->type == FT_S16 ? -32768 : d->type == FT_S32 ?
 	    -2147483648LL : 0;
@@ -297,21 +299,21 @@ write_check(struct check *c, int i, struct span *sp, int *nsp)
 	    d->type == FT_S32 ? 2147483647LL : 0xffffffffLL;
 	uint32_t v;
 
+	snprintf(lbl, sizeof(lbl), "[write %s]", d->name);
 	if (!profile_write_given(d, "address") || !profile_write_given(d, "value"))
-		return bad(c, d->line, "[write]: address and value required");
+		return bad(c, d->line, "%s: address and value required", lbl);
 	if (d->table != PT_HOLDING && d->table != PT_COIL)
-		return bad(c, d->line, "[write]: only holding registers and "
-		    "coils can be written");
+		return bad(c, d->line, "%s: only holding registers and coils "
+		    "can be written", lbl);
 	if (d->type > FT_S32)
-		return bad(c, d->line, "[write]: type u16, s16, u32 or s32");
+		return bad(c, d->line, "%s: type u16, s16, u32 or s32", lbl);
 	if (d->table == PT_COIL)
 		regs = 1, lo = 0, hi = 1;
 	if (d->value < lo || d->value > hi)
-		return bad(c, d->line, "[write]: value %lld does not fit %s",
+		return bad(c, d->line, "%s: value %lld does not fit %s", lbl,
 		    (long long)d->value, d->table == PT_COIL ? "a coil" :
 		    type_names[d->type]);
-	if ((start = resolve(c, d->line, "[write]", d->address, d->table,
-	    regs)) < 0)
+	if ((start = resolve(c, d->line, lbl, d->address, d->table, regs)) < 0)
 		return -1;
 	memset(w, 0, sizeof(*w));
 	w->when = (enum profile_write_when)d->when;
@@ -331,7 +333,7 @@ write_check(struct check *c, int i, struct span *sp, int *nsp)
 			w->v[1] = (uint16_t)(w->v[1] >> 8 | w->v[1] << 8);
 		}
 	}
-	span_add(sp, nsp, (int)d->table, start, regs, d->line, "[write]");
+	span_add(sp, nsp, (int)d->table, start, regs, d->line, lbl);
 	return 0;
 }
 
@@ -348,7 +350,7 @@ output_check(struct check *c, int o, struct span *sp, int *nsp)
 	    profile_output_name((enum profile_output)o));
 	if (c->p->kind != PK_IO)
 		return bad(c, out->line, "%s: outputs are for io profiles", lbl);
-	if (out->address < 0)
+	if (!profile_output_given(out, "address"))
 		return bad(c, out->line, "%s: address required", lbl);
 	if (out->table != PT_COIL && out->table != PT_HOLDING)
 		return bad(c, out->line, "%s: a coil or a holding register",

@@ -736,6 +736,8 @@ static const struct bad {
 	{ "bad_write_value.profile", 3, "value 70000 does not fit u16" },
 	{ "bad_unit.profile", 3, "[device] unit = 256: out of range 0-255" },
 	{ "bad_long_line.profile", 3, "line too long" },
+	{ "bad_duplicate_key.profile", 6, "[output light] address: duplicate "
+	    "key" },
 };
 
 START_TEST(test_bad_profile)
