@@ -139,6 +139,9 @@ install: all
 	install -m 0644 man/weighgate.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/weighgate-sim.1 man/weighgate-platform.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/weighgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/weighgate-profiles.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/weighgate/profiles
+	install -m 0644 profiles/*.profile $(DESTDIR)$(PREFIX)/share/weighgate/profiles/
 	install -m 0644 man/weighgated.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 README.md docs/*.md $(wildcard docs/*.png) $(DESTDIR)$(DOCDIR)/
 	install -m 0644 conf/weighgate.conf $(DESTDIR)$(DOCDIR)/weighgate.conf.example

@@ -59,7 +59,7 @@ bad=$(find "$D" \( -perm -o+w -o -perm -g+w -o -perm -4000 -o -perm -2000 \
 	-o ! -user "$(id -u)" \) -print)
 [ -z "$bad" ] || fail "bad ownership or modes: $bad"
 unexpected=$(cd "$D" && find . -type f | sed 's|^\./||' | grep -vE \
-	'^(usr/bin/weighgate(d|-sim|-platform)?|usr/lib/systemd/system/weighgate\.service|usr/lib/sysusers\.d/weighgate\.conf|usr/share/man/man[158]/weighgate(d\.8|\.1|-sim\.1|-platform\.1|\.conf\.5)|usr/share/doc/weighgate/[^/]+|etc/weighgate/weighgate\.conf)$' || true)
+	'^(usr/bin/weighgate(d|-sim|-platform)?|usr/lib/systemd/system/weighgate\.service|usr/lib/sysusers\.d/weighgate\.conf|usr/share/man/man[158]/weighgate(d\.8|\.1|-sim\.1|-platform\.1|\.conf\.5|-profiles\.5)|usr/share/doc/weighgate/[^/]+|usr/share/weighgate/profiles/[^/]+\.profile|etc/weighgate/weighgate\.conf)$' || true)
 [ -z "$unexpected" ] || fail "unexpected files installed: $unexpected"
 
 # The unit names the installed paths.
@@ -110,7 +110,7 @@ fi
 # The man pages render without a warning (man's own pipeline: preconv,
 # tbl, groff with every warning on), and man-db can read their NAME lines.
 for m in man1/weighgate.1 man1/weighgate-sim.1 man1/weighgate-platform.1 \
-    man5/weighgate.conf.5 man8/weighgated.8; do
+    man5/weighgate.conf.5 man5/weighgate-profiles.5 man8/weighgated.8; do
 	f="$D/usr/share/man/$m"
 	warn=$(preconv "$f" | tbl | groff -man -Tutf8 -ww -z 2>&1) ||
 		fail "$m does not render: $warn"
@@ -137,6 +137,22 @@ for k in $keys; do
 	grep -qxF "$k" "$WORK/terms" || fail "weighgate.conf(5) does not describe the key '$k'"
 done
 echo "weighgate.conf(5): all $(printf '%s\n' "$keys" | wc -l) keys described"
+
+# weighgate-profiles(5) describes every key of the profile key table, and
+# the shipped profiles are installed.
+keys=$(grep -oE 'K[IEBX]\(S_[A-Z]+, "[^"]+"' "$ROOT/src/profile_parse.c" | sed 's/.*"\(.*\)"/\1/')
+[ "$(printf '%s\n' "$keys" | wc -l)" -ge 40 ] || fail "could not read the key table of src/profile_parse.c"
+awk '/^\.TP/ { t = 1; next } t { print; t = 0 } /^\.TS/ { tb = 1 } /^\.TE/ { tb = 0 } tb' \
+	"$D/usr/share/man/man5/weighgate-profiles.5" |
+	sed -e 's/\\f[BIRP]//g' -e 's/^\.[A-Z]* //' -e 's/"//g' | tr -s ' \t,' '\n\n' \
+	>"$WORK/pterms"
+for k in $keys; do
+	grep -qxF "$k" "$WORK/pterms" || fail "weighgate-profiles(5) does not describe the key '$k'"
+done
+for f in "$ROOT"/profiles/*.profile; do
+	mode_is "$D/usr/share/weighgate/profiles/$(basename "$f")" 644
+done
+echo "weighgate-profiles(5): all $(printf '%s\n' "$keys" | wc -l) keys described; profiles installed"
 
 # The installed sysusers.d file makes the service's user: a system user
 # without a login shell.
