@@ -99,6 +99,17 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+int
+text_control_char(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (unsigned char)s[i];
+	return -1;
+}
+
 bool
 text_utf8_valid(const char *s, size_t len)
 {
@@ -227,7 +238,7 @@ decode_plate(const uint16_t *regs, enum text_encoding enc,
 {
 	char raw[PLATE_BYTES];
 	size_t n, i;
-	int len;
+	int len, c;
 
 	for (i = 0; i < PLATE_BYTES / 2; i++) {
 		raw[2 * i] = (char)(regs[R_PLATE + i] >> 8);
@@ -243,15 +254,9 @@ decode_plate(const uint16_t *regs, enum text_encoding enc,
 		return;
 	}
 	m->plate[len] = '\0';
-	for (i = 0; i < (size_t)len; i++) {
-		unsigned char c = (unsigned char)m->plate[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			m->plate[0] = '\0';
-			bad(m, rc, err, errlen, "plate: control character 0x%02x",
-			    c);
-			return;
-		}
+	if ((c = text_control_char(m->plate, (size_t)len)) >= 0) {
+		m->plate[0] = '\0';
+		bad(m, rc, err, errlen, "plate: control character 0x%02x", c);
 	}
 }
 

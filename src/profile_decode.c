@@ -393,7 +393,7 @@ do_plate(struct dec *d)
 	char raw[128];
 	const uint16_t *w;
 	size_t n, i;
-	int len;
+	int len, c;
 
 	if (f == NULL)
 		return;
@@ -414,14 +414,9 @@ do_plate(struct dec *d)
 		return;
 	}
 	m->plate[len] = '\0';
-	for (i = 0; i < (size_t)len; i++) {
-		unsigned char c = (unsigned char)m->plate[i];
-
-		if (c < 0x20 || c == 0x7f) {
-			m->plate[0] = '\0';
-			bad(d, "plate: control character 0x%02x", c);
-			return;
-		}
+	if ((c = text_control_char(m->plate, (size_t)len)) >= 0) {
+		m->plate[0] = '\0';
+		bad(d, "plate: control character 0x%02x", c);
 	}
 }
 

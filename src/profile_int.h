@@ -2,6 +2,8 @@
 #ifndef WEIGHGATE_PROFILE_INT_H
 #define WEIGHGATE_PROFILE_INT_H
 
+#include <stdarg.h>
+
 #include "weighgate/profile.h"
 
 #define PROFILE_NAME_MAX	32
@@ -90,13 +92,20 @@ struct profile {
 	struct pled led;
 };
 
-/* profile_parse.c: whether a key was given; section names. */
-bool profile_field_given(const struct pfield *f, const char *key);
-bool profile_led_given(const struct pled *l, const char *key);
-bool profile_write_given(const struct pwrite_def *w, const char *key);
-bool profile_output_given(const struct poutput *o, const char *key);
+/* The sections of a profile file. */
+enum psect { S_NONE, S_DEVICE, S_FIELD, S_WRITE, S_OUTPUT, S_LED };
+
+/* profile_parse.c: whether key was given in a section's set mask; names. */
+bool profile_given(enum psect s, uint32_t set, const char *key);
+#define profile_field_given(f, k)	profile_given(S_FIELD, (f)->set, k)
+#define profile_write_given(w, k)	profile_given(S_WRITE, (w)->set, k)
+#define profile_output_given(o, k)	profile_given(S_OUTPUT, (o)->set, k)
 const char *profile_field_name(enum profile_field id);
 const char *profile_output_name(enum profile_output o);
+
+/* "PATH:LINE: message" into err (both parse and check report so). */
+void profile_errv(char *err, size_t errlen, const char *path, int line,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /*
  * profile_plan.c: numbering, base, spans, types and overlapping writes

@@ -19,8 +19,6 @@
 
 #define LINE_MAX_BYTES	1000
 
-enum psect { S_NONE, S_DEVICE, S_FIELD, S_WRITE, S_OUTPUT, S_LED };
-
 enum ktype { KT_INT, KT_ENUM, KT_BOOL, KT_SCALE, KT_BITS, KT_MAP,
 	KT_DECIMALS, KT_NAME };
 
@@ -155,24 +153,31 @@ struct parse {
 static int fail(struct parse *ps, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+void
+profile_errv(char *err, size_t errlen, const char *path, int line,
+    const char *fmt, va_list ap)
+{
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	n = line > 0 ? snprintf(err, errlen, "%s:%d: ", path, line) :
+	    snprintf(err, errlen, "%s: ", path);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+}
+
 /* Record the first error as "FILE:LINE: message" (line 0: "FILE: message"). */
 static int
 fail(struct parse *ps, int line, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (ps->failed)
 		return -1;
 	ps->failed = 1;
-	if (ps->err == NULL || ps->errlen == 0)
-		return -1;
-	n = line > 0 ? snprintf(ps->err, ps->errlen, "%s:%d: ", ps->path, line)
-	    : snprintf(ps->err, ps->errlen, "%s: ", ps->path);
-	if (n < 0 || (size_t)n >= ps->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	profile_errv(ps->err, ps->errlen, ps->path, line, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -616,9 +621,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
-/* Whether key name was given in a section whose set-mask is set. */
-static bool
-given(enum psect s, uint32_t set, const char *name)
+bool
+profile_given(enum psect s, uint32_t set, const char *name)
 {
 	size_t i;
 
@@ -736,30 +740,6 @@ void
 profile_free(profile_t *p)
 {
 	free(p);
-}
-
-bool
-profile_field_given(const struct pfield *f, const char *key)
-{
-	return given(S_FIELD, f->set, key);
-}
-
-bool
-profile_led_given(const struct pled *l, const char *key)
-{
-	return given(S_LED, l->set, key);
-}
-
-bool
-profile_write_given(const struct pwrite_def *w, const char *key)
-{
-	return given(S_WRITE, w->set, key);
-}
-
-bool
-profile_output_given(const struct poutput *o, const char *key)
-{
-	return given(S_OUTPUT, o->set, key);
 }
 
 const char *

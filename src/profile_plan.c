@@ -20,15 +20,9 @@ static int
 bad(struct check *c, int line, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (c->err == NULL || c->errlen == 0)
-		return -1;
-	n = snprintf(c->err, c->errlen, "%s:%d: ", c->path, line);
-	if (n < 0 || (size_t)n >= c->errlen)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	profile_errv(c->err, c->errlen, c->path, line, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -42,6 +42,19 @@ text_profile(const char *text)
 	return p;
 }
 
+/* Request i of p is (table, start, count). */
+static void
+want_request(const profile_t *p, int i, enum profile_table table, int start,
+    int count)
+{
+	const struct profile_request *q = profile_request(p, i);
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(q->table, table);
+	ck_assert_int_eq(q->start, start);
+	ck_assert_int_eq(q->count, count);
+}
+
 static int
 decode1(const profile_t *p, const uint16_t *regs, struct profile_reading *r)
 {
@@ -128,16 +141,12 @@ START_TEST(test_builtin_plan)
 {
 	struct profile_adjust adj = { 100, 0, WO_ABCD, ENC_GB18030,
 	    BARRIER_LEVEL, 32 };
-	const struct profile_request *q;
 	profile_t *p = profile_builtin("weighgate", &adj, err, sizeof(err));
 
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert_int_eq(profile_kind(p), PK_SCALE);
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	q = profile_request(p, 0);
-	ck_assert_int_eq(q->table, PT_HOLDING);
-	ck_assert_int_eq(q->start, 100);
-	ck_assert_int_eq(q->count, SCALE_NREGS);
+	want_request(p, 0, PT_HOLDING, 100, SCALE_NREGS);
 	ck_assert_int_eq(profile_nwrites(p), 0);
 	profile_free(p);
 	/* scale_base 65520 leaves no room for 29 registers */
@@ -271,9 +280,7 @@ START_TEST(test_builtin_io_led)
 	ck_assert_ptr_nonnull(p = profile_builtin("weighgate-io", &adj, err,
 	    sizeof(err)));
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	ck_assert_int_eq(profile_request(p, 0)->table, PT_DISCRETE);
-	ck_assert_int_eq(profile_request(p, 0)->start, 32);
-	ck_assert_int_eq(profile_request(p, 0)->count, 4);
+	want_request(p, 0, PT_DISCRETE, 32, 4);
 	profile_decode_io(p, img, bits, &have);
 	ck_assert(bits[0] && !bits[1] && !bits[2] && bits[3]);
 	ck_assert_int_eq(profile_output(p, PO_BARRIER_UP, true, &w[0]), 0);
@@ -321,9 +328,7 @@ START_TEST(test_ind570)
 	profile_t *p = shipped("mettler-toledo-ind570");
 
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	ck_assert_int_eq(profile_request(p, 0)->table, PT_HOLDING);
-	ck_assert_int_eq(profile_request(p, 0)->start, 2);
-	ck_assert_int_eq(profile_request(p, 0)->count, 2);
+	want_request(p, 0, PT_HOLDING, 2, 2);
 	ck_assert_int_eq(decode1(p, g, &r), 0);
 	ck_assert(r.m.valid);
 	ck_assert_int_eq(r.m.gross_kg, 49120);
@@ -370,8 +375,7 @@ START_TEST(test_siwarex_dr30)
 	profile_t *p = shipped("siwarex-dr30");
 
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	ck_assert_int_eq(profile_request(p, 0)->start, 3004);
-	ck_assert_int_eq(profile_request(p, 0)->count, 6);
+	want_request(p, 0, PT_HOLDING, 3004, 6);
 	ck_assert_int_eq(decode1(p, dr, &r), 0);
 	ck_assert(r.m.valid && !r.m.unstable);
 	ck_assert_int_eq(r.m.gross_kg, 25840);
@@ -395,9 +399,7 @@ START_TEST(test_rinstrum_c530)
 	profile_t *p = shipped("rinstrum-c530");
 
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	ck_assert_int_eq(profile_request(p, 0)->table, PT_INPUT);
-	ck_assert_int_eq(profile_request(p, 0)->start, 0);
-	ck_assert_int_eq(profile_request(p, 0)->count, 10);
+	want_request(p, 0, PT_INPUT, 0, 10);
 	ck_assert_int_eq(decode1(p, ir, &r), 0);
 	ck_assert(r.m.valid && !r.m.unstable && !r.m.fault);
 	ck_assert_int_eq(r.m.gross_kg, 49120);
@@ -434,8 +436,7 @@ START_TEST(test_flintec_ft112)
 	profile_t *p = shipped("flintec-ft112");
 
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	ck_assert_int_eq(profile_request(p, 0)->start, 4);
-	ck_assert_int_eq(profile_request(p, 0)->count, 12);
+	want_request(p, 0, PT_HOLDING, 4, 12);
 	ck_assert_int_eq(decode1(p, hr, &r), 0);
 	ck_assert(r.m.valid && !r.m.unstable && !r.m.fault);
 	ck_assert_int_eq(r.m.gross_kg, 41380);
@@ -481,7 +482,7 @@ START_TEST(test_wim_example)
 	profile_t *p = shipped("wim-example");
 
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	ck_assert_int_eq(profile_request(p, 0)->count, 27);
+	want_request(p, 0, PT_HOLDING, 0, 27);
 	ck_assert_int_eq(decode1(p, q, &r), 0);
 	ck_assert(r.m.valid && !r.m.fault && !r.m.abnormal);
 	ck_assert_int_eq(r.seq, 66);
@@ -633,7 +634,6 @@ END_TEST
 /* Grouping: adjacent fields share a request, separate and limits split. */
 START_TEST(test_plan)
 {
-	const struct profile_request *q;
 	profile_t *p;
 
 	p = text_profile("[device]\nname = t\nmax_registers = 4\n"
@@ -646,21 +646,11 @@ START_TEST(test_plan)
 	    "[field unstable]\ntable = coil\naddress = 5\ntype = bit\n"
 	    "[field fault]\ntable = coil\naddress = 6\ntype = bit\n");
 	ck_assert_int_eq(profile_nrequests(p), 5);
-	q = profile_request(p, 0);		/* coils first */
-	ck_assert_int_eq(q->table, PT_COIL);
-	ck_assert_int_eq(q->start, 5);
-	ck_assert_int_eq(q->count, 2);
-	q = profile_request(p, 1);
-	ck_assert_int_eq(q->start, 10);
-	ck_assert_int_eq(q->count, 4);		/* the limit */
-	q = profile_request(p, 2);
-	ck_assert_int_eq(q->start, 14);
-	ck_assert_int_eq(q->count, 1);
-	q = profile_request(p, 3);
-	ck_assert_int_eq(q->start, 20);		/* kind alone */
-	ck_assert_int_eq(q->count, 1);
-	q = profile_request(p, 4);
-	ck_assert_int_eq(q->start, 21);
+	want_request(p, 0, PT_COIL, 5, 2);	/* coils first */
+	want_request(p, 1, PT_HOLDING, 10, 4);	/* the limit */
+	want_request(p, 2, PT_HOLDING, 14, 1);
+	want_request(p, 3, PT_HOLDING, 20, 1);	/* kind alone */
+	want_request(p, 4, PT_HOLDING, 21, 1);
 	profile_free(p);
 }
 END_TEST

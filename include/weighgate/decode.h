@@ -44,6 +44,9 @@ int text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t out
 int text_to_utf8(enum text_encoding enc, const char *in, size_t inlen,
     char *out, size_t outsz);
 
+/* The first control character (below 0x20, or 0x7f) of s, or -1 when none. */
+int text_control_char(const char *s, size_t len);
+
 /* Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
 bool text_utf8_valid(const char *s, size_t len);
 

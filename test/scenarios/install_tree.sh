@@ -125,34 +125,28 @@ for m in man1/weighgate.1 man1/weighgate-sim.1 man1/weighgate-platform.1 \
 done
 echo "man pages: render without warnings"
 
-# weighgate.conf(5) describes every key of the configuration table.
-keys=$(grep -oE 'K_[A-Z]+\(S_[A-Z]+, "[^"]+"' "$ROOT/src/config.c" | sed 's/.*"\(.*\)"/\1/')
-[ "$(printf '%s\n' "$keys" | wc -l)" -ge 40 ] || fail "could not read the key table of src/config.c"
-# The terms of its .TP entries and the rows of its table, word by word.
-awk '/^\.TP/ { t = 1; next } t { print; t = 0 } /^\.TS/ { tb = 1 } /^\.TE/ { tb = 0 } tb' \
-	"$D/usr/share/man/man5/weighgate.conf.5" |
-	sed -e 's/\\f[BIRP]//g' -e 's/^\.[A-Z]* //' -e 's/"//g' | tr -s ' \t,' '\n\n' \
-	>"$WORK/terms"
-for k in $keys; do
-	grep -qxF "$k" "$WORK/terms" || fail "weighgate.conf(5) does not describe the key '$k'"
-done
-echo "weighgate.conf(5): all $(printf '%s\n' "$keys" | wc -l) keys described"
-
-# weighgate-profiles(5) describes every key of the profile key table, and
-# the shipped profiles are installed.
-keys=$(grep -oE 'K[IEBX]\(S_[A-Z]+, "[^"]+"' "$ROOT/src/profile_parse.c" | sed 's/.*"\(.*\)"/\1/')
-[ "$(printf '%s\n' "$keys" | wc -l)" -ge 40 ] || fail "could not read the key table of src/profile_parse.c"
-awk '/^\.TP/ { t = 1; next } t { print; t = 0 } /^\.TS/ { tb = 1 } /^\.TE/ { tb = 0 } tb' \
-	"$D/usr/share/man/man5/weighgate-profiles.5" |
-	sed -e 's/\\f[BIRP]//g' -e 's/^\.[A-Z]* //' -e 's/"//g' | tr -s ' \t,' '\n\n' \
-	>"$WORK/pterms"
-for k in $keys; do
-	grep -qxF "$k" "$WORK/pterms" || fail "weighgate-profiles(5) does not describe the key '$k'"
-done
+# keys_described PAGE SOURCE PATTERN: the man page PAGE (under man5) describes
+# every key that PATTERN finds in the key table of SOURCE: the terms of its
+# .TP entries and the rows of its tables, word by word.
+keys_described() {
+	local keys k
+	keys=$(grep -oE "$3" "$ROOT/$2" | sed 's/.*"\(.*\)"/\1/')
+	[ "$(printf '%s\n' "$keys" | wc -l)" -ge 40 ] || fail "could not read the key table of $2"
+	awk '/^\.TP/ { t = 1; next } t { print; t = 0 } /^\.TS/ { tb = 1 } /^\.TE/ { tb = 0 } tb' \
+		"$D/usr/share/man/man5/$1" |
+		sed -e 's/\\f[BIRP]//g' -e 's/^\.[A-Z]* //' -e 's/"//g' | tr -s ' \t,' '\n\n' \
+		>"$WORK/terms"
+	for k in $keys; do
+		grep -qxF "$k" "$WORK/terms" || fail "$1 does not describe the key '$k'"
+	done
+	echo "$1: all $(printf '%s\n' "$keys" | wc -l) keys described"
+}
+keys_described weighgate.conf.5 src/config.c 'K_[A-Z]+\(S_[A-Z]+, "[^"]+"'
+keys_described weighgate-profiles.5 src/profile_parse.c 'K[IEBX]\(S_[A-Z]+, "[^"]+"'
 for f in "$ROOT"/profiles/*.profile; do
 	mode_is "$D/usr/share/weighgate/profiles/$(basename "$f")" 644
 done
-echo "weighgate-profiles(5): all $(printf '%s\n' "$keys" | wc -l) keys described; profiles installed"
+echo "shipped profiles installed"
 
 # The installed sysusers.d file makes the service's user: a system user
 # without a login shell.

@@ -21,15 +21,5 @@ clang $CFLAGS -o "$W/fuzz_profile" test/fuzz/fuzz_profile.c src/profile.c \
 
 mkdir -p "$W/corpus"
 cp profiles/*.profile "$W/corpus/"
-(cd "$W" && ./fuzz_profile -max_total_time="$SECS" -max_len=4096 -timeout=10 \
-    -print_final_stats=1 corpus >"$W/fuzz.log" 2>&1) || {
-	tail -n 40 "$W/fuzz.log" >&2
-	for f in "$W"/crash-* "$W"/leak-* "$W"/timeout-* "$W"/oom-*; do
-		[ -e "$f" ] || continue
-		cp "$f" "${TMPDIR:-/tmp}/profile_fuzz_$(basename "$f")"
-		echo "input kept: ${TMPDIR:-/tmp}/profile_fuzz_$(basename "$f")" >&2
-	done
-	fail "fuzz_profile found a problem (report above)"
-}
-grep -E '^stat::number_of_executed_units' "$W/fuzz.log" | sed 's/^/fuzz_profile: /'
+fuzz_run fuzz_profile 4096
 echo "profile_fuzz: ok"
