@@ -39,8 +39,7 @@
 #include "weighgate/measurement.h"
 
 #define PROFILE_MAX_REQUESTS	32
-#define PROFILE_MAX_FIELDS	64
-#define PROFILE_MAX_WRITES	16
+#define PROFILE_MAX_WRITES	8
 #define PROFILE_WRITE_REGS	123	/* registers one write may carry (Modbus) */
 
 typedef struct profile profile_t;
@@ -60,6 +59,8 @@ enum profile_field {
 	PF_BARRIER_IS_UP, PF_BARRIER_IS_DOWN, PF_PASS_LOOP, PF_PRESENCE_LOOP,
 	PF_NFIELDS
 };
+
+#define PROFILE_MAX_FIELDS	PF_NFIELDS	/* each field at most once */
 
 struct profile_request {
 	enum profile_table table;
