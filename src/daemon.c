@@ -138,7 +138,7 @@ write_coil(struct daemon *d, int i, int offset, bool on, bool pulse)
 	w.kind = pulse ? MB_WRITE_PULSE : MB_WRITE_COIL;
 	w.lane = i;
 	w.device = MB_IO;
-	w.unit = lc->io.unit;
+	w.unit = lc->dev[ROLE_IO].addr.unit;
 	w.addr = lc->io_coil_base + offset;
 	w.count = 1;
 	w.on = on;
@@ -192,7 +192,7 @@ write_led(struct daemon *d, int i, const struct lane_action *a)
 	w.kind = MB_WRITE_REGS;
 	w.lane = i;
 	w.device = MB_LED;
-	w.unit = lc->led.unit;
+	w.unit = lc->dev[ROLE_LED].addr.unit;
 	w.addr = lc->led_base + 1;
 	w.count = 1 + lc->led_registers;
 	w.regs[0] = (uint16_t)a->colour;
@@ -809,9 +809,10 @@ link_for(struct daemon *d, const struct devaddr *a, const struct lane_cfg *lc)
 }
 
 static int
-add_poll(struct daemon *d, int i, enum mb_device dev, const struct devaddr *a,
-    enum mb_read_kind kind, int addr, int count)
+add_poll(struct daemon *d, int i, enum mb_device dev, enum mb_read_kind kind,
+    int addr, int count)
 {
+	const struct devaddr *a = &d->lanes[i].lane.cfg->dev[dev].addr;
 	struct mb_poll p = { i, dev, a->unit, kind, addr, count };
 	struct mblink *l;
 
@@ -824,12 +825,6 @@ add_poll(struct daemon *d, int i, enum mb_device dev, const struct devaddr *a,
 }
 
 /* The read of one device of lane i, by the lane's own configuration. */
-static const struct devaddr *
-lane_devaddr(const struct lane_cfg *lc, enum mb_device dev)
-{
-	return dev == MB_SCALE ? &lc->scale : dev == MB_IO ? &lc->io : &lc->led;
-}
-
 static int
 add_dev_poll(struct daemon *d, int i, enum mb_device dev)
 {
@@ -837,13 +832,13 @@ add_dev_poll(struct daemon *d, int i, enum mb_device dev)
 
 	switch (dev) {
 	case MB_SCALE:
-		return add_poll(d, i, MB_SCALE, &lc->scale, MB_READ_HOLDING,
+		return add_poll(d, i, MB_SCALE, MB_READ_HOLDING,
 		    lc->scale_base, SCALE_NREGS);
 	case MB_IO:
-		return add_poll(d, i, MB_IO, &lc->io, MB_READ_DISCRETE,
+		return add_poll(d, i, MB_IO, MB_READ_DISCRETE,
 		    lc->io_input_base, IO_NINPUTS);
 	default:
-		return add_poll(d, i, MB_LED, &lc->led, MB_READ_HOLDING,
+		return add_poll(d, i, MB_LED, MB_READ_HOLDING,
 		    lc->led_base, 1);
 	}
 }
@@ -1156,8 +1151,8 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 	 * be made (logged above) */
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		for (k = 0; k < MB_NDEVICES; k++)
-			if (moved[i][k] && lane_devaddr(d->lanes[i].lane.cfg,
-			    (enum mb_device)k)->type != DEV_NONE)
+			if (moved[i][k] &&
+			    d->lanes[i].lane.cfg->dev[k].addr.type != DEV_NONE)
 				dev_down(d, i, (enum mb_device)k, since_ms, why);
 }
 
@@ -1279,14 +1274,14 @@ lane_take_config(struct daemon *d, int i)
 	log_info("lane %s: configuration of rule set %.12s in force%s",
 	    lc->name, d->gen->ruleset, devices ? "; its devices restart" : "");
 	if (devices) {
-		const struct devaddr *a[MB_NDEVICES] = { &lc->scale, &lc->io, &lc->led };
-
 		for (k = 0; k < MB_NDEVICES; k++) {
+			const struct devaddr *a = &lc->dev[k].addr;
+
 			if (dl->link[k] != NULL && !link_in(drop, n, dl->link[k]))
 				drop[n++] = dl->link[k];
 			for (j = 0; j < d->n_links; j++)
-				if (a[k]->type != DEV_NONE &&
-				    devaddr_same_link(&d->link_addr[j], a[k]) &&
+				if (a->type != DEV_NONE &&
+				    devaddr_same_link(&d->link_addr[j], a) &&
 				    !link_in(drop, n, d->links[j]))
 					drop[n++] = d->links[j];
 		}
