@@ -32,7 +32,7 @@
 #include "weighgate/timefmt.h"
 #include "weighgate/version.h"
 
-#define MAX_LINKS (CFG_MAX_LANES * MB_NDEVICES)
+#define MAX_LINKS (CFG_MAX_LANES * ROLE_NMODBUS)
 #define TICK_MS 20
 #define STOP_WAIT_MS 5000
 #define STARTUP_RETRY_MS 1000
@@ -60,7 +60,7 @@ enum store_loss {
 
 struct daemon_lane {
 	struct lane lane;
-	struct mblink *link[MB_NDEVICES];
+	struct mblink *link[ROLE_NMODBUS];
 	uint16_t led_counter;		/* the last written, or adopted */
 	uint16_t led_seen;		/* the sign's counter as last read */
 	bool led_read;			/* the sign's counter read once */
@@ -137,14 +137,14 @@ write_coil(struct daemon *d, int i, int offset, bool on, bool pulse)
 	memset(&w, 0, sizeof(w));
 	w.kind = pulse ? MB_WRITE_PULSE : MB_WRITE_COIL;
 	w.lane = i;
-	w.device = MB_IO;
+	w.device = ROLE_IO;
 	w.unit = lc->dev[ROLE_IO].addr.unit;
 	w.addr = lc->io_coil_base + offset;
 	w.count = 1;
 	w.on = on;
 	w.pulse_ms = 200;
 	w.queued_mono_ms = ts_mono_ms();
-	mblink_write(d->lanes[i].link[MB_IO], &w);
+	mblink_write(d->lanes[i].link[ROLE_IO], &w);
 }
 
 /*
@@ -180,7 +180,7 @@ write_led(struct daemon *d, int i, const struct lane_action *a)
 	struct daemon_lane *dl = &d->lanes[i];
 	struct mb_write w;
 
-	if (dl->link[MB_LED] == NULL)
+	if (dl->link[ROLE_LED] == NULL)
 		return;
 	if (!dl->led_read) {
 		/* the counter must go on from the sign's: after its first read */
@@ -191,7 +191,7 @@ write_led(struct daemon *d, int i, const struct lane_action *a)
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_REGS;
 	w.lane = i;
-	w.device = MB_LED;
+	w.device = ROLE_LED;
 	w.unit = lc->dev[ROLE_LED].addr.unit;
 	w.addr = lc->led_base + 1;
 	w.count = 1 + lc->led_registers;
@@ -199,14 +199,14 @@ write_led(struct daemon *d, int i, const struct lane_action *a)
 	if (led_encode(lc->led_encoding, a->text, lc->led_registers, w.regs + 1) < 0)
 		log_warnx("lane %s: LED text cannot be encoded: %s", lc->name, a->text);
 	w.queued_mono_ms = ts_mono_ms();
-	mblink_write(dl->link[MB_LED], &w);
+	mblink_write(dl->link[ROLE_LED], &w);
 	w.addr = lc->led_base;
 	w.count = 1;
 	/* a change the sign cannot miss, even against a stale read */
 	if (++dl->led_counter == dl->led_seen)
 		++dl->led_counter;
 	w.regs[0] = dl->led_counter;
-	mblink_write(dl->link[MB_LED], &w);
+	mblink_write(dl->link[ROLE_LED], &w);
 }
 
 /*
@@ -326,10 +326,10 @@ step(struct daemon *d, int i, const struct lane_input *in)
 	execute(d, i, &acts);
 }
 
-static enum lane_dev
-lane_dev_of(enum mb_device dev)
+static enum dev_role
+lane_dev_of(enum dev_role dev)
 {
-	return dev == MB_SCALE ? LDEV_SCALE : dev == MB_IO ? LDEV_IO : LDEV_LED;
+	return dev == ROLE_SCALE ? ROLE_SCALE : dev == ROLE_IO ? ROLE_IO : ROLE_LED;
 }
 
 /* One report of a link thread, as the lane's input. */
@@ -342,21 +342,21 @@ report(struct daemon *d, const struct mb_report *r)
 	memset(&in, 0, sizeof(in));
 	switch (r->kind) {
 	case MB_DATA:
-		if (r->device == MB_SCALE && r->count >= SCALE_NREGS) {
+		if (r->device == ROLE_SCALE && r->count >= SCALE_NREGS) {
 			in.kind = LI_SCALE;
 			memcpy(in.regs, r->regs, sizeof(in.regs));
 			d->lanes[r->lane].stats.scale_read_mono_ms = r->mono_ms;
 			log_debug("lane %s: scale read at mono %lld ms, "
 			    "sequence %u", d->cfg->lanes[r->lane].name,
 			    (long long)r->mono_ms, r->regs[1]);
-		} else if (r->device == MB_IO && r->count >= IO_NINPUTS) {
+		} else if (r->device == ROLE_IO && r->count >= IO_NINPUTS) {
 			/* no barrier write comes before the inputs are known */
 			if (!d->lanes[r->lane].lane.inputs_known)
 				clear_pulse_coils(d, r->lane);
 			in.kind = LI_IO;
 			for (k = 0; k < IO_NINPUTS; k++)
 				in.bits[k] = r->bits[k] != 0;
-		} else if (r->device == MB_LED) {
+		} else if (r->device == ROLE_LED) {
 			struct daemon_lane *dl = &d->lanes[r->lane];
 
 			/*
@@ -376,7 +376,7 @@ report(struct daemon *d, const struct mb_report *r)
 				}
 			}
 			in.kind = LI_UP;
-			in.dev = LDEV_LED;
+			in.dev = ROLE_LED;
 		} else
 			return;
 		break;
@@ -388,7 +388,7 @@ report(struct daemon *d, const struct mb_report *r)
 		d->lanes[r->lane].stats.modbus_errors[in.dev]++;
 		break;
 	case MB_UP:
-		if (r->device == MB_IO)
+		if (r->device == ROLE_IO)
 			clear_pulse_coils(d, r->lane);
 		in.kind = LI_UP;
 		in.dev = lane_dev_of(r->device);
@@ -396,8 +396,8 @@ report(struct daemon *d, const struct mb_report *r)
 	case MB_WRITE_FAILED:
 		d->lanes[r->lane].stats.modbus_errors[lane_dev_of(r->device)]++;
 		log_warnx("lane %s: write to %s failed: %s",
-		    d->cfg->lanes[r->lane].name, r->device == MB_IO ? "I/O module" :
-		    r->device == MB_LED ? "LED sign" : "scale", r->err);
+		    d->cfg->lanes[r->lane].name, r->device == ROLE_IO ? "I/O module" :
+		    r->device == ROLE_LED ? "LED sign" : "scale", r->err);
 		return;
 	case MB_STRAY:		/* discarded by the link, never decoded */
 		d->lanes[r->lane].stats.modbus_stray[lane_dev_of(r->device)] +=
@@ -809,7 +809,7 @@ link_for(struct daemon *d, const struct devaddr *a, const struct lane_cfg *lc)
 }
 
 static int
-add_poll(struct daemon *d, int i, enum mb_device dev, enum mb_read_kind kind,
+add_poll(struct daemon *d, int i, enum dev_role dev, enum mb_read_kind kind,
     int addr, int count)
 {
 	const struct devaddr *a = &d->lanes[i].lane.cfg->dev[dev].addr;
@@ -826,19 +826,19 @@ add_poll(struct daemon *d, int i, enum mb_device dev, enum mb_read_kind kind,
 
 /* The read of one device of lane i, by the lane's own configuration. */
 static int
-add_dev_poll(struct daemon *d, int i, enum mb_device dev)
+add_dev_poll(struct daemon *d, int i, enum dev_role dev)
 {
 	const struct lane_cfg *lc = d->lanes[i].lane.cfg;
 
 	switch (dev) {
-	case MB_SCALE:
-		return add_poll(d, i, MB_SCALE, MB_READ_HOLDING,
+	case ROLE_SCALE:
+		return add_poll(d, i, ROLE_SCALE, MB_READ_HOLDING,
 		    lc->scale_base, SCALE_NREGS);
-	case MB_IO:
-		return add_poll(d, i, MB_IO, MB_READ_DISCRETE,
+	case ROLE_IO:
+		return add_poll(d, i, ROLE_IO, MB_READ_DISCRETE,
 		    lc->io_input_base, IO_NINPUTS);
 	default:
-		return add_poll(d, i, MB_LED, MB_READ_HOLDING,
+		return add_poll(d, i, ROLE_LED, MB_READ_HOLDING,
 		    lc->led_base, 1);
 	}
 }
@@ -859,9 +859,9 @@ lanes_start(struct daemon *d)
 		/* a store its sidecar cannot vouch for: a baseline (guard.c) */
 		found = found && d->guard.trust_lane_seq;
 		lane_init(&d->lanes[i].lane, lc, found, seq);
-		if (add_dev_poll(d, i, MB_SCALE) != 0 ||
-		    add_dev_poll(d, i, MB_IO) != 0 ||
-		    add_dev_poll(d, i, MB_LED) != 0)
+		if (add_dev_poll(d, i, ROLE_SCALE) != 0 ||
+		    add_dev_poll(d, i, ROLE_IO) != 0 ||
+		    add_dev_poll(d, i, ROLE_LED) != 0)
 			return -1;
 	}
 	for (i = 0; i < d->n_links; i++)
@@ -1063,7 +1063,7 @@ stall_limit_ms(const struct daemon *d, const struct mblink *l)
 	for (i = 0; i < d->cfg->n_lanes; i++) {
 		const struct lane_cfg *lc = d->lanes[i].lane.cfg;
 
-		for (k = 0; k < MB_NDEVICES; k++) {
+		for (k = 0; k < ROLE_NMODBUS; k++) {
 			if (d->lanes[i].link[k] != l)
 				continue;
 			v = 3 * (int64_t)lc->timeout_ms;
@@ -1089,7 +1089,7 @@ link_in(struct mblink *const *set, int n, const struct mblink *l)
 
 /* Lane i's device dev counts as silent since since_ms. */
 static void
-dev_down(struct daemon *d, int i, enum mb_device dev, int64_t since_ms,
+dev_down(struct daemon *d, int i, enum dev_role dev, int64_t since_ms,
     const char *why)
 {
 	struct lane_input in;
@@ -1113,12 +1113,12 @@ static void
 links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
     int64_t since_ms, const char *why)
 {
-	bool moved[CFG_MAX_LANES][MB_NDEVICES];
+	bool moved[CFG_MAX_LANES][ROLE_NMODBUS];
 	int i, k, n = 0, first;
 
 	memset(moved, 0, sizeof(moved));
 	for (i = 0; i < d->cfg->n_lanes; i++)
-		for (k = 0; k < MB_NDEVICES; k++) {
+		for (k = 0; k < ROLE_NMODBUS; k++) {
 			struct mblink *l = d->lanes[i].link[k];
 
 			if (i == whole || (l != NULL && link_in(drop, ndrop, l))) {
@@ -1137,11 +1137,11 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 	}
 	d->n_links = first = n;
 	for (i = 0; i < d->cfg->n_lanes; i++)
-		for (k = 0; k < MB_NDEVICES; k++)
-			if (moved[i][k] && add_dev_poll(d, i, (enum mb_device)k) != 0)
+		for (k = 0; k < ROLE_NMODBUS; k++)
+			if (moved[i][k] && add_dev_poll(d, i, (enum dev_role)k) != 0)
 				log_warnx("lane %s: its %s cannot be polled again",
 				    d->lanes[i].lane.cfg->name,
-				    lane_dev_name(lane_dev_of((enum mb_device)k)));
+				    cfg_role_name(lane_dev_of((enum dev_role)k)));
 	for (i = first; i < d->n_links; i++) {
 		mblink_start_down(d->links[i]);
 		if (mblink_start(d->links[i]) != 0)
@@ -1150,10 +1150,10 @@ links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
 	/* silent until its new link answers, or for good when it could not
 	 * be made (logged above) */
 	for (i = 0; i < d->cfg->n_lanes; i++)
-		for (k = 0; k < MB_NDEVICES; k++)
+		for (k = 0; k < ROLE_NMODBUS; k++)
 			if (moved[i][k] &&
 			    d->lanes[i].lane.cfg->dev[k].addr.type != DEV_NONE)
-				dev_down(d, i, (enum mb_device)k, since_ms, why);
+				dev_down(d, i, (enum dev_role)k, since_ms, why);
 }
 
 /* The devices a link serves count as silent since since_ms (lanes FAULT). */
@@ -1164,9 +1164,9 @@ link_lanes_down(struct daemon *d, const struct mblink *l, int64_t since_ms,
 	int i, k;
 
 	for (i = 0; i < d->cfg->n_lanes; i++)
-		for (k = 0; k < MB_NDEVICES; k++)
+		for (k = 0; k < ROLE_NMODBUS; k++)
 			if (d->lanes[i].link[k] == l)
-				dev_down(d, i, (enum mb_device)k, since_ms, why);
+				dev_down(d, i, (enum dev_role)k, since_ms, why);
 }
 
 /*
@@ -1257,7 +1257,7 @@ lane_take_config(struct daemon *d, int i)
 {
 	struct daemon_lane *dl = &d->lanes[i];
 	const struct lane_cfg *lc;
-	struct mblink *drop[2 * MB_NDEVICES];
+	struct mblink *drop[2 * ROLE_NMODBUS];
 	struct lane_input in;
 	int k, j, n = 0;
 	bool devices;
@@ -1274,7 +1274,7 @@ lane_take_config(struct daemon *d, int i)
 	log_info("lane %s: configuration of rule set %.12s in force%s",
 	    lc->name, d->gen->ruleset, devices ? "; its devices restart" : "");
 	if (devices) {
-		for (k = 0; k < MB_NDEVICES; k++) {
+		for (k = 0; k < ROLE_NMODBUS; k++) {
 			const struct devaddr *a = &lc->dev[k].addr;
 
 			if (dl->link[k] != NULL && !link_in(drop, n, dl->link[k]))
@@ -1491,11 +1491,11 @@ test_stall_hook(struct daemon *d)
 	    i < d->cfg->n_lanes; i++)
 		if (strncmp(d->cfg->lanes[i].name, s, (size_t)(colon - s)) == 0 &&
 		    d->cfg->lanes[i].name[colon - s] == '\0' &&
-		    d->lanes[i].link[MB_SCALE] != NULL) {
+		    d->lanes[i].link[ROLE_SCALE] != NULL) {
 			log_warnx("test hook WEIGHGATE_TEST_STALL: lane %s's "
 			    "scale link stalls once for %ld ms",
 			    d->cfg->lanes[i].name, ms);
-			mblink_test_stall(d->lanes[i].link[MB_SCALE], (int)ms);
+			mblink_test_stall(d->lanes[i].link[ROLE_SCALE], (int)ms);
 			return;
 		}
 	log_warnx("WEIGHGATE_TEST_STALL=%s: not LANE:MS of a lane with a "
