@@ -14,18 +14,15 @@
 #include <event2/thread.h>
 
 #include "daemon_int.h"
-#include "weighgate/chain.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/daemon.h"
 #include "weighgate/executor.h"
 #include "weighgate/guard.h"
 #include "weighgate/lane.h"
-#include "weighgate/led.h"
 #include "weighgate/lists.h"
 #include "weighgate/log.h"
 #include "weighgate/mbdev.h"
 #include "weighgate/notify.h"
-#include "weighgate/reload.h"
 #include "weighgate/sbuf.h"
 #include "weighgate/status.h"
 #include "weighgate/store.h"

@@ -1,4 +1,4 @@
-/* The daemon's clock watch glue: clock events recorded, the doubt handed to the lanes. */
+/* The clock watch in the loop: clock events recorded, the doubt passed on. */
 #include <stdio.h>
 
 #include "daemon_int.h"

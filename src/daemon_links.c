@@ -1,4 +1,4 @@
-/* The daemon's Modbus links: polls per lane, stalled I/O threads replaced, links rebuilt. */
+/* The lanes' Modbus links: polls, stalled I/O threads, links rebuilt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +134,8 @@ dev_down(struct daemon *d, int i, enum dev_role dev, int64_t since_ms,
  * once, and each writes its outputs again when its device answers.
  */
 void
-daemon_links_rebuild(struct daemon *d, struct mblink **drop, int ndrop, int whole,
-    int64_t since_ms, const char *why)
+daemon_links_rebuild(struct daemon *d, struct mblink **drop, int ndrop,
+    int whole, int64_t since_ms, const char *why)
 {
 	bool moved[CFG_MAX_LANES][ROLE_NMODBUS];
 	int i, k, n = 0, first;

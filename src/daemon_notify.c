@@ -1,4 +1,4 @@
-/* systemd notification: STATUS= summaries, WATCHDOG=1 pings, READY=1 (notify.c). */
+/* systemd notification: STATUS= summaries, WATCHDOG=1, READY=1 (notify.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +70,7 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	notify_send(d->notify, "WATCHDOG=1");
 }
 
-/* After the lanes started (and the reload's setup): notification, watchdog; READY=1. */
+/* After the lanes and the reload are set up: watchdog, READY=1. */
 int
 daemon_notify_init(struct daemon *d)
 {

@@ -1,4 +1,4 @@
-/* SIGHUP: the configuration read again and put in force lane by lane (docs/reload.md). */
+/* SIGHUP: the configuration read again, lane by lane (docs/reload.md). */
 /*
  * The pure comparisons (what a reload may change) are reload.c's; this is
  * the shell's part: configurations in force, a lane taking the new one

@@ -1,4 +1,4 @@
-/* The status server's source: the loop's figures and the manual override (status.c). */
+/* The status server's source: the loop's figures, the manual override. */
 #include <stdio.h>
 #include <string.h>
 

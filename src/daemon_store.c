@@ -1,4 +1,4 @@
-/* The daemon's store guard: a store that is lost faults every lane (docs/operations.md). */
+/* The store guard in the loop: a store lost faults every lane. */
 /*
  * The store in use is checked against its path once a second and after
  * every commit; deleted, replaced, gone back or behind the platform, it can
@@ -65,7 +65,8 @@ static void
 save_begin(struct daemon *d)
 {
 	if (sidecar_aside_name(d->cfg->controller.db, ts_now_ms(),
-	    daemon_store_loss_name(d->loss), d->save_path, sizeof(d->save_path)) != 0 ||
+	    daemon_store_loss_name(d->loss), d->save_path,
+	    sizeof(d->save_path)) != 0 ||
 	    store_save_begin(d->store, d->save_path) != 0) {
 		log_warnx("store: the open file not saved: %s",
 		    store_errmsg(d->store));
