@@ -195,6 +195,18 @@ last_counter(void)
 	return -1;
 }
 
+/* One LED message through the executor; the counter written last after it. */
+static int
+show_led(void)
+{
+	struct lane_actions acts;
+
+	acts.n = 0;
+	add_output(&acts, LA_LED, false);
+	executor_run(&ex, &ctx, &acts, NULL);
+	return last_counter();
+}
+
 START_TEST(failed_commit_drops_every_output)
 {
 	struct lane_actions acts;
@@ -256,52 +268,33 @@ END_TEST
 
 START_TEST(led_first_read_adopted_stale_read_never_sets_back)
 {
-	struct lane_actions acts;
-
 	/* before the first read a message waits: the counter must go on */
-	acts.n = 0;
-	add_output(&acts, LA_LED, false);
-	executor_run(&ex, &ctx, &acts, NULL);
+	ck_assert_int_eq(show_led(), -1);
 	ck_assert_int_eq(nwrites, 0);
 	executor_led_read(&ex, 500);
 	ck_assert_int_eq(nwrites, 2);		/* the message held, then its counter */
 	ck_assert_int_eq(last_counter(), 501);
 	/* a read taken before that write, reported after it */
 	executor_led_read(&ex, 500);
-	acts.n = 0;
-	add_output(&acts, LA_LED, false);
-	executor_run(&ex, &ctx, &acts, NULL);
-	ck_assert_int_eq(last_counter(), 502);
+	ck_assert_int_eq(show_led(), 502);
 	/* never the value the sign shows */
 	executor_led_read(&ex, 503);
-	acts.n = 0;
-	add_output(&acts, LA_LED, false);
-	executor_run(&ex, &ctx, &acts, NULL);
-	ck_assert_int_eq(last_counter(), 504);
+	ck_assert_int_eq(show_led(), 504);
 }
 END_TEST
 
 START_TEST(led_counter_wraps)
 {
-	struct lane_actions acts;
-
 	executor_led_read(&ex, 65535);
-	acts.n = 0;
-	add_output(&acts, LA_LED, false);
-	executor_run(&ex, &ctx, &acts, NULL);
-	ck_assert_int_eq(last_counter(), 0);
+	ck_assert_int_eq(show_led(), 0);
 }
 END_TEST
 
 START_TEST(no_led_link_no_message)
 {
-	struct lane_actions acts;
-
 	led_link = false;
 	executor_led_read(&ex, 1);
-	acts.n = 0;
-	add_output(&acts, LA_LED, false);
-	executor_run(&ex, &ctx, &acts, NULL);
+	ck_assert_int_eq(show_led(), -1);
 	ck_assert_int_eq(nwrites, 0);
 }
 END_TEST
