@@ -147,9 +147,9 @@ static const struct key keys[] = {
 	K_INT(S_PLATFORM, "request_timeout_s", 1, 3600, "120",
 	    CF(platform.request_timeout_s)),
 
-	K_TYPE(S_LANE, "scale", KT_DEV, 0, NULL, LF(scale)),
-	K_TYPE(S_LANE, "io", KT_DEV, 0, NULL, LF(io)),
-	K_TYPE(S_LANE, "led", KT_DEV, 0, NULL, LF(led)),
+	K_TYPE(S_LANE, "scale", KT_DEV, 0, NULL, LF(dev[ROLE_SCALE].addr)),
+	K_TYPE(S_LANE, "io", KT_DEV, 0, NULL, LF(dev[ROLE_IO].addr)),
+	K_TYPE(S_LANE, "led", KT_DEV, 0, NULL, LF(dev[ROLE_LED].addr)),
 	K_INT(S_LANE, "poll_ms", 5, 10000, "50", LF(poll_ms)),
 	K_INT(S_LANE, "timeout_ms", 10, 10000, "300", LF(timeout_ms)),
 	K_INT(S_LANE, "fault_after_ms", 50, 600000, "1000", LF(fault_after_ms)),
@@ -707,6 +707,17 @@ cfg_led_msg_key(enum led_msg m)
 	return led_msg_keys[m];
 }
 
+const char *const cfg_role_names[ROLE_N] = {
+	[ROLE_SCALE] = "scale", [ROLE_IO] = "io", [ROLE_LED] = "led",
+	[ROLE_BARRIER] = "barrier"
+};
+
+const char *
+cfg_role_name(enum dev_role r)
+{
+	return (unsigned)r < ROLE_N ? cfg_role_names[r] : "?";
+}
+
 /* --- sections --------------------------------------------------------- */
 
 static int
@@ -1165,33 +1176,25 @@ cfg_handler(void *user, const char *section, const char *name,
 
 /* --- the whole file --------------------------------------------------- */
 
-static const char *const role_names[] = { "scale", "io", "led" };
-
-static const struct devaddr *
-lane_dev(const struct lane_cfg *l, int role)
-{
-	return role == 0 ? &l->scale : role == 1 ? &l->io : &l->led;
-}
-
 /* Two devices on one link must differ in unit id and agree on the bus. */
 static int
 dev_pair_check(struct parse *p, const struct lane_cfg *la, int ra,
     const struct lane_cfg *lb, int rb)
 {
-	const struct devaddr *a = lane_dev(la, ra), *b = lane_dev(lb, rb);
+	const struct devaddr *a = &la->dev[ra].addr, *b = &lb->dev[rb].addr;
 
 	if (!devaddr_same_link(a, b))
 		return 0;
 	if (a->unit == b->unit)
 		return fail(p, lb->line, "[lane %s] %s: same device and unit "
-		    "as [lane %s] %s", lb->name, role_names[rb], la->name,
-		    role_names[ra]);
+		    "as [lane %s] %s", lb->name, cfg_role_names[rb], la->name,
+		    cfg_role_names[ra]);
 	if (a->type == DEV_RTU && (a->baud != b->baud ||
 	    a->parity != b->parity || a->data_bits != b->data_bits ||
 	    a->stop_bits != b->stop_bits))
 		return fail(p, lb->line, "[lane %s] %s: serial settings differ "
 		    "from [lane %s] %s on the same bus %s", lb->name,
-		    role_names[rb], la->name, role_names[ra], a->device);
+		    cfg_role_names[rb], la->name, cfg_role_names[ra], a->device);
 	return 0;
 }
 
@@ -1203,15 +1206,16 @@ devices_check(struct parse *p)
 	int i, j, ri, rj;
 
 	for (i = 0; i < c->n_lanes; i++)
-		for (ri = 0; ri < 3; ri++)
-			if (lane_dev(&c->lanes[i], ri)->type == DEV_NONE)
+		for (ri = 0; ri < ROLE_NMODBUS; ri++)
+			if (c->lanes[i].dev[ri].addr.type == DEV_NONE)
 				return fail(p, c->lanes[i].line, "[lane %s] "
 				    "%s: required", c->lanes[i].name,
-				    role_names[ri]);
+				    cfg_role_names[ri]);
 	for (i = 0; i < c->n_lanes; i++)
-		for (ri = 0; ri < 3; ri++)
+		for (ri = 0; ri < ROLE_NMODBUS; ri++)
 			for (j = i; j < c->n_lanes; j++)
-				for (rj = j == i ? ri + 1 : 0; rj < 3; rj++)
+				for (rj = j == i ? ri + 1 : 0;
+				    rj < ROLE_NMODBUS; rj++)
 					if (dev_pair_check(p, &c->lanes[i], ri,
 					    &c->lanes[j], rj) != 0)
 						return -1;

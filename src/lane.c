@@ -22,18 +22,11 @@
 #define LOWER_SETTLE_POLLS 2	/* polls of a clear pass loop before lowering */
 
 static const char *const state_names[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
-static const char *const dev_names[] = { "scale", "io", "led", "barrier" };
 
 const char *
 lane_state_name(enum lane_state s)
 {
 	return state_names[s];
-}
-
-const char *
-lane_dev_name(enum lane_dev d)
-{
-	return dev_names[d];
 }
 
 void
@@ -47,7 +40,7 @@ lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
 	l->state = LANE_IDLE;
 	l->have_seq = have_seq;
 	l->last_seq = last_seq;
-	for (i = 0; i < LDEV_N; i++)
+	for (i = 0; i < ROLE_N; i++)
 		l->down_since[i] = -1;
 	l->unauth_since_ms = -1;
 	l->inconsistent_since_ms = -1;
@@ -144,8 +137,8 @@ set_state(struct lane *l, enum lane_state st, struct lane_actions *out,
 static bool
 any_fault(const struct lane *l)
 {
-	return l->dev_fault[LDEV_SCALE] || l->dev_fault[LDEV_IO] ||
-	    l->dev_fault[LDEV_BARRIER] || l->scale_fault_bit || l->store_fault;
+	return l->dev_fault[ROLE_SCALE] || l->dev_fault[ROLE_IO] ||
+	    l->dev_fault[ROLE_BARRIER] || l->scale_fault_bit || l->store_fault;
 }
 
 static void
@@ -169,13 +162,13 @@ maybe_recover(struct lane *l, struct lane_actions *out)
 
 static void
 record_device(struct lane *l, struct lane_actions *out, const char *kind,
-    enum lane_dev dev, const char *cause, const char *err)
+    enum dev_role dev, const char *cause, const char *err)
 {
 	struct sbuf b;
 
 	body_begin(&b, l);
 	sbuf_puts(&b, ",\"device\":");
-	sbuf_put_json_str(&b, dev_names[dev]);
+	sbuf_put_json_str(&b, cfg_role_names[dev]);
 	if (cause != NULL) {
 		sbuf_puts(&b, ",\"cause\":");
 		sbuf_put_json_str(&b, cause);
@@ -189,7 +182,7 @@ record_device(struct lane *l, struct lane_actions *out, const char *kind,
 }
 
 static void
-device_fault(struct lane *l, struct lane_actions *out, enum lane_dev dev,
+device_fault(struct lane *l, struct lane_actions *out, enum dev_role dev,
     const char *cause, const char *err)
 {
 	char why[96];
@@ -198,22 +191,22 @@ device_fault(struct lane *l, struct lane_actions *out, enum lane_dev dev,
 		return;
 	l->dev_fault[dev] = true;
 	record_device(l, out, "device_fault", dev, cause, err);
-	if (dev == LDEV_LED) {
+	if (dev == ROLE_LED) {
 		act_log(l, out, "LED sign %s; deciding goes on", cause);
 		return;
 	}
-	snprintf(why, sizeof(why), "%s %s", dev_names[dev], cause);
+	snprintf(why, sizeof(why), "%s %s", cfg_role_names[dev], cause);
 	enter_fault(l, out, why);
 }
 
 static void
-device_recovered(struct lane *l, struct lane_actions *out, enum lane_dev dev)
+device_recovered(struct lane *l, struct lane_actions *out, enum dev_role dev)
 {
 	if (!l->dev_fault[dev])
 		return;
 	l->dev_fault[dev] = false;
 	record_device(l, out, "device_recovered", dev, NULL, NULL);
-	act_log(l, out, "%s recovered", dev_names[dev]);
+	act_log(l, out, "%s recovered", cfg_role_names[dev]);
 	maybe_recover(l, out);
 }
 
@@ -555,11 +548,11 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 	l->scale_present = (status & SCALE_ST_PRESENT) != 0;
 	if ((status & SCALE_ST_FAULT) && !l->scale_fault_bit) {
 		l->scale_fault_bit = true;
-		record_device(l, out, "device_fault", LDEV_SCALE, "fault_bit", NULL);
+		record_device(l, out, "device_fault", ROLE_SCALE, "fault_bit", NULL);
 		enter_fault(l, out, "scale fault bit");
 	} else if (!(status & SCALE_ST_FAULT) && l->scale_fault_bit) {
 		l->scale_fault_bit = false;
-		record_device(l, out, "device_recovered", LDEV_SCALE, NULL, NULL);
+		record_device(l, out, "device_recovered", ROLE_SCALE, NULL, NULL);
 		maybe_recover(l, out);
 	}
 	l->seen_seq = seq;
@@ -648,7 +641,7 @@ io_data(struct lane *l, const struct lane_ctx *ctx,
 	else if (!was_known && l->in[IO_PASS_LOOP] && l->passes_allowed == 0)
 		act_log(l, out, "pass loop occupied at start");
 	if (l->state == LANE_FAULT && ctx->rules->on_scale_fault == ON_FAULT_OPEN &&
-	    !l->dev_fault[LDEV_IO] && !l->dev_fault[LDEV_BARRIER] &&
+	    !l->dev_fault[ROLE_IO] && !l->dev_fault[ROLE_BARRIER] &&
 	    !l->store_fault && !l->stopping && l->in[IO_PRESENCE] &&
 	    l->passes_allowed == 0 && !l->unweighed_waiting)
 		unweighed_pass(l, out);
@@ -672,11 +665,11 @@ vehicle_left(struct lane *l, struct lane_actions *out)
 static void
 check_silence(struct lane *l, struct lane_now now, struct lane_actions *out)
 {
-	static const enum lane_dev devs[] = { LDEV_SCALE, LDEV_IO, LDEV_LED };
+	static const enum dev_role devs[] = { ROLE_SCALE, ROLE_IO, ROLE_LED };
 	size_t i;
 
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		enum lane_dev d = devs[i];
+		enum dev_role d = devs[i];
 
 		if (l->down_since[d] >= 0 && !l->dev_fault[d] &&
 		    now.mono_ms - l->down_since[d] >= l->cfg->fault_after_ms)
@@ -715,7 +708,7 @@ barrier_unauthorized(struct lane *l, struct lane_actions *out)
 static bool
 barrier_recovered(const struct lane *l, struct lane_now now)
 {
-	if (!l->dev_fault[LDEV_BARRIER])
+	if (!l->dev_fault[ROLE_BARRIER])
 		return false;
 	return now.mono_ms - l->barrier_ok_since_ms >= l->cfg->barrier_timeout_ms &&
 	    !l->scale_present && !l->in[IO_PRESENCE];
@@ -727,7 +720,7 @@ check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
 {
 	bool up = l->in[IO_BARRIER_UP], down = l->in[IO_BARRIER_DOWN];
 
-	if (!l->barrier_known || !l->inputs_known || l->dev_fault[LDEV_IO])
+	if (!l->barrier_known || !l->inputs_known || l->dev_fault[ROLE_IO])
 		return;
 	if (barrier_at_command(l)) {
 		l->cmd_confirmed = true;
@@ -737,13 +730,13 @@ check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
 		if (l->barrier_ok_since_ms < 0)
 			l->barrier_ok_since_ms = now.mono_ms;
 		if (barrier_recovered(l, now))
-			device_recovered(l, out, LDEV_BARRIER);
+			device_recovered(l, out, ROLE_BARRIER);
 		return;
 	}
 	l->barrier_ok_since_ms = -1;
 	if (!l->cmd_confirmed) {
 		if (now.mono_ms - l->cmd_changed_ms > l->cfg->barrier_timeout_ms)
-			device_fault(l, out, LDEV_BARRIER, "not_at_command",
+			device_fault(l, out, ROLE_BARRIER, "not_at_command",
 			    l->cmd_barrier_up ? "did not rise" : "did not lower");
 		return;
 	}
@@ -758,7 +751,7 @@ check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
 	if (l->inconsistent_since_ms < 0)
 		l->inconsistent_since_ms = now.mono_ms;
 	if (now.mono_ms - l->inconsistent_since_ms > l->cfg->barrier_timeout_ms)
-		device_fault(l, out, LDEV_BARRIER, up == down ?
+		device_fault(l, out, ROLE_BARRIER, up == down ?
 		    "position_inputs" : "not_at_command",
 		    up && down ? "both position inputs on" :
 		    !up && !down ? "neither position input on" : "moved by itself");
@@ -848,7 +841,7 @@ lowering_safe(const struct lane *l, struct lane_now now)
 {
 	if (l->in[IO_PASS_LOOP])
 		return false;
-	if (!l->barrier_known || l->dev_fault[LDEV_IO])
+	if (!l->barrier_known || l->dev_fault[ROLE_IO])
 		return true;
 	return now.mono_ms - l->lower_wanted_ms >= LOWER_SETTLE_POLLS *
 	    (int64_t)l->cfg->poll_ms;
@@ -859,10 +852,10 @@ static void
 reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 {
 	bool want_up = l->passes_allowed > 0 && !l->stopping &&
-	    !l->dev_fault[LDEV_IO] && !l->dev_fault[LDEV_BARRIER] &&
+	    !l->dev_fault[ROLE_IO] && !l->dev_fault[ROLE_BARRIER] &&
 	    !l->store_fault;
 	bool alarm = l->alarm_intercept || now.mono_ms < l->alarm_until_ms ||
-	    l->unauth_reported || l->dev_fault[LDEV_LED];
+	    l->unauth_reported || l->dev_fault[ROLE_LED];
 
 	/* stopping: the fault text stays, whatever a vehicle does meanwhile */
 	if (l->stopping)
@@ -897,13 +890,13 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
  * shows is unknown.  Forgetting it makes reconcile() write it all again.
  */
 static void
-forget_outputs(struct lane *l, enum lane_dev dev)
+forget_outputs(struct lane *l, enum dev_role dev)
 {
-	if (dev == LDEV_IO) {
+	if (dev == ROLE_IO) {
 		l->barrier_known = false;
 		l->light_known = false;
 		l->alarm_known = false;
-	} else if (dev == LDEV_LED)
+	} else if (dev == ROLE_LED)
 		l->led_known = false;
 }
 
@@ -915,17 +908,17 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 	case LI_TICK:
 		break;
 	case LI_SCALE:
-		l->down_since[LDEV_SCALE] = -1;
-		device_recovered(l, out, LDEV_SCALE);
+		l->down_since[ROLE_SCALE] = -1;
+		device_recovered(l, out, ROLE_SCALE);
 		scale_data(l, ctx, in, now, out);
 		break;
 	case LI_IO:
-		l->down_since[LDEV_IO] = -1;
-		device_recovered(l, out, LDEV_IO);
+		l->down_since[ROLE_IO] = -1;
+		device_recovered(l, out, ROLE_IO);
 		io_data(l, ctx, in, now, out);
 		break;
 	case LI_DOWN:
-		if (in->dev == LDEV_SCALE)
+		if (in->dev == ROLE_SCALE)
 			l->result_time_unknown = true;
 		if (l->down_since[in->dev] < 0)
 			l->down_since[in->dev] = in->since_mono_ms;
@@ -994,6 +987,6 @@ lane_between_vehicles(const struct lane *l)
 bool
 lane_quiescent(const struct lane *l)
 {
-	return !l->barrier_known || !l->cmd_barrier_up || l->dev_fault[LDEV_IO] ||
-	    l->down_since[LDEV_IO] >= 0;
+	return !l->barrier_known || !l->cmd_barrier_up || l->dev_fault[ROLE_IO] ||
+	    l->down_since[ROLE_IO] >= 0;
 }

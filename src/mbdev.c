@@ -84,7 +84,7 @@
 #include "weighgate/mbtcp.h"
 #include "weighgate/timefmt.h"
 
-#define MAX_POLLS (CFG_MAX_LANES * MB_NDEVICES)
+#define MAX_POLLS (CFG_MAX_LANES * ROLE_NMODBUS)
 #define MAX_PULSES 16
 #define REPORTS_MAX 1024
 #define WRITES_MAX 256
@@ -320,7 +320,7 @@ busy(struct mblink *l)
 
 static void
 report_init(struct mb_report *r, enum mb_report_kind kind, int lane,
-    enum mb_device dev)
+    enum dev_role dev)
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
@@ -421,7 +421,7 @@ static void link_connect(struct mblink *l);
  * Whatever the transaction returned came from its own reply only.
  */
 static void
-strays_check(struct mblink *l, int lane, enum mb_device dev)
+strays_check(struct mblink *l, int lane, enum dev_role dev)
 {
 	uint64_t total = mbtcp_strays(l->mt), n = total - l->strays_seen, k;
 	int64_t now = ts_mono_ms();

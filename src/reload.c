@@ -107,8 +107,12 @@ addr_differs(const struct devaddr *a, const struct devaddr *b)
 bool
 reload_devices_changed(const struct lane_cfg *a, const struct lane_cfg *b)
 {
-	return addr_differs(&a->scale, &b->scale) || addr_differs(&a->io, &b->io) ||
-	    addr_differs(&a->led, &b->led) || a->poll_ms != b->poll_ms ||
+	int r;
+
+	for (r = 0; r < ROLE_NMODBUS; r++)
+		if (addr_differs(&a->dev[r].addr, &b->dev[r].addr))
+			return true;
+	return a->poll_ms != b->poll_ms ||
 	    a->timeout_ms != b->timeout_ms || a->scale_base != b->scale_base ||
 	    a->io_input_base != b->io_input_base || a->led_base != b->led_base;
 }
@@ -131,14 +135,6 @@ reload_event_body(struct sbuf *b, const char *controller,
 	sbuf_putc(b, '}');
 }
 
-static const struct devaddr *
-lane_dev(const struct lane_cfg *lc, int k)
-{
-	return k == 0 ? &lc->scale : k == 1 ? &lc->io : &lc->led;
-}
-
-static const char *const dev_names[3] = { "scale", "io", "led" };
-
 /*
  * Lanes take a new configuration one by one, between vehicles: while one
  * lane is on the new file another may still be on the old.  A device (its
@@ -157,21 +153,22 @@ reload_device_moved(const struct config *nc, const struct lane_cfg *const *cur,
 	if (outlen > 0)
 		out[0] = '\0';
 	for (i = 0; i < nc->n_lanes; i++)
-		for (k = 0; k < 3; k++) {
-			a = lane_dev(&nc->lanes[i], k);
+		for (k = 0; k < ROLE_NMODBUS; k++) {
+			a = &nc->lanes[i].dev[k].addr;
 			if (a->type == DEV_NONE)
 				continue;
 			for (j = 0; j < n; j++) {
 				if (strcmp(cur[j]->name, nc->lanes[i].name) == 0)
 					continue;
-				for (m = 0; m < 3; m++) {
-					b = lane_dev(cur[j], m);
+				for (m = 0; m < ROLE_NMODBUS; m++) {
+					b = &cur[j]->dev[m].addr;
 					if (b->type == DEV_NONE || b->unit != a->unit ||
 					    !devaddr_same_link(a, b))
 						continue;
 					snprintf(out, outlen, "lane %s's %s is lane "
 					    "%s's %s now", nc->lanes[i].name,
-					    dev_names[k], cur[j]->name, dev_names[m]);
+					    cfg_role_names[k], cur[j]->name,
+					    cfg_role_names[m]);
 					return 1;
 				}
 			}

@@ -21,7 +21,7 @@ static const char *const lat_bound_text[STATUS_LAT_NBOUNDS] = {
 
 static const char *const state_zh[] = { "空闲", "放行", "拒绝", "故障" };
 static const char *const state_en[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
-static const char *const dev_label[LDEV_N] = {
+static const char *const dev_label[ROLE_N] = {
 	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier"
 };
 
@@ -187,8 +187,8 @@ status_fill_lane(struct status_lane *o, const struct lane *l,
 	o->presence = l->in[IO_PRESENCE];
 	o->alarm_on = l->alarm_known && l->alarm_on;
 	o->store_fault = l->store_fault;
-	for (k = 0; k < LDEV_N; k++) {
-		o->dev_up[k] = !l->dev_fault[k] && (k == LDEV_BARRIER ||
+	for (k = 0; k < ROLE_N; k++) {
+		o->dev_up[k] = !l->dev_fault[k] && (k == ROLE_BARRIER ||
 		    l->down_since[k] < 0);
 		snprintf(o->dev_err[k], sizeof(o->dev_err[k]), "%s",
 		    l->dev_fault[k] || l->down_since[k] >= 0 ?
@@ -196,7 +196,7 @@ status_fill_lane(struct status_lane *o, const struct lane *l,
 	}
 	/* the scale's own fault bit is a scale fault */
 	if (l->scale_fault_bit)
-		o->dev_up[LDEV_SCALE] = false;
+		o->dev_up[ROLE_SCALE] = false;
 	fill_last(&o->last, &l->last);
 	if (c != NULL)
 		o->c = *c;
@@ -330,9 +330,9 @@ json_lane(struct sbuf *b, const struct status_lane *l)
 	sbuf_puts(b, ",\"store_fault\":");
 	put_bool(b, l->store_fault);
 	sbuf_puts(b, ",\"devices\":{");
-	for (k = 0; k < LDEV_N; k++) {
+	for (k = 0; k < ROLE_N; k++) {
 		sbuf_printf(b, "%s\"%s\":{\"up\":%s,\"error\":", k ? "," : "",
-		    lane_dev_name((enum lane_dev)k), l->dev_up[k] ? "true" : "false");
+		    cfg_role_name((enum dev_role)k), l->dev_up[k] ? "true" : "false");
 		put_str_or_null(b, l->dev_err[k]);
 		sbuf_putc(b, '}');
 	}
@@ -594,26 +594,26 @@ prom_devices(struct sbuf *b, const struct status_snap *s)
 	prom_head(b, "modbus_errors_total", "counter", "Modbus failures of a "
 	    "lane's device: each outage begun and each write not made.");
 	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k <= LDEV_LED; k++)
+		for (k = 0; k <= ROLE_LED; k++)
 			prom_lane_sample(b, "modbus_errors_total", s->lanes[i].name,
-			    "device", lane_dev_name((enum lane_dev)k),
+			    "device", cfg_role_name((enum dev_role)k),
 			    s->lanes[i].c.modbus_errors[k]);
 	prom_head(b, "modbus_stray_frames_total", "counter", "Modbus TCP "
 	    "frames received that were not the reply to the request in "
 	    "flight (transaction id, unit or function), discarded unread; "
 	    "by the device the request was for.");
 	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k <= LDEV_LED; k++)
+		for (k = 0; k <= ROLE_LED; k++)
 			prom_lane_sample(b, "modbus_stray_frames_total",
 			    s->lanes[i].name, "device",
-			    lane_dev_name((enum lane_dev)k),
+			    cfg_role_name((enum dev_role)k),
 			    s->lanes[i].c.modbus_stray[k]);
 	prom_head(b, "device_up", "gauge",
 	    "1 while a lane's device answers and is not faulted.");
 	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k < LDEV_N; k++)
+		for (k = 0; k < ROLE_N; k++)
 			prom_lane_sample(b, "device_up", s->lanes[i].name, "device",
-			    lane_dev_name((enum lane_dev)k), s->lanes[i].dev_up[k]);
+			    cfg_role_name((enum dev_role)k), s->lanes[i].dev_up[k]);
 	prom_head(b, "lane_state", "gauge",
 	    "1 for the state each lane is in, 0 for the others.");
 	for (i = 0; i < s->n_lanes; i++)
@@ -890,7 +890,7 @@ board_devices(struct sbuf *b, const struct status_lane *l)
 	int k;
 
 	sbuf_puts(b, "<div class=\"devs\">设备 Devices: ");
-	for (k = 0; k < LDEV_N; k++) {
+	for (k = 0; k < ROLE_N; k++) {
 		sbuf_printf(b, "<span class=\"%s\" title=\"", l->dev_up[k] ?
 		    "ok" : "bad");
 		html(b, l->dev_err[k]);

@@ -300,7 +300,7 @@ START_TEST(test_sixteen_lanes)
 	    sizeof(path)) == 0, "%s", errbuf);
 	ck_assert_int_eq(cfg.n_lanes, 16);
 	ck_assert_str_eq(cfg.lanes[15].name, "L16");
-	ck_assert_int_eq(cfg.lanes[15].led.unit, 48);
+	ck_assert_int_eq(cfg.lanes[15].dev[ROLE_LED].addr.unit, 48);
 	ck_assert_int_eq(cfg.lanes[15].line, 3 + 15 * 4 + 1);
 	rm_tmpdir(dir);
 }
@@ -836,20 +836,20 @@ START_TEST(test_good_full)
 	l = &cfg.lanes[0];
 	ck_assert_str_eq(l->name, "L01");
 	ck_assert_int_eq(l->line, 36);
-	ck_assert_int_eq(l->scale.type, DEV_TCP);
-	ck_assert_str_eq(l->scale.host, "192.168.10.21");
-	ck_assert_int_eq(l->scale.port, 502);
-	ck_assert_int_eq(l->scale.unit, 1);
-	ck_assert_str_eq(l->io.host, "io-l01.station.local");
-	ck_assert_int_eq(l->io.port, 1502);
-	ck_assert_int_eq(l->io.unit, 0);
-	ck_assert_int_eq(l->led.type, DEV_RTU);
-	ck_assert_str_eq(l->led.device, "/dev/ttyS1");
-	ck_assert_int_eq(l->led.baud, 9600);
-	ck_assert_int_eq(l->led.parity, 'E');
-	ck_assert_int_eq(l->led.data_bits, 7);
-	ck_assert_int_eq(l->led.stop_bits, 2);
-	ck_assert_int_eq(l->led.unit, 3);
+	ck_assert_int_eq(l->dev[ROLE_SCALE].addr.type, DEV_TCP);
+	ck_assert_str_eq(l->dev[ROLE_SCALE].addr.host, "192.168.10.21");
+	ck_assert_int_eq(l->dev[ROLE_SCALE].addr.port, 502);
+	ck_assert_int_eq(l->dev[ROLE_SCALE].addr.unit, 1);
+	ck_assert_str_eq(l->dev[ROLE_IO].addr.host, "io-l01.station.local");
+	ck_assert_int_eq(l->dev[ROLE_IO].addr.port, 1502);
+	ck_assert_int_eq(l->dev[ROLE_IO].addr.unit, 0);
+	ck_assert_int_eq(l->dev[ROLE_LED].addr.type, DEV_RTU);
+	ck_assert_str_eq(l->dev[ROLE_LED].addr.device, "/dev/ttyS1");
+	ck_assert_int_eq(l->dev[ROLE_LED].addr.baud, 9600);
+	ck_assert_int_eq(l->dev[ROLE_LED].addr.parity, 'E');
+	ck_assert_int_eq(l->dev[ROLE_LED].addr.data_bits, 7);
+	ck_assert_int_eq(l->dev[ROLE_LED].addr.stop_bits, 2);
+	ck_assert_int_eq(l->dev[ROLE_LED].addr.unit, 3);
 	ck_assert_int_eq(l->poll_ms, 20);
 	ck_assert_int_eq(l->timeout_ms, 200);
 	ck_assert_int_eq(l->fault_after_ms, 400);
@@ -876,13 +876,13 @@ START_TEST(test_good_full)
 	/* the second lane: RTU defaults, and every lane default */
 	l2 = &cfg.lanes[1];
 	ck_assert_str_eq(l2->name, "Lane_2-B");
-	ck_assert_int_eq(l2->scale.type, DEV_RTU);
-	ck_assert_str_eq(l2->scale.device, "/dev/ttyUSB0");
-	ck_assert_int_eq(l2->scale.baud, 115200);
-	ck_assert_int_eq(l2->scale.parity, 'N');
-	ck_assert_int_eq(l2->scale.data_bits, 8);
-	ck_assert_int_eq(l2->scale.stop_bits, 1);
-	ck_assert_int_eq(l2->led.unit, 247);
+	ck_assert_int_eq(l2->dev[ROLE_SCALE].addr.type, DEV_RTU);
+	ck_assert_str_eq(l2->dev[ROLE_SCALE].addr.device, "/dev/ttyUSB0");
+	ck_assert_int_eq(l2->dev[ROLE_SCALE].addr.baud, 115200);
+	ck_assert_int_eq(l2->dev[ROLE_SCALE].addr.parity, 'N');
+	ck_assert_int_eq(l2->dev[ROLE_SCALE].addr.data_bits, 8);
+	ck_assert_int_eq(l2->dev[ROLE_SCALE].addr.stop_bits, 1);
+	ck_assert_int_eq(l2->dev[ROLE_LED].addr.unit, 247);
 	ck_assert_int_eq(l2->poll_ms, 50);
 	ck_assert_int_eq(l2->timeout_ms, 300);
 	ck_assert_int_eq(l2->fault_after_ms, 1000);
@@ -1013,15 +1013,15 @@ START_TEST(test_shipped_conf)
 	ck_assert_str_eq(cfg.controller.db, "/var/lib/weighgate/weighgate.db");
 	ck_assert_int_eq(cfg.n_lanes, 1);
 	ck_assert_str_eq(cfg.lanes[0].name, "L01");
-	ck_assert_int_eq(cfg.lanes[0].led.type, DEV_RTU);
+	ck_assert_int_eq(cfg.lanes[0].dev[ROLE_LED].addr.type, DEV_RTU);
 
 	/* the lane shown equals a lane with only its devices set */
 	make_tmpdir(dir, sizeof(dir));
 	ck_assert_int_eq(load_text(dir, "[lane L01]\n", CFG_RULES, &empty,
 	    epath, sizeof(epath)), 0);
-	empty.lanes[0].scale = cfg.lanes[0].scale;
-	empty.lanes[0].io = cfg.lanes[0].io;
-	empty.lanes[0].led = cfg.lanes[0].led;
+	empty.lanes[0].dev[ROLE_SCALE].addr = cfg.lanes[0].dev[ROLE_SCALE].addr;
+	empty.lanes[0].dev[ROLE_IO].addr = cfg.lanes[0].dev[ROLE_IO].addr;
+	empty.lanes[0].dev[ROLE_LED].addr = cfg.lanes[0].dev[ROLE_LED].addr;
 	empty.lanes[0].line = cfg.lanes[0].line;
 	for (m = 0; m < LED_NMSG; m++) {
 		snprintf(tmpl, sizeof(tmpl), "%s", cfg.lanes[0].led_text[m]);
@@ -1102,12 +1102,12 @@ START_TEST(test_demo_conf)
 	ck_assert_str_eq(cfg.platform.url, "https://127.0.0.1:18443");
 	ck_assert_str_eq(cfg.platform.ca_file, "build/demo/ca.pem");
 	ck_assert_int_eq(cfg.n_lanes, 1);
-	ck_assert_str_eq(cfg.lanes[0].scale.host, "127.0.0.1");
-	ck_assert_int_eq(cfg.lanes[0].scale.port, 15020);
-	ck_assert_int_eq(cfg.lanes[0].scale.unit, 1);
-	ck_assert_int_eq(cfg.lanes[0].io.unit, 2);
-	ck_assert_int_eq(cfg.lanes[0].led.unit, 3);
-	ck_assert(devaddr_same_link(&cfg.lanes[0].scale, &cfg.lanes[0].led));
+	ck_assert_str_eq(cfg.lanes[0].dev[ROLE_SCALE].addr.host, "127.0.0.1");
+	ck_assert_int_eq(cfg.lanes[0].dev[ROLE_SCALE].addr.port, 15020);
+	ck_assert_int_eq(cfg.lanes[0].dev[ROLE_SCALE].addr.unit, 1);
+	ck_assert_int_eq(cfg.lanes[0].dev[ROLE_IO].addr.unit, 2);
+	ck_assert_int_eq(cfg.lanes[0].dev[ROLE_LED].addr.unit, 3);
+	ck_assert(devaddr_same_link(&cfg.lanes[0].dev[ROLE_SCALE].addr, &cfg.lanes[0].dev[ROLE_LED].addr));
 }
 END_TEST
 

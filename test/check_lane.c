@@ -388,8 +388,8 @@ END_TEST
 
 START_TEST(test_scale_silent_fault_and_recovery)
 {
-	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_SCALE, .err = "Connection timed out" };
-	struct lane_input up = { .kind = LI_UP, .dev = LDEV_SCALE };
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_SCALE, .err = "Connection timed out" };
+	struct lane_input up = { .kind = LI_UP, .dev = ROLE_SCALE };
 	int r;
 
 	started();
@@ -499,8 +499,8 @@ END_TEST
 /* The I/O module answers again: every output is written anew. */
 START_TEST(test_outputs_rewritten_after_io_returns)
 {
-	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_IO, .err = "reset" };
-	struct lane_input up = { .kind = LI_UP, .dev = LDEV_IO };
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_IO, .err = "reset" };
+	struct lane_input up = { .kind = LI_UP, .dev = ROLE_IO };
 
 	started();
 	down.since_mono_ms = t.mono_ms;
@@ -771,7 +771,7 @@ END_TEST
 
 START_TEST(test_led_silent_keeps_deciding)
 {
-	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_LED, .err = "timeout" };
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_LED, .err = "timeout" };
 	struct measurement m;
 
 	started();
@@ -1171,7 +1171,7 @@ END_TEST
 /* The baseline and a result seen in FAULT are stored as the reference. */
 START_TEST(test_reference_of_baseline_and_fault)
 {
-	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_IO, .err = "timeout" };
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_IO, .err = "timeout" };
 	struct measurement m;
 	int r;
 
@@ -1207,8 +1207,8 @@ END_TEST
  */
 START_TEST(test_interval_after_silent_scale)
 {
-	struct lane_input down = { .kind = LI_DOWN, .dev = LDEV_SCALE, .err = "Connection timed out" };
-	struct lane_input up = { .kind = LI_UP, .dev = LDEV_SCALE };
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_SCALE, .err = "Connection timed out" };
+	struct lane_input up = { .kind = LI_UP, .dev = ROLE_SCALE };
 	struct measurement a, b, c;
 
 	started();

@@ -300,7 +300,7 @@ tcp_addr(int port)
 }
 
 static void
-add_poll(int lane, enum mb_device dev, int unit, enum mb_read_kind kind,
+add_poll(int lane, enum dev_role dev, int unit, enum mb_read_kind kind,
     int addr, int count)
 {
 	struct mb_poll p = { lane, dev, unit, kind, addr, count };
@@ -316,12 +316,12 @@ link_open(int port, int poll_ms, int timeout_ms)
 
 	lk = mblink_new(&a, poll_ms, timeout_ms, wake);
 	ck_assert_ptr_nonnull(lk);
-	add_poll(0, MB_SCALE, 1, MB_READ_HOLDING, 0, 10);
-	add_poll(0, MB_IO, 2, MB_READ_DISCRETE, 0, 4);
+	add_poll(0, ROLE_SCALE, 1, MB_READ_HOLDING, 0, 10);
+	add_poll(0, ROLE_IO, 2, MB_READ_DISCRETE, 0, 4);
 }
 
 static int
-count_kind(int from, enum mb_report_kind kind, int lane, enum mb_device dev)
+count_kind(int from, enum mb_report_kind kind, int lane, enum dev_role dev)
 {
 	int i, n = 0;
 
@@ -334,7 +334,7 @@ count_kind(int from, enum mb_report_kind kind, int lane, enum mb_device dev)
 
 /* The index of the first report matching from `from`, or -1. */
 static int
-find_kind(int from, enum mb_report_kind kind, int lane, enum mb_device dev)
+find_kind(int from, enum mb_report_kind kind, int lane, enum dev_role dev)
 {
 	int i;
 
@@ -357,7 +357,7 @@ run_for(int ms)
 
 /* Run the loop until a matching report arrives; its index or -1. */
 static int
-wait_for(int from, enum mb_report_kind kind, int lane, enum mb_device dev,
+wait_for(int from, enum mb_report_kind kind, int lane, enum dev_role dev,
     int ms)
 {
 	int64_t end = ts_mono_ms() + ms;
@@ -404,17 +404,17 @@ START_TEST(test_first_data)
 	set_input(2, 2, 1);
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	i = wait_for(0, MB_DATA, 0, MB_SCALE, 2000);
+	i = wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(reports[i].count, 10);
 	ck_assert_uint_eq(reports[i].regs[0], 3);
 	ck_assert_uint_eq(reports[i].regs[9], 4321);
-	i = wait_for(0, MB_DATA, 0, MB_IO, 2000);
+	i = wait_for(0, MB_DATA, 0, ROLE_IO, 2000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(reports[i].count, 4);
 	ck_assert_uint_eq(reports[i].bits[0], 0);
 	ck_assert_uint_eq(reports[i].bits[2], 1);
-	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_SCALE), 0);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, ROLE_SCALE), 0);
 	ck_assert_uint_gt(mblink_transactions(lk), 0);
 	ck_assert_uint_eq(mblink_errors(lk), 0);
 	ck_assert_int_ge(mblink_heartbeat(lk), ts_mono_ms() - 1000);
@@ -427,17 +427,17 @@ START_TEST(test_change_only)
 
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_IO, 2000), 0);
 	from = nreports;
 	run_for(300);		/* ~15 polls of unchanged values */
 	ck_assert_int_eq(nreports, from);
 	set_reg(1, 1, 77);
-	i = wait_for(from, MB_DATA, 0, MB_SCALE, 500);
+	i = wait_for(from, MB_DATA, 0, ROLE_SCALE, 500);
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(reports[i].regs[1], 77);
 	set_input(2, 3, 1);
-	i = wait_for(from, MB_DATA, 0, MB_IO, 500);
+	i = wait_for(from, MB_DATA, 0, ROLE_IO, 500);
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(reports[i].bits[3], 1);
 	from = nreports;
@@ -456,7 +456,7 @@ coil_latency(int coil, bool on)
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_COIL;
 	w.lane = 0;
-	w.device = MB_IO;
+	w.device = ROLE_IO;
 	w.unit = 2;
 	w.addr = coil;
 	w.count = 1;
@@ -477,7 +477,7 @@ START_TEST(test_write_prompt)
 
 	link_open(srv.port, 300, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_IO, 2000), 0);
 	for (k = 0; k < 10; k++) {
 		lat = coil_latency(0, k % 2 == 0);
 		if (lat > worst)
@@ -486,7 +486,7 @@ START_TEST(test_write_prompt)
 	}
 	ck_assert_int_eq(get_coil(2, 0), 0);
 	ck_assert_msg(worst < 100, "write latency %lld ms", (long long)worst);
-	ck_assert_int_eq(count_kind(0, MB_WRITE_FAILED, 0, MB_IO), 0);
+	ck_assert_int_eq(count_kind(0, MB_WRITE_FAILED, 0, ROLE_IO), 0);
 }
 END_TEST
 
@@ -498,7 +498,7 @@ START_TEST(test_write_prompt_fast_poll)
 
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_IO, 2000), 0);
 	for (k = 0; k < 20; k++) {
 		lat = coil_latency(1, k % 2 == 0);
 		if (lat > worst)
@@ -519,7 +519,7 @@ START_TEST(test_write_regs)
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_REGS;
 	w.lane = 0;
-	w.device = MB_LED;
+	w.device = ROLE_LED;
 	w.unit = 3;
 	w.addr = 20;
 	w.count = 3;
@@ -541,7 +541,7 @@ START_TEST(test_write_regs)
 	/* A write the protocol cannot carry is refused, not sent. */
 	w.count = 200;
 	mblink_write(lk, &w);
-	ck_assert_int_ge(wait_for(0, MB_WRITE_FAILED, 0, MB_LED, 1000), 0);
+	ck_assert_int_ge(wait_for(0, MB_WRITE_FAILED, 0, ROLE_LED, 1000), 0);
 }
 END_TEST
 
@@ -554,10 +554,10 @@ START_TEST(test_write_pulse)
 
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_PULSE;
-	w.device = MB_IO;
+	w.device = ROLE_IO;
 	w.unit = 2;
 	w.addr = 3;
 	w.count = 1;
@@ -571,7 +571,7 @@ START_TEST(test_write_pulse)
 	ck_assert_int_eq(get_coil(2, 3), 1);
 	from = nreports;
 	set_reg(1, 2, 555);	/* seen during the pulse */
-	ck_assert_int_ge(wait_for(from, MB_DATA, 0, MB_SCALE, 150), 0);
+	ck_assert_int_ge(wait_for(from, MB_DATA, 0, ROLE_SCALE, 150), 0);
 	while (get_coil(2, 3) != 0 && ts_mono_ms() < end)
 		sleep_ms(1);
 	t1 = ts_mono_ms();
@@ -589,28 +589,28 @@ START_TEST(test_down_once_and_reconnect)
 	set_reg(1, 0, 5);
 	link_open(srv.port, 20, 100);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_IO, 2000), 0);
 	from = nreports;
 	server_halt(&srv);
-	ck_assert_int_ge(wait_for(from, MB_DOWN, 0, MB_SCALE, 2000), 0);
-	ck_assert_int_ge(wait_for(from, MB_DOWN, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(from, MB_DOWN, 0, ROLE_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(from, MB_DOWN, 0, ROLE_IO, 2000), 0);
 	run_for(700);		/* 35 poll periods, several reconnects */
-	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_SCALE), 1);
-	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_IO), 1);
-	ck_assert_int_eq(count_kind(from, MB_DATA, 0, MB_SCALE), 0);
-	ck_assert(reports[find_kind(from, MB_DOWN, 0, MB_SCALE)].err[0] != '\0');
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_SCALE), 1);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_IO), 1);
+	ck_assert_int_eq(count_kind(from, MB_DATA, 0, ROLE_SCALE), 0);
+	ck_assert(reports[find_kind(from, MB_DOWN, 0, ROLE_SCALE)].err[0] != '\0');
 	ck_assert_uint_gt(mblink_errors(lk), 0);
 	/* Not spinning: backoff bounds the connection attempts. */
 	ck_assert_uint_lt(mblink_errors(lk), 40);
 	server_listen(&srv, srv.port);
 	from = nreports;
-	up = wait_for(from, MB_UP, 0, MB_SCALE, 8000);
+	up = wait_for(from, MB_UP, 0, ROLE_SCALE, 8000);
 	ck_assert_int_ge(up, 0);
-	data = wait_for(up, MB_DATA, 0, MB_SCALE, 2000);
+	data = wait_for(up, MB_DATA, 0, ROLE_SCALE, 2000);
 	ck_assert_int_gt(data, up);
 	ck_assert_uint_eq(reports[data].regs[0], 5);	/* unchanged, still sent */
-	ck_assert_int_ge(wait_for(from, MB_UP, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(from, MB_UP, 0, ROLE_IO, 2000), 0);
 }
 END_TEST
 
@@ -621,25 +621,25 @@ START_TEST(test_exception_one_unit)
 
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_IO, 2000), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
 	from = nreports;
 	set_exception(2, true);
-	i = wait_for(from, MB_DOWN, 0, MB_IO, 1000);
+	i = wait_for(from, MB_DOWN, 0, ROLE_IO, 1000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_ptr_nonnull(strstr(reports[i].err, "Illegal data address"));
 	set_reg(1, 4, 3);
-	i = wait_for(from, MB_DATA, 0, MB_SCALE, 1000);
+	i = wait_for(from, MB_DATA, 0, ROLE_SCALE, 1000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(reports[i].regs[4], 3);
 	run_for(200);
-	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_IO), 1);
-	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_SCALE), 0);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_IO), 1);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_SCALE), 0);
 	from = nreports;
 	set_exception(2, false);
-	i = wait_for(from, MB_UP, 0, MB_IO, 1000);
+	i = wait_for(from, MB_UP, 0, ROLE_IO, 1000);
 	ck_assert_int_ge(i, 0);
-	ck_assert_int_gt(wait_for(i, MB_DATA, 0, MB_IO, 1000), i);
+	ck_assert_int_gt(wait_for(i, MB_DATA, 0, ROLE_IO, 1000), i);
 }
 END_TEST
 
@@ -650,18 +650,18 @@ START_TEST(test_wrong_unit_reply)
 
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
 	from = nreports;
 	set_answer_as(1, 2);
 	set_reg(1, 5, 99);
-	i = wait_for(from, MB_DOWN, 0, MB_SCALE, 1000);
+	i = wait_for(from, MB_DOWN, 0, ROLE_SCALE, 1000);
 	ck_assert_int_ge(i, 0);
 	run_for(100);
-	ck_assert_int_eq(count_kind(from, MB_DATA, 0, MB_SCALE), 0);
+	ck_assert_int_eq(count_kind(from, MB_DATA, 0, ROLE_SCALE), 0);
 	set_answer_as(1, 0);
-	i = wait_for(from, MB_UP, 0, MB_SCALE, 1000);
+	i = wait_for(from, MB_UP, 0, ROLE_SCALE, 1000);
 	ck_assert_int_ge(i, 0);
-	i = wait_for(i, MB_DATA, 0, MB_SCALE, 1000);
+	i = wait_for(i, MB_DATA, 0, ROLE_SCALE, 1000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(reports[i].regs[5], 99);
 }
@@ -698,7 +698,7 @@ START_TEST(test_stray_replies)
 
 	link_open(srv.port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
 	set_reg(1, 2, 42);
 	from = nreports;
 	set_stray(1, true);
@@ -710,19 +710,19 @@ START_TEST(test_stray_replies)
 		 * scale's reply was drained is found during the I/O read */
 		if (reports[i].kind == MB_STRAY)
 			strays += reports[i].strays;
-		if (reports[i].kind == MB_DATA && reports[i].device == MB_SCALE)
+		if (reports[i].kind == MB_DATA && reports[i].device == ROLE_SCALE)
 			for (k = 0; k < 10; k++)
 				ck_assert_uint_ne(reports[i].regs[k], 0x7777);
 	}
 	ck_assert_uint_ge(strays, 3);
 	ck_assert_uint_eq(mblink_strays(lk), strays);
-	ck_assert_int_ge(count_kind(from, MB_STRAY, 0, MB_SCALE), 1);
-	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_SCALE), 0);
-	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, MB_IO), 0);
+	ck_assert_int_ge(count_kind(from, MB_STRAY, 0, ROLE_SCALE), 1);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_SCALE), 0);
+	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_IO), 0);
 	ck_assert_int_ge(accepts(), 2);		/* closed and made again */
 	from = nreports;
 	set_reg(1, 3, 43);
-	i = wait_for(from, MB_DATA, 0, MB_SCALE, 1000);
+	i = wait_for(from, MB_DATA, 0, ROLE_SCALE, 1000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(reports[i].regs[3], 43);
 }
@@ -755,14 +755,14 @@ START_TEST(test_rtu_fd_setsize)
 			ck_assert_int_eq(dup2(m, fd), fd);
 	lk = mblink_new(&a, 20, 100, wake);
 	ck_assert_ptr_nonnull(lk);
-	add_poll(0, MB_SCALE, 1, MB_READ_HOLDING, 0, 10);
+	add_poll(0, ROLE_SCALE, 1, MB_READ_HOLDING, 0, 10);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	i = wait_for(0, MB_DOWN, 0, MB_SCALE, 2000);
+	i = wait_for(0, MB_DOWN, 0, ROLE_SCALE, 2000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_ptr_nonnull(strstr(reports[i].err, "Too many open files"));
 	run_for(300);
 	ck_assert_uint_eq(mblink_transactions(lk), 0);
-	ck_assert_int_eq(count_kind(0, MB_DATA, 0, MB_SCALE), 0);
+	ck_assert_int_eq(count_kind(0, MB_DATA, 0, ROLE_SCALE), 0);
 }
 END_TEST
 
@@ -772,19 +772,19 @@ START_TEST(test_dead_unit_shared_address)
 	int from, i;
 
 	link_open(srv.port, 20, 50);
-	add_poll(1, MB_SCALE, 9, MB_READ_HOLDING, 0, 10);	/* no such unit */
+	add_poll(1, ROLE_SCALE, 9, MB_READ_HOLDING, 0, 10);	/* no such unit */
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DOWN, 1, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DOWN, 1, ROLE_SCALE, 2000), 0);
 	from = nreports;
 	set_reg(1, 3, 1234);
-	i = wait_for(from, MB_DATA, 0, MB_SCALE, 500);
+	i = wait_for(from, MB_DATA, 0, ROLE_SCALE, 500);
 	ck_assert_int_ge(i, 0);
 	set_input(2, 1, 1);
-	ck_assert_int_ge(wait_for(from, MB_DATA, 0, MB_IO, 500), 0);
+	ck_assert_int_ge(wait_for(from, MB_DATA, 0, ROLE_IO, 500), 0);
 	run_for(300);
-	ck_assert_int_eq(count_kind(0, MB_DOWN, 1, MB_SCALE), 1);
-	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_SCALE), 0);
-	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_IO), 0);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 1, ROLE_SCALE), 1);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, ROLE_SCALE), 0);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, ROLE_IO), 0);
 }
 END_TEST
 
@@ -807,19 +807,19 @@ START_TEST(test_refused)
 	close(fd);		/* bound, never listened: refused */
 	link_open(port, 20, 200);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	i = wait_for(0, MB_DOWN, 0, MB_SCALE, 2000);
+	i = wait_for(0, MB_DOWN, 0, ROLE_SCALE, 2000);
 	ck_assert_int_ge(i, 0);
 	ck_assert_ptr_nonnull(strstr(reports[i].err, "refused"));
-	ck_assert_int_ge(wait_for(0, MB_DOWN, 0, MB_IO, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DOWN, 0, ROLE_IO, 2000), 0);
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_COIL;
-	w.device = MB_IO;
+	w.device = ROLE_IO;
 	w.unit = 2;
 	w.on = true;
 	mblink_write(lk, &w);
-	ck_assert_int_ge(wait_for(0, MB_WRITE_FAILED, 0, MB_IO, 500), 0);
+	ck_assert_int_ge(wait_for(0, MB_WRITE_FAILED, 0, ROLE_IO, 500), 0);
 	run_for(500);
-	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, MB_SCALE), 1);
+	ck_assert_int_eq(count_kind(0, MB_DOWN, 0, ROLE_SCALE), 1);
 	ck_assert_int_ge(mblink_heartbeat(lk), ts_mono_ms() - 100);
 	t0 = ts_mono_ms();
 	mblink_stop(lk);
@@ -836,7 +836,7 @@ START_TEST(test_stop_flushes_writes)
 	ck_assert_int_eq(mblink_start(lk), 0);
 	memset(&w, 0, sizeof(w));
 	w.kind = MB_WRITE_COIL;
-	w.device = MB_IO;
+	w.device = ROLE_IO;
 	w.unit = 2;
 	w.addr = 5;
 	w.on = true;
@@ -860,7 +860,7 @@ START_TEST(test_abandon_stuck)
 	link_open(srv.port, 20, 200);
 	mblink_test_stall(lk, 1500);
 	ck_assert_int_eq(mblink_start(lk), 0);
-	ck_assert_int_ge(wait_for(0, MB_DATA, 0, MB_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
 	end = ts_mono_ms() + 1000;
 	while (mblink_busy_ms(lk, ts_mono_ms()) < 200 && ts_mono_ms() < end)
 		sleep_ms(10);

@@ -85,10 +85,10 @@ START_TEST(device_changes)
 	ck_assert(reload_devices_changed(&a.lanes[0], &b.lanes[0]));
 	ck_assert(reload_devices_changed(&a.lanes[1], &b.lanes[1]));
 	b = a;
-	b.lanes[0].scale.unit = 7;	/* another unit behind the same address */
+	b.lanes[0].dev[ROLE_SCALE].addr.unit = 7;	/* another unit behind the same address */
 	ck_assert(reload_devices_changed(&a.lanes[0], &b.lanes[0]));
 	b = a;
-	snprintf(b.lanes[1].io.host, sizeof(b.lanes[1].io.host), "127.0.0.2");
+	snprintf(b.lanes[1].dev[ROLE_IO].addr.host, sizeof(b.lanes[1].dev[ROLE_IO].addr.host), "127.0.0.2");
 	ck_assert(reload_devices_changed(&a.lanes[1], &b.lanes[1]));
 	load(&b, "", "", "scale_base = 100", "timeout_ms = 200");
 	ck_assert(reload_devices_changed(&a.lanes[0], &b.lanes[0]));
@@ -109,25 +109,25 @@ START_TEST(device_moved_between_lanes)
 	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 0);
 	ck_assert_str_eq(what, "");
 	/* the I/O modules of the two lanes swapped (a wiring fix) */
-	t = b.lanes[0].io;
-	b.lanes[0].io = b.lanes[1].io;
-	b.lanes[1].io = t;
+	t = b.lanes[0].dev[ROLE_IO].addr;
+	b.lanes[0].dev[ROLE_IO].addr = b.lanes[1].dev[ROLE_IO].addr;
+	b.lanes[1].dev[ROLE_IO].addr = t;
 	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 1);
 	ck_assert_str_eq(what, "lane L01's io is lane L02's io now");
 	/* a lane taking a device of another lane while that one keeps it */
 	b = a;
-	b.lanes[1].led = a.lanes[0].scale;
+	b.lanes[1].dev[ROLE_LED].addr = a.lanes[0].dev[ROLE_SCALE].addr;
 	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 1);
 	ck_assert_str_eq(what, "lane L02's led is lane L01's scale now");
 	/* another unit behind the other lane's address is no move */
 	b = a;
-	b.lanes[1].led = a.lanes[0].led;
-	b.lanes[1].led.unit = 9;
+	b.lanes[1].dev[ROLE_LED].addr = a.lanes[0].dev[ROLE_LED].addr;
+	b.lanes[1].dev[ROLE_LED].addr.unit = 9;
 	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 0);
 	/* a lane's own devices swapped among themselves is no move */
 	b = a;
-	b.lanes[0].scale = a.lanes[0].io;
-	b.lanes[0].io = a.lanes[0].scale;
+	b.lanes[0].dev[ROLE_SCALE].addr = a.lanes[0].dev[ROLE_IO].addr;
+	b.lanes[0].dev[ROLE_IO].addr = a.lanes[0].dev[ROLE_SCALE].addr;
 	ck_assert_int_eq(reload_device_moved(&b, cur, 2, what, sizeof(what)), 0);
 }
 END_TEST

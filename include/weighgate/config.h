@@ -44,10 +44,32 @@ enum led_msg {
 	LED_FAULT, LED_NMSG
 };
 
+/*
+ * A lane's devices by role: one enum everywhere (configuration, reload,
+ * lane, daemon, simulator), one name table (cfg_role_names).  The first
+ * ROLE_NMODBUS roles are the Modbus devices: each has an address in
+ * [lane] (the key is its name), a link and a poll.  The barrier is a
+ * device of the lane for health only (it faults when the I/O module's
+ * inputs disagree with its command): it has a role, so that the lane's
+ * per-device health and the status server index it like the others, but
+ * no address, no link and no lane_dev_cfg.
+ */
+enum dev_role { ROLE_SCALE, ROLE_IO, ROLE_LED, ROLE_BARRIER, ROLE_N };
+#define ROLE_NMODBUS ROLE_BARRIER
+
+/* "scale", "io", "led", "barrier": config keys, logs and event bodies. */
+extern const char *const cfg_role_names[ROLE_N];
+const char *cfg_role_name(enum dev_role r);	/* "?" out of range */
+
+/* One Modbus device of a lane (a role below ROLE_NMODBUS). */
+struct lane_dev_cfg {
+	struct devaddr addr;		/* [lane] scale / io / led */
+};
+
 struct lane_cfg {
 	char name[16];
 	int line;			/* line of the [lane NAME] header */
-	struct devaddr scale, io, led;
+	struct lane_dev_cfg dev[ROLE_NMODBUS];
 	int poll_ms;
 	int timeout_ms;
 	int fault_after_ms;

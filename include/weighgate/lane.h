@@ -22,7 +22,6 @@ struct lists;
 
 enum lane_state { LANE_IDLE, LANE_OPEN, LANE_REFUSED, LANE_FAULT };
 
-enum lane_dev { LDEV_SCALE, LDEV_IO, LDEV_LED, LDEV_BARRIER, LDEV_N };
 
 /* Discrete inputs of the lane I/O module, in map order. */
 enum { IO_BARRIER_UP, IO_BARRIER_DOWN, IO_PASS_LOOP, IO_PRESENCE, IO_NINPUTS };
@@ -41,7 +40,7 @@ enum lane_input_kind {
 
 struct lane_input {
 	enum lane_input_kind kind;
-	enum lane_dev dev;			/* LI_DOWN, LI_UP */
+	enum dev_role dev;			/* LI_DOWN, LI_UP */
 	int64_t since_mono_ms;			/* LI_DOWN */
 	uint16_t regs[SCALE_NREGS];		/* LI_SCALE */
 	bool bits[IO_NINPUTS];			/* LI_IO */
@@ -145,9 +144,9 @@ struct lane {
 	bool in[IO_NINPUTS];
 
 	/* devices: silent since (mono ms) or -1; faulted past fault_after_ms */
-	int64_t down_since[LDEV_N];
-	char down_err[LDEV_N][96];
-	bool dev_fault[LDEV_N];
+	int64_t down_since[ROLE_N];
+	char down_err[ROLE_N][96];
+	bool dev_fault[ROLE_N];
 	bool store_fault;		/* a commit failed: FAULT until one succeeds */
 
 	/* outputs as last commanded; *_known false until first written */
@@ -205,6 +204,5 @@ bool lane_between_vehicles(const struct lane *l);
 bool lane_quiescent(const struct lane *l);
 
 const char *lane_state_name(enum lane_state s);
-const char *lane_dev_name(enum lane_dev d);
 
 #endif

@@ -27,7 +27,6 @@ struct mblink;
 #define MB_MAX_BITS 16
 #define MB_ERR_MAX 128
 
-enum mb_device { MB_SCALE, MB_IO, MB_LED, MB_NDEVICES };
 
 enum mb_read_kind {
 	MB_READ_HOLDING,	/* holding registers (scale block, LED counter) */
@@ -37,7 +36,7 @@ enum mb_read_kind {
 /* A read the thread makes every poll_ms for one lane's device. */
 struct mb_poll {
 	int lane;		/* index into the daemon's lanes */
-	enum mb_device device;
+	enum dev_role device;
 	int unit;
 	enum mb_read_kind kind;
 	int addr;
@@ -56,7 +55,7 @@ enum mb_report_kind {
 struct mb_report {
 	enum mb_report_kind kind;
 	int lane;
-	enum mb_device device;
+	enum dev_role device;
 	int64_t mono_ms;	/* when the read completed / failed */
 	int count;
 	uint16_t regs[MB_MAX_REGS];	/* MB_DATA, holding */
@@ -75,7 +74,7 @@ enum mb_write_kind {
 struct mb_write {
 	enum mb_write_kind kind;
 	int lane;
-	enum mb_device device;
+	enum dev_role device;
 	int unit;
 	int addr;
 	int count;

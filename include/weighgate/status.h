@@ -69,8 +69,8 @@ struct status_counters {
 	uint64_t decisions[DEC_NKINDS];		/* committed weighings */
 	uint64_t events[SEV_N];			/* committed lane events */
 	uint64_t results_missed;		/* the missed_results' "missed" */
-	uint64_t modbus_errors[LDEV_N];		/* outages begun + failed writes */
-	uint64_t modbus_stray[LDEV_N];		/* TCP frames nobody asked for */
+	uint64_t modbus_errors[ROLE_N];		/* outages begun + failed writes */
+	uint64_t modbus_stray[ROLE_N];		/* TCP frames nobody asked for */
 	struct status_hist latency;
 	int64_t scale_read_mono_ms;		/* the last scale block read */
 	bool latency_pending;			/* a weighing committed, no output yet */
@@ -122,8 +122,8 @@ struct status_lane {
 	bool barrier_up_in, barrier_down_in, pass_loop, presence;
 	bool alarm_on;
 	bool store_fault;
-	bool dev_up[LDEV_N];			/* answering and not faulted */
-	char dev_err[LDEV_N][96];
+	bool dev_up[ROLE_N];			/* answering and not faulted */
+	char dev_err[ROLE_N][96];
 	struct status_last last;
 	struct status_counters c;
 };

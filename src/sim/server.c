@@ -28,7 +28,7 @@
 /* Which lane and device a unit id on port p reaches; -1 when none. */
 static int
 unit_lookup(struct sim *s, const struct sim_port *p, int unit,
-    struct sim_lane **l, enum sim_dev *d)
+    struct sim_lane **l, enum dev_role *d)
 {
 	int lane;
 
@@ -43,7 +43,7 @@ unit_lookup(struct sim *s, const struct sim_port *p, int unit,
 	if (lane > s->nlanes)
 		return -1;
 	*l = &s->lanes[lane - 1];
-	*d = (enum sim_dev)((unit - 1) % 3);
+	*d = (enum dev_role)((unit - 1) % 3);
 	return 0;
 }
 
@@ -69,7 +69,7 @@ handle(struct sim_port *p, const uint8_t *q, int len)
 	int hdr = modbus_get_header_length(p->ctx);
 	int unit = q[hdr - 1], fc = q[hdr], rc = 0;
 	struct sim_lane *l;
-	enum sim_dev d;
+	enum dev_role d;
 	int64_t now = ts_mono_ms();
 
 	if (unit_lookup(s, p, unit, &l, &d) == -1) {
@@ -90,7 +90,7 @@ handle(struct sim_port *p, const uint8_t *q, int len)
 		rc = -1;
 		break;
 	default:
-		if (d == SIM_SCALE && is_write(fc)) {
+		if (d == ROLE_SCALE && is_write(fc)) {
 			modbus_reply_exception(p->ctx, q,
 			    MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
 			break;
@@ -115,7 +115,7 @@ port_refusing(struct sim *s, const struct sim_port *p)
 		first = last = p->index;
 	pthread_mutex_lock(&s->mu);
 	for (i = first; i <= last && !r; i++)
-		for (d = 0; d < SIM_NDEV; d++)
+		for (d = 0; d < ROLE_N; d++)
 			if (s->lanes[i].fault[d].mode == FM_DISCONNECT &&
 			    now < s->lanes[i].fault[d].until)
 				r = true;

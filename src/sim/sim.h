@@ -17,7 +17,6 @@
 #define SIM_MAX_LANES	16
 #define SIM_LED_MAX	120
 
-enum sim_dev { SIM_SCALE, SIM_IO, SIM_LED, SIM_BARRIER, SIM_NDEV };
 
 enum sim_behaviour { BEH_OBEY, BEH_FORCE, BEH_BLOCK, BEH_TAILGATE };
 
@@ -38,7 +37,7 @@ struct sim_item {
 	int64_t block_ms;
 	int64_t seq_skip;		/* results the scale counts but never shows */
 	int64_t duration_ms;		/* manual and fault lines */
-	enum sim_dev dev;		/* fault lines */
+	enum dev_role dev;		/* fault lines */
 	enum sim_fault_mode mode;
 	struct measurement m;
 };
@@ -90,7 +89,7 @@ struct sim_lane {
 	enum veh_phase phase;
 	int64_t phase_end;
 	int passes_left;		/* 2 with a tailgater */
-	struct sim_fault fault[SIM_NDEV];
+	struct sim_fault fault[ROLE_N];
 	int64_t garbage_next;
 };
 
@@ -142,7 +141,6 @@ struct sim {
 /* 0, 65 for a bad line, 66 for a file that cannot be read (sysexits) */
 int traffic_load(const char *path, struct sim_traffic *t, int *maxlane);
 void traffic_free(struct sim_traffic *t);
-const char *sim_dev_name(enum sim_dev d);
 const char *sim_mode_name(enum sim_fault_mode m);
 
 /* lane.c: the physics, called with sim->mu held */
@@ -150,9 +148,9 @@ int simlane_init(struct sim *s, struct sim_lane *l, int no);
 void simlane_fini(struct sim_lane *l);
 void simlane_start(struct sim *s, struct sim_lane *l, int64_t now);
 void simlane_tick(struct sim *s, struct sim_lane *l, int64_t now);
-void simlane_written(struct sim *s, struct sim_lane *l, enum sim_dev d,
+void simlane_written(struct sim *s, struct sim_lane *l, enum dev_role d,
     int64_t now);
-enum sim_fault_mode simlane_fault(struct sim_lane *l, enum sim_dev d,
+enum sim_fault_mode simlane_fault(struct sim_lane *l, enum dev_role d,
     int64_t now);
 
 /* timeline.c, called with sim->mu held */

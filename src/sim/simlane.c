@@ -33,16 +33,16 @@ simlane_init(struct sim *s, struct sim_lane *l, int no)
 	memset(l, 0, sizeof(*l));
 	l->no = no;
 	snprintf(l->name, sizeof(l->name), "L%02d", no);
-	l->map[SIM_SCALE] = modbus_mapping_new(0, 0, SCALE_NREGS, 0);
-	l->map[SIM_IO] = modbus_mapping_new(4, 4, 0, 0);
-	l->map[SIM_LED] = modbus_mapping_new(0, 0, 2 + s->o.led_regs, 0);
+	l->map[ROLE_SCALE] = modbus_mapping_new(0, 0, SCALE_NREGS, 0);
+	l->map[ROLE_IO] = modbus_mapping_new(4, 4, 0, 0);
+	l->map[ROLE_LED] = modbus_mapping_new(0, 0, 2 + s->o.led_regs, 0);
 	if (l->map[0] == NULL || l->map[1] == NULL || l->map[2] == NULL) {
 		log_warnx("lane %s: out of memory", l->name);
 		return -1;
 	}
 	l->bpos = BP_DOWN;
 	l->in_down = 1;
-	l->map[SIM_IO]->tab_input_bits[DI_DOWN] = 1;
+	l->map[ROLE_IO]->tab_input_bits[DI_DOWN] = 1;
 	l->phase = VP_DONE;
 	return 0;
 }
@@ -61,14 +61,14 @@ simlane_fini(struct sim_lane *l)
 
 /* The fault mode the unit d answers with now (barrier faults hit the I/O module). */
 enum sim_fault_mode
-simlane_fault(struct sim_lane *l, enum sim_dev d, int64_t now)
+simlane_fault(struct sim_lane *l, enum dev_role d, int64_t now)
 {
 	const struct sim_fault *f = &l->fault[d];
-	const struct sim_fault *b = &l->fault[SIM_BARRIER];
+	const struct sim_fault *b = &l->fault[ROLE_BARRIER];
 
 	if (f->mode != FM_NONE && now < f->until)
 		return f->mode;
-	if (d == SIM_IO && now < b->until && (b->mode == FM_TIMEOUT ||
+	if (d == ROLE_IO && now < b->until && (b->mode == FM_TIMEOUT ||
 	    b->mode == FM_EXCEPTION || b->mode == FM_DISCONNECT))
 		return b->mode;
 	return FM_NONE;
@@ -100,7 +100,7 @@ tl_vehicle(struct sim *s, struct sim_lane *l, const char *what, bool tailgater)
 static void
 set_input(struct sim *s, struct sim_lane *l, int bit, int on)
 {
-	uint8_t *in = &l->map[SIM_IO]->tab_input_bits[bit];
+	uint8_t *in = &l->map[ROLE_IO]->tab_input_bits[bit];
 
 	if (*in == (uint8_t)on)
 		return;
@@ -124,7 +124,7 @@ barrier_tick(struct sim *s, struct sim_lane *l, int64_t now)
 		up = 1;
 		down = 0;
 	}
-	if (simlane_fault(l, SIM_BARRIER, now) == FM_STUCK)
+	if (simlane_fault(l, ROLE_BARRIER, now) == FM_STUCK)
 		return;
 	if (up == l->in_up && down == l->in_down)
 		return;
@@ -132,8 +132,8 @@ barrier_tick(struct sim *s, struct sim_lane *l, int64_t now)
 		l->signals++;
 	l->in_up = up;
 	l->in_down = down;
-	l->map[SIM_IO]->tab_input_bits[DI_UP] = up;
-	l->map[SIM_IO]->tab_input_bits[DI_DOWN] = down;
+	l->map[ROLE_IO]->tab_input_bits[DI_UP] = up;
+	l->map[ROLE_IO]->tab_input_bits[DI_DOWN] = down;
 	st = up ? "up" : down ? "down" : "moving";
 	tl_state(s, l, "barrier", st);
 }
@@ -237,7 +237,7 @@ fault_start(struct sim *s, struct sim_lane *l, const struct sim_item *it,
 	l->garbage_next = now;
 	b = timeline_begin(s, l, "fault_start");
 	sbuf_puts(b, ",\"device\":");
-	sbuf_put_json_str(b, sim_dev_name(it->dev));
+	sbuf_put_json_str(b, cfg_role_name(it->dev));
 	sbuf_puts(b, ",\"mode\":");
 	sbuf_put_json_str(b, sim_mode_name(it->mode));
 	sbuf_printf(b, ",\"duration_ms\":%lld", (long long)it->duration_ms);
@@ -251,12 +251,12 @@ faults_tick(struct sim *s, struct sim_lane *l, int64_t now)
 	struct sbuf *b;
 	int d;
 
-	for (d = 0; d < SIM_NDEV; d++) {
+	for (d = 0; d < ROLE_N; d++) {
 		if (l->fault[d].mode == FM_NONE || now < l->fault[d].until)
 			continue;
 		b = timeline_begin(s, l, "fault_end");
 		sbuf_puts(b, ",\"device\":");
-		sbuf_put_json_str(b, sim_dev_name((enum sim_dev)d));
+		sbuf_put_json_str(b, cfg_role_name((enum dev_role)d));
 		sbuf_puts(b, ",\"mode\":");
 		sbuf_put_json_str(b, sim_mode_name(l->fault[d].mode));
 		timeline_end(s);
@@ -372,10 +372,10 @@ vehicle_tick(struct sim *s, struct sim_lane *l, int64_t now)
 static void
 scale_sync(struct sim *s, struct sim_lane *l, int64_t now)
 {
-	uint16_t *regs = l->map[SIM_SCALE]->tab_registers;
+	uint16_t *regs = l->map[ROLE_SCALE]->tab_registers;
 	int i;
 
-	switch (simlane_fault(l, SIM_SCALE, now)) {
+	switch (simlane_fault(l, ROLE_SCALE, now)) {
 	case FM_GARBAGE:
 		if (now < l->garbage_next)
 			return;
@@ -413,15 +413,15 @@ simlane_tick(struct sim *s, struct sim_lane *l, int64_t now)
 
 /* A client wrote the I/O module's coils or the LED's registers. */
 void
-simlane_written(struct sim *s, struct sim_lane *l, enum sim_dev d, int64_t now)
+simlane_written(struct sim *s, struct sim_lane *l, enum dev_role d, int64_t now)
 {
-	uint8_t *c = l->map[SIM_IO]->tab_bits;
-	uint16_t *r = l->map[SIM_LED]->tab_registers;
+	uint8_t *c = l->map[ROLE_IO]->tab_bits;
+	uint16_t *r = l->map[ROLE_LED]->tab_registers;
 	char raw[2 * SIM_LED_MAX + 1], text[8 * SIM_LED_MAX + 1];
 	struct sbuf *b;
 	int i, n;
 
-	if (d == SIM_IO) {
+	if (d == ROLE_IO) {
 		for (i = 0; i < 4; i++) {
 			if (c[i] == l->coil_seen[i])
 				continue;
@@ -437,7 +437,7 @@ simlane_written(struct sim *s, struct sim_lane *l, enum sim_dev d, int64_t now)
 		}
 		return;
 	}
-	if (d != SIM_LED || r[0] == l->led_counter_seen)
+	if (d != ROLE_LED || r[0] == l->led_counter_seen)
 		return;
 	l->led_counter_seen = r[0];
 	l->signals++;

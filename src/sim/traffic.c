@@ -11,18 +11,11 @@
 
 #include "sim.h"
 
-static const char *const dev_names[SIM_NDEV] = { "scale", "io", "led", "barrier" };
 static const char *const mode_names[] = {
 	"none", "timeout", "exception", "disconnect", "garbage", "stuck",
 	"fault_bit"
 };
 static const char *const beh_names[] = { "obey", "force", "block", "tailgate" };
-
-const char *
-sim_dev_name(enum sim_dev d)
-{
-	return (unsigned)d < SIM_NDEV ? dev_names[d] : "?";
-}
 
 const char *
 sim_mode_name(enum sim_fault_mode m)
@@ -99,18 +92,18 @@ parse_fault(const cJSON *o, struct sim_item *it, char *err, size_t errlen)
 	int d, m;
 
 	it->type = IT_FAULT;
-	if (get_enum(o, "device_fault", dev_names, SIM_NDEV, -1, &d, err,
+	if (get_enum(o, "device_fault", cfg_role_names, ROLE_N, -1, &d, err,
 	    errlen) == -1 ||
 	    get_enum(o, "mode", mode_names + 1, FM_FAULT_BIT, -1, &m, err,
 	    errlen) == -1 ||
 	    get_ms(o, "duration_ms", 5000, &it->duration_ms, err, errlen) == -1)
 		return -1;
-	it->dev = (enum sim_dev)d;
+	it->dev = (enum dev_role)d;
 	it->mode = (enum sim_fault_mode)(m + 1);
-	if ((it->mode == FM_STUCK && it->dev != SIM_BARRIER) ||
-	    (it->mode == FM_FAULT_BIT && it->dev != SIM_SCALE)) {
+	if ((it->mode == FM_STUCK && it->dev != ROLE_BARRIER) ||
+	    (it->mode == FM_FAULT_BIT && it->dev != ROLE_SCALE)) {
 		snprintf(err, errlen, "mode %s does not apply to device %s",
-		    sim_mode_name(it->mode), sim_dev_name(it->dev));
+		    sim_mode_name(it->mode), cfg_role_name(it->dev));
 		return -1;
 	}
 	return 0;

@@ -1,0 +1,276 @@
+/* The lanes' Modbus links: polls, stalled I/O threads, links rebuilt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon_int.h"
+#include "weighgate/lane.h"
+#include "weighgate/log.h"
+#include "weighgate/mbdev.h"
+#include "weighgate/timefmt.h"
+
+/* --- link supervision: stalled I/O threads, rebuilt links ------------- */
+
+/*
+ * A link's thread counts as stalled when one step (a connect, a
+ * transaction, a pulse) has lasted longer than max(3 x timeout_ms,
+ * fault_after_ms) of the lanes it serves, plus STALL_MARGIN_MS: a healthy
+ * thread never takes more than about one timeout_ms per step.
+ */
+#define STALL_MARGIN_MS 1000
+
+/*
+ * At most this many abandoned threads may still be stuck: a device driver
+ * that hangs every thread that touches it must not eat the process's
+ * threads.  Past it a stuck link is held (its lanes FAULT) and replaced
+ * once its own call returns.
+ */
+#define STUCK_THREADS_MAX 4
+
+static struct mblink *
+link_for(struct daemon *d, const struct devaddr *a, const struct lane_cfg *lc)
+{
+	int i;
+
+	for (i = 0; i < d->n_links; i++)
+		if (devaddr_same_link(&d->link_addr[i], a))
+			return d->links[i];
+	if ((d->links[i] = mblink_new(a, lc->poll_ms, lc->timeout_ms, d->wake)) == NULL)
+		return NULL;
+	d->link_addr[i] = *a;
+	d->link_held[i] = false;
+	d->n_links++;
+	return d->links[i];
+}
+
+static int
+add_poll(struct daemon *d, int i, enum dev_role dev, enum mb_read_kind kind,
+    int addr, int count)
+{
+	const struct devaddr *a = &d->lanes[i].lane.cfg->dev[dev].addr;
+	struct mb_poll p = { i, dev, a->unit, kind, addr, count };
+	struct mblink *l;
+
+	if (a->type == DEV_NONE)
+		return 0;
+	if ((l = link_for(d, a, d->lanes[i].lane.cfg)) == NULL)
+		return -1;
+	d->lanes[i].link[dev] = l;
+	return mblink_add_poll(l, &p);
+}
+
+/* The read of one device of lane i, by the lane's own configuration. */
+int
+daemon_links_add_dev_poll(struct daemon *d, int i, enum dev_role dev)
+{
+	const struct lane_cfg *lc = d->lanes[i].lane.cfg;
+
+	switch (dev) {
+	case ROLE_SCALE:
+		return add_poll(d, i, ROLE_SCALE, MB_READ_HOLDING,
+		    lc->scale_base, SCALE_NREGS);
+	case ROLE_IO:
+		return add_poll(d, i, ROLE_IO, MB_READ_DISCRETE,
+		    lc->io_input_base, IO_NINPUTS);
+	default:
+		return add_poll(d, i, ROLE_LED, MB_READ_HOLDING,
+		    lc->led_base, 1);
+	}
+}
+
+int64_t
+daemon_links_stall_limit_ms(const struct daemon *d, const struct mblink *l)
+{
+	int64_t lim = 0, v;
+	int i, k;
+
+	for (i = 0; i < d->cfg->n_lanes; i++) {
+		const struct lane_cfg *lc = d->lanes[i].lane.cfg;
+
+		for (k = 0; k < ROLE_NMODBUS; k++) {
+			if (d->lanes[i].link[k] != l)
+				continue;
+			v = 3 * (int64_t)lc->timeout_ms;
+			if (v < lc->fault_after_ms)
+				v = lc->fault_after_ms;
+			if (v > lim)
+				lim = v;
+		}
+	}
+	return lim + STALL_MARGIN_MS;
+}
+
+bool
+daemon_links_in(struct mblink *const *set, int n, const struct mblink *l)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (set[k] == l)
+			return true;
+	return false;
+}
+
+/* Lane i's device dev counts as silent since since_ms. */
+static void
+dev_down(struct daemon *d, int i, enum dev_role dev, int64_t since_ms,
+    const char *why)
+{
+	struct lane_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_DOWN;
+	in.dev = dev;
+	in.since_mono_ms = since_ms;
+	in.err = why;
+	daemon_step(d, i, &in);
+}
+
+/*
+ * Replace the links in drop (and every device of lane `whole`, when >= 0)
+ * by fresh links built from the lanes' current configurations.  The old
+ * threads are abandoned, never waited for.  The lanes of the devices moved
+ * are told the device is down since since_ms: a stalled one goes FAULT at
+ * once, and each writes its outputs again when its device answers.
+ */
+void
+daemon_links_rebuild(struct daemon *d, struct mblink **drop, int ndrop,
+    int whole, int64_t since_ms, const char *why)
+{
+	bool moved[CFG_MAX_LANES][ROLE_NMODBUS];
+	int i, k, n = 0, first;
+
+	memset(moved, 0, sizeof(moved));
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < ROLE_NMODBUS; k++) {
+			struct mblink *l = d->lanes[i].link[k];
+
+			if (i == whole || (l != NULL && daemon_links_in(drop, ndrop, l))) {
+				moved[i][k] = true;
+				d->lanes[i].link[k] = NULL;
+			}
+		}
+	for (i = 0; i < d->n_links; i++) {
+		if (daemon_links_in(drop, ndrop, d->links[i])) {
+			mblink_abandon(d->links[i]);
+			continue;
+		}
+		d->links[n] = d->links[i];
+		d->link_held[n] = d->link_held[i];
+		d->link_addr[n++] = d->link_addr[i];
+	}
+	d->n_links = first = n;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < ROLE_NMODBUS; k++)
+			if (moved[i][k] && daemon_links_add_dev_poll(d, i, (enum dev_role)k) != 0)
+				log_warnx("lane %s: its %s cannot be polled again",
+				    d->lanes[i].lane.cfg->name,
+				    cfg_role_name((enum dev_role)k));
+	for (i = first; i < d->n_links; i++) {
+		mblink_start_down(d->links[i]);
+		if (mblink_start(d->links[i]) != 0)
+			log_warnx("a link's new I/O thread did not start");
+	}
+	/* silent until its new link answers, or for good when it could not
+	 * be made (logged above) */
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < ROLE_NMODBUS; k++)
+			if (moved[i][k] &&
+			    d->lanes[i].lane.cfg->dev[k].addr.type != DEV_NONE)
+				dev_down(d, i, (enum dev_role)k, since_ms, why);
+}
+
+/* The devices a link serves count as silent since since_ms (lanes FAULT). */
+static void
+link_lanes_down(struct daemon *d, const struct mblink *l, int64_t since_ms,
+    const char *why)
+{
+	int i, k;
+
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		for (k = 0; k < ROLE_NMODBUS; k++)
+			if (d->lanes[i].link[k] == l)
+				dev_down(d, i, (enum dev_role)k, since_ms, why);
+}
+
+/*
+ * Every tick: a link stuck in a call faults its lanes and is replaced.
+ * With STUCK_THREADS_MAX abandoned threads still stuck, it is held
+ * instead (its lanes FAULT) and replaced when its call returns or when
+ * an abandoned thread ends; the fresh thread's first answer recovers it.
+ */
+void
+daemon_links_supervise(struct daemon *d)
+{
+	int64_t now = ts_mono_ms(), busy, lim;
+	struct mblink *l;
+	char name[600], why[96];
+	bool stuck;
+	int i;
+
+	for (i = 0; i < d->n_links; i++) {
+		l = d->links[i];
+		busy = mblink_busy_ms(l, now);
+		lim = daemon_links_stall_limit_ms(d, l);
+		stuck = busy > lim;
+		if (!stuck && !d->link_held[i])
+			continue;
+		devaddr_format(&d->link_addr[i], name, sizeof(name));
+		snprintf(why, sizeof(why), "I/O thread stalled for %lld ms",
+		    (long long)busy);
+		if (stuck && mblink_abandoned_running() >= STUCK_THREADS_MAX) {
+			if (!d->link_held[i]) {
+				log_warnx("%s: I/O thread stuck in one call for "
+				    "%lld ms, and %d earlier ones still are: its "
+				    "lanes' devices count as silent until it "
+				    "returns", name, (long long)busy,
+				    mblink_abandoned_running());
+				d->link_held[i] = true;
+				link_lanes_down(d, l, now - busy, why);
+			}
+			continue;
+		}
+		if (stuck)
+			log_warnx("%s: I/O thread stuck in one call for %lld ms "
+			    "(limit %lld ms): its lanes' devices count as silent, "
+			    "a new thread takes over", name, (long long)busy,
+			    (long long)lim);
+		else
+			log_info("%s: held I/O thread free again: a new thread "
+			    "takes over", name);
+		daemon_links_rebuild(d, &l, 1, -1, stuck ? now - busy : now,
+		    stuck ? why : "I/O thread replaced after a stall");
+		return;		/* the table changed: the others next tick */
+	}
+}
+
+/*
+ * Test hook, read once at start (docs/lane.md): WEIGHGATE_TEST_STALL=
+ * "LANE:MS" makes the I/O thread of LANE's scale stall once for MS ms.
+ */
+void
+daemon_links_test_stall_hook(struct daemon *d)
+{
+	const char *s = getenv("WEIGHGATE_TEST_STALL"), *colon;
+	char *end;
+	long ms;
+	int i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	colon = strchr(s, ':');
+	ms = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+	for (i = 0; colon != NULL && *end == '\0' && ms > 0 && ms <= 600000 &&
+	    i < d->cfg->n_lanes; i++)
+		if (strncmp(d->cfg->lanes[i].name, s, (size_t)(colon - s)) == 0 &&
+		    d->cfg->lanes[i].name[colon - s] == '\0' &&
+		    d->lanes[i].link[ROLE_SCALE] != NULL) {
+			log_warnx("test hook WEIGHGATE_TEST_STALL: lane %s's "
+			    "scale link stalls once for %ld ms",
+			    d->cfg->lanes[i].name, ms);
+			mblink_test_stall(d->lanes[i].link[ROLE_SCALE], (int)ms);
+			return;
+		}
+	log_warnx("WEIGHGATE_TEST_STALL=%s: not LANE:MS of a lane with a "
+	    "scale; ignored", s);
+}

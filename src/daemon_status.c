@@ -1,0 +1,115 @@
+/* The status server's source: the loop's figures, the manual override. */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon_int.h"
+#include "weighgate/housekeep.h"
+#include "weighgate/log.h"
+#include "weighgate/status.h"
+#include "weighgate/sync.h"
+#include "weighgate/timefmt.h"
+#include "weighgate/version.h"
+
+/* The chain guard's alarms for the status server. */
+static void
+store_snapshot(const struct daemon *d, struct status_snap *out)
+{
+	snprintf(out->store_replaced, sizeof(out->store_replaced), "%s",
+	    daemon_store_loss_name(d->loss));
+	snprintf(out->store_replaced_why, sizeof(out->store_replaced_why), "%s",
+	    d->loss_why);
+	out->store_rollback = d->guard.rolled != SC_OK;
+	snprintf(out->store_rollback_why, sizeof(out->store_rollback_why),
+	    "%s", d->guard.rolled != SC_OK ? d->guard.rolled_text : "");
+}
+
+/* The status server asks for the loop's current figures (plain data). */
+static void
+status_snapshot(void *arg, struct status_snap *out)
+{
+	struct daemon *d = arg;
+	int64_t free_mb = housekeep_free_mb(d->hk);
+	int i;
+
+	snprintf(out->controller, sizeof(out->controller), "%s",
+	    d->cfg->controller.id);
+	snprintf(out->version, sizeof(out->version), "%s", WEIGHGATE_VERSION);
+	out->now_ms = ts_now_ms();
+	out->started_ms = d->started_ms;
+	out->overrides = d->cfg->rules.overrides;
+	snprintf(out->override_token_file, sizeof(out->override_token_file),
+	    "%s", d->cfg->controller.override_token_file);
+	out->store_ok = !d->startup_pending;
+	store_snapshot(d, out);
+	out->free_disk_bytes = free_mb >= 0 ? free_mb * 1024 * 1024 : -1;
+	out->disk_low = housekeep_disk_low(d->hk);
+	sync_get_stats(d->sync, &out->sync);
+	out->clock = d->clock;
+	out->n_lanes = d->cfg->n_lanes;
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		status_fill_lane(&out->lanes[i], &d->lanes[i].lane,
+		    &d->lanes[i].stats);
+}
+
+/*
+ * A manual override from the status server (docs/design.md §9): the lane records the
+ * override event and raises the barrier for one vehicle; the executor commits
+ * the event before it writes the barrier, and nothing rises if it fails.
+ */
+static int
+status_override(void *arg, const char *lane, const char *operator_id,
+    const char *reason, char *uuid, char *msg, size_t msglen)
+{
+	struct daemon *d = arg;
+	struct executor_outcome done;
+	struct lane_input in;
+	const struct lane *l;
+	int i;
+
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		if (strcmp(d->lanes[i].lane.cfg->name, lane) == 0)
+			break;
+	if (!d->cfg->rules.overrides) {
+		snprintf(msg, msglen, "overrides are off ([rules] overrides)");
+		return STATUS_OVR_FORBIDDEN;
+	}
+	if (i == d->cfg->n_lanes) {
+		snprintf(msg, msglen, "no lane %s", lane);
+		return STATUS_OVR_NO_LANE;
+	}
+	l = &d->lanes[i].lane;
+	if (l->state != LANE_REFUSED || l->stopping) {
+		snprintf(msg, msglen, "lane %s is %s, not REFUSED", lane,
+		    l->stopping ? "stopping" : lane_state_name(l->state));
+		return STATUS_OVR_NOT_REFUSED;
+	}
+	log_info("lane %s: override by operator %s: %s", lane, operator_id,
+	    reason);
+	memset(&in, 0, sizeof(in));
+	in.kind = LI_OVERRIDE;
+	in.operator_id = operator_id;
+	in.reason = reason;
+	daemon_step_outcome(d, i, &in, &done);
+	if (done.override_uuid[0] == '\0' || l->state != LANE_OPEN) {
+		snprintf(msg, msglen, done.override_uuid[0] == '\0' ? "the override "
+		    "event could not be recorded: the barrier stays down" :
+		    "the lane went to FAULT: the barrier stays down");
+		return STATUS_OVR_NOT_RECORDED;
+	}
+	snprintf(uuid, 40, "%s", done.override_uuid);
+	return STATUS_OVR_OK;
+}
+
+/* The status server; the listen address is read once (a change needs a restart). */
+int
+daemon_status_start(struct daemon *d)
+{
+	struct status_source src = { d, status_snapshot, status_override };
+
+	d->started_ms = ts_now_ms();
+	if (d->cfg->controller.status_listen[0] == '\0')
+		return 0;
+	d->status = status_new(d->base, d->cfg->controller.status_listen,
+	    d->cfg->controller.status_max_connections, &src);
+	return d->status != NULL ? 0 : -1;
+}
