@@ -79,6 +79,7 @@ struct daemon {
 	struct event *sigint;
 	store_t *store;
 	struct lists *lists;
+	int64_t lists_applied_ms;	/* wall clock; 0: none in force */
 	struct sync *sync;
 	struct housekeep *hk;
 	struct status *status;		/* board, metrics, override (status.c) */
@@ -340,6 +341,7 @@ report(struct daemon *d, const struct mb_report *r)
 	int k;
 
 	memset(&in, 0, sizeof(in));
+	status_count_modbus(&d->lanes[r->lane].stats, lane_dev_of(r->device), r);
 	switch (r->kind) {
 	case MB_DATA:
 		if (r->device == MB_SCALE && r->count >= SCALE_NREGS) {
@@ -402,6 +404,8 @@ report(struct daemon *d, const struct mb_report *r)
 	case MB_STRAY:		/* discarded by the link, never decoded */
 		d->lanes[r->lane].stats.modbus_stray[lane_dev_of(r->device)] +=
 		    r->strays;
+		return;
+	case MB_FAILED:		/* counted above */
 		return;
 	}
 	step(d, r->lane, &in);
@@ -894,6 +898,7 @@ lists_load(struct daemon *d)
 		    lists_version(d->lists), lists_count_watch(d->lists),
 		    lists_count_exempt(d->lists), lists_count_permits(d->lists));
 	free(doc);
+	d->lists_applied_ms = d->lists != NULL ? ts : 0;
 	d->ctx.lists = d->lists;
 	return 0;
 }
@@ -934,6 +939,7 @@ on_lists(struct lists *l, void *arg)
 
 	d->lists = l;
 	d->ctx.lists = l;
+	d->lists_applied_ms = ts_now_ms();
 	lists_free(old);
 }
 
@@ -971,6 +977,10 @@ status_snapshot(void *arg, struct status_snap *out)
 	out->free_disk_bytes = free_mb >= 0 ? free_mb * 1024 * 1024 : -1;
 	out->disk_low = housekeep_disk_low(d->hk);
 	sync_get_stats(d->sync, &out->sync);
+	if ((out->lists_in_force = d->lists != NULL))
+		snprintf(out->lists_version, sizeof(out->lists_version), "%s",
+		    lists_version(d->lists));
+	out->lists_applied_ms = d->lists_applied_ms;
 	out->clock = d->clock;
 	out->n_lanes = d->cfg->n_lanes;
 	for (i = 0; i < d->cfg->n_lanes; i++)
