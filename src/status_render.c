@@ -523,6 +523,22 @@ prom_lane_devices(struct sbuf *b, const struct status_snap *s,
 	}
 }
 
+/* Weighings by lane and decision: every decision, or the final ones only. */
+static void
+prom_by_decision(struct sbuf *b, const struct status_snap *s,
+    const char *name, bool final_only)
+{
+	enum decision_kind k;
+	int i;
+
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k < DEC_NKINDS; k++)
+			if (!final_only || status_decision_final(k))
+				prom_lane_sample(b, name, s->lanes[i].name,
+				    "decision", decision_kind_name(k),
+				    s->lanes[i].c.decisions[k]);
+}
+
 /*
  * Vehicles: one per final decision (docs/status.md, "Vehicles and
  * weighings"); the old name, by every decision, for one more release.
@@ -530,28 +546,16 @@ prom_lane_devices(struct sbuf *b, const struct status_snap *s,
 static void
 prom_vehicles(struct sbuf *b, const struct status_snap *s)
 {
-	int i, k;
-
 	prom_head(b, "vehicles_decided_total", "counter", "Vehicles decided "
 	    "since start, one per final decision (pass, turnback, intercept, "
 	    "hold; a retried truck counts once, at its final decision), by "
 	    "lane and decision.");
-	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k < DEC_NKINDS; k++)
-			if (status_decision_final((enum decision_kind)k))
-				prom_lane_sample(b, "vehicles_decided_total",
-				    s->lanes[i].name, "decision",
-				    decision_kind_name((enum decision_kind)k),
-				    s->lanes[i].c.decisions[k]);
+	prom_by_decision(b, s, "vehicles_decided_total", true);
 	prom_head(b, "vehicles_total", "counter", "DEPRECATED, removed in the "
 	    "next release: use weighgate_vehicles_decided_total or "
 	    "weighgate_weighings_total. Weighings recorded since start (a "
 	    "re-weigh counts again), by lane and decision.");
-	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k < DEC_NKINDS; k++)
-			prom_lane_sample(b, "vehicles_total", s->lanes[i].name,
-			    "decision", decision_kind_name((enum decision_kind)k),
-			    s->lanes[i].c.decisions[k]);
+	prom_by_decision(b, s, "vehicles_total", false);
 }
 
 /* Every decided result, and the lane events by kind (docs/status.md). */
@@ -665,33 +669,42 @@ prom_modbus_failed(struct sbuf *b, const struct status_snap *s)
 			}
 }
 
+/* The per-device Modbus counters of a lane, in the order shown. */
+static const struct {
+	const char *name, *help;
+	size_t offset;			/* of a uint64_t[LDEV_N] in the counters */
+} modbus_counters[] = {
+	{ "modbus_outages_total", "Outages of a lane's device since start: "
+	    "each time it stopped answering (once per outage, not per failed "
+	    "poll).", offsetof(struct status_counters, modbus_outages) },
+	{ "modbus_write_failures_total", "Writes to a lane's device that "
+	    "could not be made since start (device down, failed transaction, "
+	    "invalid).", offsetof(struct status_counters, modbus_writes_failed) },
+	{ "modbus_errors_total", "DEPRECATED, removed in the next release: "
+	    "use weighgate_modbus_outages_total and "
+	    "weighgate_modbus_write_failures_total (its sum). Modbus failures "
+	    "of a lane's device: each outage begun and each write not made.",
+	    offsetof(struct status_counters, modbus_errors) },
+	{ "modbus_stray_frames_total", "Modbus TCP frames received that were "
+	    "not the reply to the request in flight (transaction id, unit or "
+	    "function), discarded unread; by the device the request was for.",
+	    offsetof(struct status_counters, modbus_stray) },
+};
+
 /* Outages, writes not made and failed transactions of the lanes' devices. */
 static void
 prom_modbus(struct sbuf *b, const struct status_snap *s)
 {
-	prom_head(b, "modbus_outages_total", "counter", "Outages of a lane's "
-	    "device since start: each time it stopped answering (once per "
-	    "outage, not per failed poll).");
-	prom_lane_devices(b, s, "modbus_outages_total",
-	    offsetof(struct status_counters, modbus_outages));
-	prom_head(b, "modbus_write_failures_total", "counter", "Writes to a "
-	    "lane's device that could not be made since start (device down, "
-	    "failed transaction, invalid).");
-	prom_lane_devices(b, s, "modbus_write_failures_total",
-	    offsetof(struct status_counters, modbus_writes_failed));
+	size_t k;
+
+	for (k = 0; k < sizeof(modbus_counters) / sizeof(modbus_counters[0]);
+	    k++) {
+		prom_head(b, modbus_counters[k].name, "counter",
+		    modbus_counters[k].help);
+		prom_lane_devices(b, s, modbus_counters[k].name,
+		    modbus_counters[k].offset);
+	}
 	prom_modbus_failed(b, s);
-	prom_head(b, "modbus_errors_total", "counter", "DEPRECATED, removed "
-	    "in the next release: use weighgate_modbus_outages_total and "
-	    "weighgate_modbus_write_failures_total (its sum). Modbus failures "
-	    "of a lane's device: each outage begun and each write not made.");
-	prom_lane_devices(b, s, "modbus_errors_total",
-	    offsetof(struct status_counters, modbus_errors));
-	prom_head(b, "modbus_stray_frames_total", "counter", "Modbus TCP "
-	    "frames received that were not the reply to the request in "
-	    "flight (transaction id, unit or function), discarded unread; "
-	    "by the device the request was for.");
-	prom_lane_devices(b, s, "modbus_stray_frames_total",
-	    offsetof(struct status_counters, modbus_stray));
 }
 
 static void

@@ -317,6 +317,10 @@ START_TEST(failure_causes)
 		{ CURLE_WRITE_ERROR, 200, "", SYNC_FAIL_BAD_ANSWER },
 		{ CURLE_WEIRD_SERVER_REPLY, 0, "", SYNC_FAIL_BAD_ANSWER },
 	};
+	static const char *const names[SYNC_FAIL_N] = {
+		"network", "tls", "auth", "http_5xx", "http_4xx", "timeout",
+		"bad_answer"
+	};
 	size_t i;
 	int f;
 
@@ -329,15 +333,9 @@ START_TEST(failure_causes)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		ck_assert((sync_classify(t[i].rc, t[i].status) == SYNC_OK) ==
 		    (t[i].want == SYNC_FAIL_NONE));
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_NETWORK), "network");
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_TLS), "tls");
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_AUTH), "auth");
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_HTTP_5XX), "http_5xx");
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_HTTP_4XX), "http_4xx");
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_TIMEOUT), "timeout");
-	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_BAD_ANSWER), "bad_answer");
+	/* the metric's labels, in the enum's order */
 	for (f = 0; f < SYNC_FAIL_N; f++)
-		ck_assert_str_ne(sync_fail_name((enum sync_fail)f), "?");
+		ck_assert_str_eq(sync_fail_name((enum sync_fail)f), names[f]);
 	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_NONE), "?");
 }
 END_TEST
