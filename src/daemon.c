@@ -178,6 +178,7 @@ report(struct daemon *d, const struct mb_report *r)
 	struct lane_input in;
 
 	memset(&in, 0, sizeof(in));
+	status_count_modbus(&dl->stats, r->device, r);
 	switch (r->kind) {
 	case MB_DATA:
 		if (!report_data(d, r, &in))
@@ -204,6 +205,8 @@ report(struct daemon *d, const struct mb_report *r)
 		return;
 	case MB_STRAY:		/* discarded by the link, never decoded */
 		dl->stats.modbus_stray[r->device] += r->strays;
+		return;
+	case MB_FAILED:		/* counted above */
 		return;
 	}
 	daemon_step(d, r->lane, &in);
@@ -409,6 +412,7 @@ lists_load(struct daemon *d)
 		    lists_version(d->lists), lists_count_watch(d->lists),
 		    lists_count_exempt(d->lists), lists_count_permits(d->lists));
 	free(doc);
+	d->lists_applied_ms = d->lists != NULL ? ts : 0;
 	d->ctx.lists = d->lists;
 	return 0;
 }
@@ -448,6 +452,7 @@ on_lists(struct lists *l, void *arg)
 	struct lists *old = d->lists;
 
 	d->lists = l;
+	d->lists_applied_ms = ts_now_ms();
 	d->ctx.lists = l;
 	lists_free(old);
 }

@@ -63,6 +63,7 @@ struct daemon {
 	struct event *sigint;
 	store_t *store;
 	struct lists *lists;
+	int64_t lists_applied_ms;	/* wall clock; 0: none in force */
 	struct sync *sync;
 	struct housekeep *hk;
 	struct status *status;		/* board, metrics, override (status.c) */

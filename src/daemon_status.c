@@ -4,6 +4,7 @@
 
 #include "daemon_int.h"
 #include "weighgate/housekeep.h"
+#include "weighgate/lists.h"
 #include "weighgate/log.h"
 #include "weighgate/status.h"
 #include "weighgate/sync.h"
@@ -44,6 +45,10 @@ status_snapshot(void *arg, struct status_snap *out)
 	out->free_disk_bytes = free_mb >= 0 ? free_mb * 1024 * 1024 : -1;
 	out->disk_low = housekeep_disk_low(d->hk);
 	sync_get_stats(d->sync, &out->sync);
+	if ((out->lists_in_force = d->lists != NULL))
+		snprintf(out->lists_version, sizeof(out->lists_version), "%s",
+		    lists_version(d->lists));
+	out->lists_applied_ms = d->lists_applied_ms;
 	out->clock = d->clock;
 	out->n_lanes = d->cfg->n_lanes;
 	for (i = 0; i < d->cfg->n_lanes; i++)

@@ -248,7 +248,8 @@ reports_make_room(struct mblink *l, const struct mb_report *r)
 			break;
 	}
 	if (victim == NULL) {
-		if (r->kind == MB_DATA || r->kind == MB_STRAY)
+		if (r->kind == MB_DATA || r->kind == MB_STRAY ||
+		    r->kind == MB_FAILED)
 			return false;
 		victim = &l->rhead;	/* only health reports: the oldest */
 		vprev = NULL;
@@ -257,18 +258,29 @@ reports_make_room(struct mblink *l, const struct mb_report *r)
 	return true;
 }
 
-/* Add r's count to a queued MB_STRAY of its device (under mu); false: none. */
+/*
+ * Add r's count to a queued MB_STRAY of its device, or a queued MB_FAILED
+ * of its device and cause (under mu); false: none.  A device that keeps
+ * failing thus holds at most one such report per cause in the queue.
+ */
 static bool
-strays_merge(struct mblink *l, const struct mb_report *r)
+counts_merge(struct mblink *l, const struct mb_report *r)
 {
 	struct rnode *q;
 
-	for (q = l->rhead; q != NULL; q = q->next)
-		if (q->r.kind == MB_STRAY && q->r.lane == r->lane &&
-		    q->r.device == r->device) {
+	for (q = l->rhead; q != NULL; q = q->next) {
+		if (q->r.kind != r->kind || q->r.lane != r->lane ||
+		    q->r.device != r->device)
+			continue;
+		if (r->kind == MB_STRAY) {
 			q->r.strays += r->strays;
 			return true;
 		}
+		if (q->r.fail == r->fail) {
+			q->r.failed += r->failed;
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -288,7 +300,8 @@ report_push(struct mblink *l, const struct mb_report *r)
 	pthread_mutex_lock(&l->mu);
 	if (l->abandoned)
 		add = false;
-	else if (r->kind == MB_STRAY && strays_merge(l, r))
+	else if ((r->kind == MB_STRAY || r->kind == MB_FAILED) &&
+	    counts_merge(l, r))
 		add = false;
 	else if (l->nreports >= REPORTS_MAX)
 		add = reports_make_room(l, r);
@@ -453,13 +466,41 @@ strays_check(struct mblink *l, int lane, enum dev_role dev)
 		link_connect(l);	/* at once: the queued writes go on */
 }
 
-/* A failed transaction: flush what may still come, close on a link error. */
+static const char *const fail_names[MB_FAIL_N] = {
+	"timeout", "exception", "bad_frame", "link"
+};
+
+const char *
+mb_fail_name(enum mb_fail f)
+{
+	return (unsigned)f < MB_FAIL_N ? fail_names[f] : "?";
+}
+
+/* A failed transaction for lane's dev, counted by cause for the metrics. */
+static void
+failed_report(struct mblink *l, int lane, enum mb_device dev, enum outcome o)
+{
+	struct mb_report r;
+
+	report_init(&r, MB_FAILED, lane, dev);
+	r.fail = o == OUT_TIMEOUT ? MB_FAIL_TIMEOUT :
+	    o == OUT_EXCEPTION ? MB_FAIL_EXCEPTION :
+	    o == OUT_LINK ? MB_FAIL_LINK : MB_FAIL_BAD_FRAME;
+	r.failed = 1;
+	report_push(l, &r);
+}
+
+/*
+ * A failed transaction of lane's dev: count it, flush what may still
+ * come, close on a link error.
+ */
 static enum outcome
-after_error(struct mblink *l, int e)
+after_error(struct mblink *l, int lane, enum mb_device dev, int e)
 {
 	enum outcome o = classify(e);
 
 	atomic_fetch_add(&l->errors, 1);
+	failed_report(l, lane, dev, o);
 	if (o == OUT_LINK)
 		link_drop(l, e);
 	else if (o != OUT_EXCEPTION && !l->tcp)
@@ -595,7 +636,7 @@ write_one(struct mblink *l, const struct mb_write *w, bool on)
 	}
 	if (write_io(l, w, on) != 0) {
 		e = errno;
-		after_error(l, e);
+		after_error(l, w->lane, w->device, e);
 		write_failed(l, w, modbus_strerror(e));
 		return;
 	}
@@ -710,7 +751,7 @@ poll_io(struct mblink *l, struct poll_state *ps, uint16_t *regs, uint8_t *bits,
 	if (rc == ps->p.count)
 		return OUT_OK;
 	*err = rc < 0 ? errno : EMBBADDATA;
-	return after_error(l, *err);
+	return after_error(l, ps->p.lane, ps->p.device, *err);
 }
 
 /* One read of a registered poll, and what it means for its device. */

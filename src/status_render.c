@@ -118,6 +118,27 @@ status_count_event(struct status_counters *c, const char *kind,
 }
 
 void
+status_count_modbus(struct status_counters *c, enum dev_role dev,
+    const struct mb_report *r)
+{
+	if ((unsigned)dev >= ROLE_N)
+		return;
+	if (r->kind == MB_DOWN)
+		c->modbus_outages[dev]++;
+	else if (r->kind == MB_WRITE_FAILED)
+		c->modbus_writes_failed[dev]++;
+	else if (r->kind == MB_FAILED && (unsigned)r->fail < MB_FAIL_N)
+		c->modbus_failed[dev][r->fail] += r->failed;
+}
+
+bool
+status_decision_final(enum decision_kind k)
+{
+	return k == DEC_PASS || k == DEC_TURNBACK || k == DEC_INTERCEPT ||
+	    k == DEC_HOLD;
+}
+
+void
 status_count_output(struct status_counters *c, int64_t mono_ms)
 {
 	if (!c->latency_pending)
@@ -485,18 +506,56 @@ prom_lane_sample(struct sbuf *b, const char *name, const char *lane,
 	sbuf_printf(b, "} %llu\n", (unsigned long long)v);
 }
 
+/* A lane counter by device (scale, io, led): one sample per lane and device. */
+static void
+prom_lane_devices(struct sbuf *b, const struct status_snap *s,
+    const char *name, size_t offset)
+{
+	const uint64_t *v;
+	int i, k;
+
+	for (i = 0; i < s->n_lanes; i++) {
+		v = (const uint64_t *)(const void *)
+		    ((const char *)&s->lanes[i].c + offset);
+		for (k = 0; k <= ROLE_LED; k++)
+			prom_lane_sample(b, name, s->lanes[i].name, "device",
+			    cfg_role_name((enum dev_role)k), v[k]);
+	}
+}
+
+/* Weighings by lane and decision: every decision, or the final ones only. */
+static void
+prom_by_decision(struct sbuf *b, const struct status_snap *s,
+    const char *name, bool final_only)
+{
+	enum decision_kind k;
+	int i;
+
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k < DEC_NKINDS; k++)
+			if (!final_only || status_decision_final(k))
+				prom_lane_sample(b, name, s->lanes[i].name,
+				    "decision", decision_kind_name(k),
+				    s->lanes[i].c.decisions[k]);
+}
+
+/*
+ * Vehicles: one per final decision (docs/status.md, "Vehicles and
+ * weighings"); the old name, by every decision, for one more release.
+ */
 static void
 prom_vehicles(struct sbuf *b, const struct status_snap *s)
 {
-	int i, k;
-
-	prom_head(b, "vehicles_total", "counter",
-	    "Weighings recorded since start, by lane and decision.");
-	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k < DEC_NKINDS; k++)
-			prom_lane_sample(b, "vehicles_total", s->lanes[i].name,
-			    "decision", decision_kind_name((enum decision_kind)k),
-			    s->lanes[i].c.decisions[k]);
+	prom_head(b, "vehicles_decided_total", "counter", "Vehicles decided "
+	    "since start, one per final decision (pass, turnback, intercept, "
+	    "hold; a retried truck counts once, at its final decision), by "
+	    "lane and decision.");
+	prom_by_decision(b, s, "vehicles_decided_total", true);
+	prom_head(b, "vehicles_total", "counter", "DEPRECATED, removed in the "
+	    "next release: use weighgate_vehicles_decided_total or "
+	    "weighgate_weighings_total. Weighings recorded since start (a "
+	    "re-weigh counts again), by lane and decision.");
+	prom_by_decision(b, s, "vehicles_total", false);
 }
 
 /* Every decided result, and the lane events by kind (docs/status.md). */
@@ -586,28 +645,74 @@ prom_latency(struct sbuf *b, const struct status_snap *s)
 	}
 }
 
+/* Failed Modbus transactions by lane, device and cause. */
+static void
+prom_modbus_failed(struct sbuf *b, const struct status_snap *s)
+{
+	const char *n = "modbus_transaction_failures_total";
+	int i, k, f;
+
+	prom_head(b, n, "counter", "Modbus transactions (reads and writes) "
+	    "that failed since start, by lane, device and reason: timeout, "
+	    "exception, bad_frame, link.");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k <= ROLE_LED; k++)
+			for (f = 0; f < MB_FAIL_N; f++) {
+				sbuf_printf(b, "weighgate_%s{", n);
+				prom_label(b, "lane", s->lanes[i].name, true);
+				prom_label(b, "device",
+				    cfg_role_name((enum dev_role)k), false);
+				prom_label(b, "reason",
+				    mb_fail_name((enum mb_fail)f), false);
+				sbuf_printf(b, "} %llu\n", (unsigned long long)
+				    s->lanes[i].c.modbus_failed[k][f]);
+			}
+}
+
+/* The per-device Modbus counters of a lane, in the order shown. */
+static const struct {
+	const char *name, *help;
+	size_t offset;			/* of a uint64_t[ROLE_N] in the counters */
+} modbus_counters[] = {
+	{ "modbus_outages_total", "Outages of a lane's device since start: "
+	    "each time it stopped answering (once per outage, not per failed "
+	    "poll).", offsetof(struct status_counters, modbus_outages) },
+	{ "modbus_write_failures_total", "Writes to a lane's device that "
+	    "could not be made since start (device down, failed transaction, "
+	    "invalid).", offsetof(struct status_counters, modbus_writes_failed) },
+	{ "modbus_errors_total", "DEPRECATED, removed in the next release: "
+	    "use weighgate_modbus_outages_total and "
+	    "weighgate_modbus_write_failures_total (its sum). Modbus failures "
+	    "of a lane's device: each outage begun and each write not made.",
+	    offsetof(struct status_counters, modbus_errors) },
+	{ "modbus_stray_frames_total", "Modbus TCP frames received that were "
+	    "not the reply to the request in flight (transaction id, unit or "
+	    "function), discarded unread; by the device the request was for.",
+	    offsetof(struct status_counters, modbus_stray) },
+};
+
+/* Outages, writes not made and failed transactions of the lanes' devices. */
+static void
+prom_modbus(struct sbuf *b, const struct status_snap *s)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(modbus_counters) / sizeof(modbus_counters[0]);
+	    k++) {
+		prom_head(b, modbus_counters[k].name, "counter",
+		    modbus_counters[k].help);
+		prom_lane_devices(b, s, modbus_counters[k].name,
+		    modbus_counters[k].offset);
+	}
+	prom_modbus_failed(b, s);
+}
+
 static void
 prom_devices(struct sbuf *b, const struct status_snap *s)
 {
 	int i, k;
 
-	prom_head(b, "modbus_errors_total", "counter", "Modbus failures of a "
-	    "lane's device: each outage begun and each write not made.");
-	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k <= ROLE_LED; k++)
-			prom_lane_sample(b, "modbus_errors_total", s->lanes[i].name,
-			    "device", cfg_role_name((enum dev_role)k),
-			    s->lanes[i].c.modbus_errors[k]);
-	prom_head(b, "modbus_stray_frames_total", "counter", "Modbus TCP "
-	    "frames received that were not the reply to the request in "
-	    "flight (transaction id, unit or function), discarded unread; "
-	    "by the device the request was for.");
-	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k <= ROLE_LED; k++)
-			prom_lane_sample(b, "modbus_stray_frames_total",
-			    s->lanes[i].name, "device",
-			    cfg_role_name((enum dev_role)k),
-			    s->lanes[i].c.modbus_stray[k]);
+	prom_modbus(b, s);
 	prom_head(b, "device_up", "gauge",
 	    "1 while a lane's device answers and is not faulted.");
 	for (i = 0; i < s->n_lanes; i++)
@@ -630,6 +735,40 @@ prom_gauge(struct sbuf *b, const char *name, const char *type,
 	sbuf_printf(b, "weighgate_%s %lld\n", name, v);
 }
 
+/* A counter by sync failure reason, every reason listed. */
+static void
+prom_by_reason(struct sbuf *b, const char *name, const char *help,
+    const int64_t *v)
+{
+	int f;
+
+	prom_head(b, name, "counter", help);
+	for (f = 0; f < SYNC_FAIL_N; f++) {
+		sbuf_printf(b, "weighgate_%s{", name);
+		prom_label(b, "reason", sync_fail_name((enum sync_fail)f), true);
+		sbuf_printf(b, "} %lld\n", (long long)v[f]);
+	}
+}
+
+/* The lists in force: their version as a label, and their age. */
+static void
+prom_lists(struct sbuf *b, const struct status_snap *s)
+{
+	if (!s->lists_in_force)
+		return;
+	prom_head(b, "lists_info", "gauge", "The version of the watch, "
+	    "exempt and permit lists in force (always 1; absent: none).");
+	sbuf_puts(b, "weighgate_lists_info{");
+	prom_label(b, "version", s->lists_version, true);
+	sbuf_puts(b, "} 1\n");
+	if (s->lists_applied_ms <= 0)
+		return;
+	prom_head(b, "lists_age_seconds", "gauge", "Seconds since the lists "
+	    "in force were applied (stored from the platform or imported).");
+	sbuf_printf(b, "weighgate_lists_age_seconds %.3f\n",
+	    (double)(s->now_ms - s->lists_applied_ms) / 1000.0);
+}
+
 static void
 prom_sync(struct sbuf *b, const struct sync_stats *y)
 {
@@ -639,15 +778,21 @@ prom_sync(struct sbuf *b, const struct sync_stats *y)
 	prom_gauge(b, "sync_last_success_timestamp_seconds", "gauge",
 	    "Unix time of the platform's last successful answer (0: never).",
 	    (long long)(y->last_success_ms / 1000));
-	prom_gauge(b, "sync_events_sent_total", "counter",
+	prom_gauge(b, "sync_events_accepted_total", "counter",
 	    "Events accepted by the platform since start.",
 	    (long long)y->sent_total);
+	prom_gauge(b, "sync_events_sent_total", "counter", "DEPRECATED, "
+	    "removed in the next release: use "
+	    "weighgate_sync_events_accepted_total (the same figure). Events "
+	    "accepted by the platform since start.", (long long)y->sent_total);
 	prom_gauge(b, "sync_events_rejected_total", "counter",
 	    "Events rejected by the platform since start.",
 	    (long long)y->rejected_total);
-	prom_gauge(b, "sync_failures_total", "counter",
-	    "Requests to the platform that failed since start.",
-	    (long long)y->failures_total);
+	prom_by_reason(b, "sync_failures_total", "Batches of events POSTed to "
+	    "the platform that failed since start, by reason.", y->failures);
+	prom_by_reason(b, "sync_lists_failures_total", "Fetches of the lists "
+	    "from the platform that failed since start, by reason.",
+	    y->lists_failures);
 	prom_gauge(b, "sync_auth_alarm", "gauge",
 	    "1 while the platform's last answer was 401 or 403.", y->auth_alarm);
 	prom_gauge(b, "sync_tls_alarm", "gauge",
@@ -721,6 +866,7 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	prom_latency(b, s);
 	prom_devices(b, s);
 	prom_sync(b, &s->sync);
+	prom_lists(b, s);
 	prom_clock(b, &s->clock);
 	if (s->free_disk_bytes >= 0)
 		prom_gauge(b, "disk_free_bytes", "gauge", "Free space on the "

@@ -363,12 +363,15 @@ rnd64(void)
  * stays unsynced in the store, so nothing is lost however long this lasts.
  */
 static void
-failed(struct sync *s, const char *why, int64_t retry_after_ms)
+failed(struct sync *s, enum sync_fail cause, const char *why,
+    int64_t retry_after_ms)
 {
 	int64_t delay;
 
 	s->attempt++;
 	s->st.failures_total++;
+	if (cause != SYNC_FAIL_NONE)
+		s->st.failures[cause]++;
 	delay = sync_backoff_ms(s->attempt, s->cfg->platform.retry_min_ms,
 	    s->cfg->platform.retry_max_ms, retry_after_ms, rnd64());
 	log_limited(&s->ll, ts_mono_ms(), "sync: %s; %lld events waiting, "
@@ -461,6 +464,48 @@ tls_refused(CURLcode rc, const char *errbuf)
 	    rc == CURLE_SSL_CONNECT_ERROR) && strstr(errbuf, " alert ") != NULL;
 }
 
+static const char *const fail_names[SYNC_FAIL_N] = {
+	"network", "tls", "auth", "http_5xx", "http_4xx", "timeout", "bad_answer"
+};
+
+const char *
+sync_fail_name(enum sync_fail f)
+{
+	return f >= 0 && f < SYNC_FAIL_N ? fail_names[f] : "?";
+}
+
+/* An answer of the platform's: by its HTTP status. */
+static enum sync_fail
+http_fail_of(long status)
+{
+	if (status == 200)
+		return SYNC_FAIL_NONE;
+	if (status == 401 || status == 403)
+		return SYNC_FAIL_AUTH;
+	if (status >= 500 && status <= 599)
+		return SYNC_FAIL_HTTP_5XX;
+	if (status >= 400 && status <= 499)
+		return SYNC_FAIL_HTTP_4XX;
+	return SYNC_FAIL_BAD_ANSWER;	/* 1xx, 2xx other than 200, 3xx */
+}
+
+enum sync_fail
+sync_fail_of(int curl_code, long http_status, const char *errbuf)
+{
+	CURLcode rc = (CURLcode)curl_code;
+
+	if (rc == CURLE_OK)
+		return http_fail_of(http_status);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return SYNC_FAIL_TIMEOUT;
+	if (tls_failure(rc) || tls_refused(rc, errbuf != NULL ? errbuf : ""))
+		return SYNC_FAIL_TLS;
+	if (rc == CURLE_WRITE_ERROR || rc == CURLE_WEIRD_SERVER_REPLY ||
+	    rc == CURLE_FILESIZE_EXCEEDED)
+		return SYNC_FAIL_BAD_ANSWER;	/* too long, or not HTTP */
+	return SYNC_FAIL_NETWORK;
+}
+
 /* Why a transfer failed, for the log: never a header or a secret. */
 static void
 describe(char *out, size_t len, CURLcode rc, long status, const char *errbuf)
@@ -514,7 +559,8 @@ note_date(struct sync *s, CURL *e)
 
 static void send_batch(struct sync *s);
 static void schedule(struct sync *s, int64_t delay_ms);
-static void failed(struct sync *s, const char *why, int64_t retry_after_ms);
+static void failed(struct sync *s, enum sync_fail cause, const char *why,
+    int64_t retry_after_ms);
 static void succeeded(struct sync *s);
 
 /* ---- the chain guard: the platform's last seq, old stores ---- */
@@ -622,7 +668,8 @@ old_batch_done(struct sync *s, size_t settled)
 {
 	s->cur_max = (size_t)s->cfg->platform.batch_max;
 	if (settled == 0) {
-		failed(s, "the platform answered without settling any event", 0);
+		failed(s, SYNC_FAIL_BAD_ANSWER,
+		    "the platform answered without settling any event", 0);
 		return;
 	}
 	succeeded(s);
@@ -718,10 +765,11 @@ refused(struct sync *s, long status)
 		log_warnx("sync: batch of %zu refused with HTTP %ld: halving",
 		    s->sent_n, status);
 		s->cur_max = half;
-		failed(s, "batch refused", 0);
+		failed(s, SYNC_FAIL_HTTP_4XX, "batch refused", 0);
 		return;
 	}
 	snprintf(err, sizeof(err), "HTTP %ld", status);
+	s->st.failures[SYNC_FAIL_HTTP_4XX]++;
 	mark_rejected(s, &s->batch.ev[0], err);
 	s->cur_max = (size_t)s->cfg->platform.batch_max;
 	schedule(s, 0);
@@ -751,7 +799,8 @@ next_batch(struct sync *s, size_t settled)
 	full = full || s->st.backlog >= (int64_t)s->cur_max;
 	s->cur_max = (size_t)s->cfg->platform.batch_max;
 	if (settled == 0) {
-		failed(s, "the platform answered without settling any event", 0);
+		failed(s, SYNC_FAIL_BAD_ANSWER,
+		    "the platform answered without settling any event", 0);
 		return;
 	}
 	succeeded(s);
@@ -779,7 +828,8 @@ on_post_done(CURL *e, CURLcode rc, void *arg)
 	switch (sync_classify((int)rc, status)) {
 	case SYNC_OK:
 		if ((settled = apply_answer(s)) < 0)
-			failed(s, "unusable answer to a batch", 0);
+			failed(s, SYNC_FAIL_BAD_ANSWER,
+			    "unusable answer to a batch", 0);
 		else
 			next_batch(s, (size_t)settled);
 		break;
@@ -788,7 +838,8 @@ on_post_done(CURL *e, CURLcode rc, void *arg)
 			log_warnx("sync: ALARM: the platform refuses our "
 			    "credentials (HTTP %ld)", status);
 		s->st.auth_alarm = true;
-		failed(s, why, (int64_t)ra * 1000);
+		failed(s, sync_fail_of((int)rc, status, s->errbuf), why,
+		    (int64_t)ra * 1000);
 		break;
 	case SYNC_REFUSED:
 		refused(s, status);
@@ -797,7 +848,8 @@ on_post_done(CURL *e, CURLcode rc, void *arg)
 		if (rc != CURLE_OK && (tls_failure(rc) ||
 		    tls_refused(rc, s->errbuf)))
 			tls_alarm(s, why);
-		failed(s, why, (int64_t)ra * 1000);
+		failed(s, sync_fail_of((int)rc, status, s->errbuf), why,
+		    (int64_t)ra * 1000);
 		break;
 	}
 	store_batch_free(&s->batch);
@@ -833,7 +885,7 @@ send_batch(struct sync *s)
 	if (fetch_batch(s) != 0) {
 		log_warnx("sync: cannot read the backlog: %s",
 		    store_errmsg(s->src));
-		failed(s, "store read failed", 0);
+		failed(s, SYNC_FAIL_NONE, "store read failed", 0);
 		return;
 	}
 	if (s->batch.n == 0) {
@@ -850,7 +902,7 @@ send_batch(struct sync *s)
 	s->urgent = false;
 	if (post_setup(s) != 0) {
 		store_batch_free(&s->batch);
-		failed(s, "cannot start a request", 0);
+		failed(s, SYNC_FAIL_NONE, "cannot start a request", 0);
 		return;
 	}
 	s->posting = true;
@@ -994,6 +1046,7 @@ on_get_done(CURL *e, CURLcode rc, void *arg)
 {
 	struct sync *s = arg;
 	char why[CURL_ERROR_SIZE + 64];
+	enum sync_fail cause;
 	long status = 0;
 
 	s->getting = false;
@@ -1010,6 +1063,9 @@ on_get_done(CURL *e, CURLcode rc, void *arg)
 		return;
 	}
 	describe(why, sizeof(why), rc, status, s->lerrbuf);
+	if ((cause = sync_fail_of((int)rc, status, s->lerrbuf)) !=
+	    SYNC_FAIL_NONE)
+		s->st.lists_failures[cause]++;
 	if (rc == CURLE_OK && (status == 401 || status == 403)) {
 		if (!s->st.auth_alarm)
 			log_warnx("sync: ALARM: the platform refuses our "

@@ -332,6 +332,20 @@ count_kind(int from, enum mb_report_kind kind, int lane, enum dev_role dev)
 	return n;
 }
 
+/* Failed transactions of lane's dev for cause reported since from (merged). */
+static uint64_t
+failed_count(int from, int lane, enum dev_role dev, enum mb_fail cause)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = from; i < nreports; i++)
+		if (reports[i].kind == MB_FAILED && reports[i].lane == lane &&
+		    reports[i].device == dev && reports[i].fail == cause)
+			n += reports[i].failed;
+	return n;
+}
+
 /* The index of the first report matching from `from`, or -1. */
 static int
 find_kind(int from, enum mb_report_kind kind, int lane, enum dev_role dev)
@@ -635,6 +649,12 @@ START_TEST(test_exception_one_unit)
 	run_for(200);
 	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_IO), 1);
 	ck_assert_int_eq(count_kind(from, MB_DOWN, 0, ROLE_SCALE), 0);
+	/* every failed poll counted, as an exception, for that device only:
+	 * one outage, many failed transactions (20 ms polls for 200 ms+) */
+	ck_assert_uint_ge(failed_count(from, 0, ROLE_IO, MB_FAIL_EXCEPTION), 5);
+	ck_assert_uint_eq(failed_count(from, 0, ROLE_IO, MB_FAIL_TIMEOUT), 0);
+	ck_assert_int_eq(count_kind(from, MB_FAILED, 0, ROLE_SCALE), 0);
+	ck_assert_str_eq(mb_fail_name(MB_FAIL_BAD_FRAME), "bad_frame");
 	from = nreports;
 	set_exception(2, false);
 	i = wait_for(from, MB_UP, 0, ROLE_IO, 1000);

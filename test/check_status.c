@@ -332,6 +332,119 @@ START_TEST(test_lane_event_metrics)
 }
 END_TEST
 
+/* The metrics of s into b (initialised here), NUL-terminated. */
+static void
+metrics_of(const struct status_snap *s, struct sbuf *b)
+{
+	sbuf_init(b);
+	status_render_metrics(s, b);
+	sbuf_putc(b, '\0');
+}
+
+/* Does the text hold line (a whole line)? */
+static bool
+has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p;
+
+	for (p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+/*
+ * The metrics that say what they count: vehicles one per final decision,
+ * the Modbus counters apart, sync failures by reason, the lists; the old
+ * names still there, their HELP saying DEPRECATED.
+ */
+START_TEST(test_renamed_metrics)
+{
+	static const char *const lines[] = {
+		"weighgate_vehicles_decided_total{lane=\"L01\",decision=\"pass\"} 1",
+		"weighgate_vehicles_decided_total{lane=\"L01\",decision=\"hold\"} 1",
+		"weighgate_vehicles_total{lane=\"L01\",decision=\"retry\"} 1",
+		"weighgate_weighings_total{lane=\"L01\"} 4",
+		"weighgate_modbus_transaction_failures_total{lane=\"L01\","
+		    "device=\"scale\",reason=\"timeout\"} 7",
+		"weighgate_modbus_transaction_failures_total{lane=\"L01\","
+		    "device=\"led\",reason=\"bad_frame\"} 0",
+		"weighgate_modbus_outages_total{lane=\"L01\",device=\"scale\"} 1",
+		"weighgate_modbus_write_failures_total{lane=\"L01\",device=\"led\"} 1",
+		"weighgate_modbus_errors_total{lane=\"L01\",device=\"scale\"} 1",
+		"weighgate_sync_events_accepted_total 12",
+		"weighgate_sync_events_sent_total 12",
+		"weighgate_sync_failures_total{reason=\"http_5xx\"} 3",
+		"weighgate_sync_failures_total{reason=\"network\"} 0",
+		"weighgate_sync_lists_failures_total{reason=\"tls\"} 1",
+		"weighgate_lists_info{version=\"v\\\"2\\\"\"} 1",
+		"weighgate_lists_age_seconds 60.000",
+	};
+	static const char *const deprecated[] = {
+		"# HELP weighgate_vehicles_total DEPRECATED",
+		"# HELP weighgate_sync_events_sent_total DEPRECATED",
+		"# HELP weighgate_modbus_errors_total DEPRECATED",
+	};
+	struct status_snap *s = calloc(1, sizeof(*s));
+	struct status_counters *c = &s->lanes[0].c;
+	struct mb_report r;
+	struct sbuf b;
+	size_t i;
+
+	s->n_lanes = 1;
+	snprintf(s->lanes[0].name, sizeof(s->lanes[0].name), "L01");
+	/* a retried truck that then passes, a hold overridden, a fault */
+	status_count_decision(c, DEC_RETRY);
+	status_count_decision(c, DEC_PASS);
+	status_count_decision(c, DEC_HOLD);
+	status_count_event(c, "override", "{}");
+	status_count_decision(c, DEC_FAULT);
+	ck_assert(status_decision_final(DEC_TURNBACK));
+	ck_assert(status_decision_final(DEC_INTERCEPT));
+	ck_assert(!status_decision_final(DEC_RETRY));
+	ck_assert(!status_decision_final(DEC_FAULT));
+	memset(&r, 0, sizeof(r));
+	r.kind = MB_FAILED;
+	r.fail = MB_FAIL_TIMEOUT;
+	r.failed = 7;
+	status_count_modbus(c, LDEV_SCALE, &r);
+	r.kind = MB_DOWN;
+	status_count_modbus(c, LDEV_SCALE, &r);
+	c->modbus_errors[LDEV_SCALE]++;		/* the daemon's old count */
+	r.kind = MB_WRITE_FAILED;
+	status_count_modbus(c, LDEV_LED, &r);
+	c->modbus_errors[LDEV_LED]++;
+	r.kind = MB_DATA;			/* not counted */
+	status_count_modbus(c, LDEV_SCALE, &r);
+	s->sync.sent_total = 12;
+	s->sync.failures[SYNC_FAIL_HTTP_5XX] = 3;
+	s->sync.lists_failures[SYNC_FAIL_TLS] = 1;
+	s->lists_in_force = true;
+	snprintf(s->lists_version, sizeof(s->lists_version), "v\"2\"");
+	s->now_ms = 100000;
+	s->lists_applied_ms = 40000;
+	metrics_of(s, &b);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		ck_assert_msg(has_line(b.p, lines[i]), "no line %s", lines[i]);
+	for (i = 0; i < sizeof(deprecated) / sizeof(deprecated[0]); i++)
+		ck_assert_msg(strstr(b.p, deprecated[i]) != NULL, "%s",
+		    deprecated[i]);
+	ck_assert_ptr_null(strstr(b.p, "vehicles_decided_total{lane=\"L01\","
+	    "decision=\"retry\"}"));
+	ck_assert_ptr_null(strstr(b.p, "vehicles_decided_total{lane=\"L01\","
+	    "decision=\"fault\"}"));
+	ck_assert_ptr_null(strstr(b.p, "\nweighgate_sync_failures_total "));
+	sbuf_fini(&b);
+	/* no lists in force: no lists_info, no age */
+	s->lists_in_force = false;
+	metrics_of(s, &b);
+	ck_assert_ptr_null(strstr(b.p, "weighgate_lists_"));
+	sbuf_fini(&b);
+	free(s);
+}
+END_TEST
+
 /* The process's own figures, read here: plausible. */
 START_TEST(test_proc_read)
 {
@@ -360,6 +473,7 @@ suite(void)
 	tcase_add_test(tc, test_lockout_window);
 	tcase_add_test(tc, test_server_metrics);
 	tcase_add_test(tc, test_lane_event_metrics);
+	tcase_add_test(tc, test_renamed_metrics);
 	tcase_add_test(tc, test_proc_read);
 	tcase_add_test(tc, test_conn_room);
 	suite_add_tcase(s, tc);

@@ -274,6 +274,72 @@ START_TEST(classify)
 }
 END_TEST
 
+/* One cause per failed request, from libcurl's result and the HTTP status. */
+START_TEST(failure_causes)
+{
+	static const struct {
+		int rc;
+		long status;
+		const char *errbuf;
+		enum sync_fail want;
+	} t[] = {
+		{ CURLE_OK, 200, "", SYNC_FAIL_NONE },
+		{ CURLE_OK, 401, "", SYNC_FAIL_AUTH },
+		{ CURLE_OK, 403, "", SYNC_FAIL_AUTH },
+		{ CURLE_OK, 500, "", SYNC_FAIL_HTTP_5XX },
+		{ CURLE_OK, 502, "", SYNC_FAIL_HTTP_5XX },
+		{ CURLE_OK, 503, "", SYNC_FAIL_HTTP_5XX },
+		{ CURLE_OK, 599, "", SYNC_FAIL_HTTP_5XX },
+		{ CURLE_OK, 400, "", SYNC_FAIL_HTTP_4XX },
+		{ CURLE_OK, 404, "", SYNC_FAIL_HTTP_4XX },
+		{ CURLE_OK, 408, "", SYNC_FAIL_HTTP_4XX },
+		{ CURLE_OK, 413, "", SYNC_FAIL_HTTP_4XX },
+		{ CURLE_OK, 429, "", SYNC_FAIL_HTTP_4XX },
+		{ CURLE_OK, 204, "", SYNC_FAIL_BAD_ANSWER },
+		{ CURLE_OK, 302, "", SYNC_FAIL_BAD_ANSWER },
+		{ CURLE_OK, 0, "", SYNC_FAIL_BAD_ANSWER },
+		{ CURLE_COULDNT_CONNECT, 0, "Connection refused", SYNC_FAIL_NETWORK },
+		{ CURLE_COULDNT_RESOLVE_HOST, 0, "", SYNC_FAIL_NETWORK },
+		{ CURLE_GOT_NOTHING, 0, "", SYNC_FAIL_NETWORK },
+		{ CURLE_SEND_ERROR, 0, "Broken pipe", SYNC_FAIL_NETWORK },
+		{ CURLE_RECV_ERROR, 200, "Connection reset by peer",
+		    SYNC_FAIL_NETWORK },
+		{ CURLE_OPERATION_TIMEDOUT, 0, "", SYNC_FAIL_TIMEOUT },
+		{ CURLE_OPERATION_TIMEDOUT, 200, "", SYNC_FAIL_TIMEOUT },
+		{ CURLE_PEER_FAILED_VERIFICATION, 0, "", SYNC_FAIL_TLS },
+		{ CURLE_SSL_CACERT_BADFILE, 0, "", SYNC_FAIL_TLS },
+		{ CURLE_SSL_CONNECT_ERROR, 0, "", SYNC_FAIL_TLS },
+		{ CURLE_SSL_CERTPROBLEM, 0, NULL, SYNC_FAIL_TLS },
+		/* a refused client certificate shows as an alert at the read */
+		{ CURLE_RECV_ERROR, 0, "OpenSSL SSL_read: error:0A00045C:SSL "
+		    "routines::tlsv13 alert certificate required", SYNC_FAIL_TLS },
+		{ CURLE_RECV_ERROR, 0, NULL, SYNC_FAIL_NETWORK },
+		{ CURLE_WRITE_ERROR, 200, "", SYNC_FAIL_BAD_ANSWER },
+		{ CURLE_WEIRD_SERVER_REPLY, 0, "", SYNC_FAIL_BAD_ANSWER },
+	};
+	static const char *const names[SYNC_FAIL_N] = {
+		"network", "tls", "auth", "http_5xx", "http_4xx", "timeout",
+		"bad_answer"
+	};
+	size_t i;
+	int f;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(sync_fail_of(t[i].rc, t[i].status, t[i].errbuf) ==
+		    t[i].want, "curl %d HTTP %ld: %d, expected %d", t[i].rc,
+		    t[i].status, sync_fail_of(t[i].rc, t[i].status, t[i].errbuf),
+		    t[i].want);
+	/* every failure the outcome retries or refuses has a cause */
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert((sync_classify(t[i].rc, t[i].status) == SYNC_OK) ==
+		    (t[i].want == SYNC_FAIL_NONE));
+	/* the metric's labels, in the enum's order */
+	for (f = 0; f < SYNC_FAIL_N; f++)
+		ck_assert_str_eq(sync_fail_name((enum sync_fail)f), names[f]);
+	ck_assert_str_eq(sync_fail_name(SYNC_FAIL_NONE), "?");
+}
+END_TEST
+
 START_TEST(backoff_bounds)
 {
 	int64_t lo, hi, d, cap;
@@ -467,6 +533,7 @@ sync_suite(void)
 	tcase_add_test(tc, response_fates);
 	tcase_add_test(tc, response_garbage);
 	tcase_add_test(tc, classify);
+	tcase_add_test(tc, failure_causes);
 	tcase_add_test(tc, backoff_bounds);
 	tcase_add_test(tc, halving);
 	tcase_add_test(tc, dirname_of_db);

@@ -49,8 +49,21 @@ enum mb_report_kind {
 	MB_DOWN,		/* a device stopped answering (first failure) */
 	MB_UP,			/* a device answers again */
 	MB_WRITE_FAILED,	/* a queued write could not be made */
-	MB_STRAY		/* frames nobody asked for, discarded (TCP) */
+	MB_STRAY,		/* frames nobody asked for, discarded (TCP) */
+	MB_FAILED		/* transactions that failed, by cause (merged) */
 };
+
+/* Why a Modbus transaction failed (MB_FAILED; docs/status.md). */
+enum mb_fail {
+	MB_FAIL_TIMEOUT,	/* no answer within timeout_ms */
+	MB_FAIL_EXCEPTION,	/* the device answered with an exception */
+	MB_FAIL_BAD_FRAME,	/* an answer, but not a usable one (CRC, length) */
+	MB_FAIL_LINK,		/* the connection or serial port failed under it */
+	MB_FAIL_N
+};
+
+/* The cause's metric label: timeout exception bad_frame link. */
+const char *mb_fail_name(enum mb_fail f);
 
 struct mb_report {
 	enum mb_report_kind kind;
@@ -63,6 +76,8 @@ struct mb_report {
 	int64_t down_since_ms;	/* MB_DOWN: time of the first failure */
 	char err[MB_ERR_MAX];	/* MB_DOWN, MB_WRITE_FAILED: libmodbus's words */
 	uint64_t strays;	/* MB_STRAY: how many, in a request for device */
+	enum mb_fail fail;	/* MB_FAILED: the cause */
+	uint64_t failed;	/* MB_FAILED: how many transactions */
 };
 
 enum mb_write_kind {

@@ -20,6 +20,7 @@
 #include "weighgate/clockwatch.h"
 #include "weighgate/config.h"
 #include "weighgate/lane.h"
+#include "weighgate/mbdev.h"
 #include "weighgate/rules.h"
 #include "weighgate/sbuf.h"
 #include "weighgate/sync.h"
@@ -71,6 +72,9 @@ struct status_counters {
 	uint64_t results_missed;		/* the missed_results' "missed" */
 	uint64_t modbus_errors[ROLE_N];		/* outages begun + failed writes */
 	uint64_t modbus_stray[ROLE_N];		/* TCP frames nobody asked for */
+	uint64_t modbus_outages[ROLE_N];	/* MB_DOWN: outages begun */
+	uint64_t modbus_writes_failed[ROLE_N];	/* MB_WRITE_FAILED */
+	uint64_t modbus_failed[ROLE_N][MB_FAIL_N];	/* failed transactions */
 	struct status_hist latency;
 	int64_t scale_read_mono_ms;		/* the last scale block read */
 	bool latency_pending;			/* a weighing committed, no output yet */
@@ -84,6 +88,17 @@ void status_count_decision(struct status_counters *c, enum decision_kind k);
  */
 void status_count_event(struct status_counters *c, const char *kind,
     const char *body);
+/*
+ * A report of a link thread about device dev of the lane (MB_DOWN,
+ * MB_WRITE_FAILED, MB_FAILED; others are not counted here).
+ */
+void status_count_modbus(struct status_counters *c, enum dev_role dev,
+    const struct mb_report *r);
+/*
+ * Whether a decision of kind k is a vehicle's final one (docs/status.md,
+ * "Vehicles and weighings"): pass, turnback, intercept, hold.
+ */
+bool status_decision_final(enum decision_kind k);
 /* An output (barrier or LED) is written now: ends a pending latency. */
 void status_count_output(struct status_counters *c, int64_t mono_ms);
 
@@ -171,6 +186,10 @@ struct status_snap {
 	int64_t free_disk_bytes;	/* -1: unknown */
 	bool disk_low;
 	struct sync_stats sync;
+	/* the lists in force (docs/status.md, weighgate_lists_info) */
+	bool lists_in_force;
+	char lists_version[128];
+	int64_t lists_applied_ms;	/* wall clock; 0: unknown */
 	struct clockwatch clock;	/* whether the wall clock is in doubt */
 	int n_lanes;
 	struct status_lane lanes[CFG_MAX_LANES];

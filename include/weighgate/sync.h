@@ -68,6 +68,33 @@ void sync_drain(struct sync *s, store_t *old);
 int sync_parse_chains(const char *text, size_t len, const char *chain,
     int64_t *seq);
 
+/*
+ * Why a request to the platform failed, for the metrics (docs/status.md):
+ * one cause per failed request.
+ */
+enum sync_fail {
+	SYNC_FAIL_NONE = -1,	/* not a failure: a 200 */
+	SYNC_FAIL_NETWORK,	/* no connection, or it broke (curl) */
+	SYNC_FAIL_TLS,		/* TLS verification failed, or the platform refused us */
+	SYNC_FAIL_AUTH,		/* HTTP 401 or 403 */
+	SYNC_FAIL_HTTP_5XX,
+	SYNC_FAIL_HTTP_4XX,	/* any other 4xx (408 and 429 included) */
+	SYNC_FAIL_TIMEOUT,	/* the request took longer than timeout_ms */
+	SYNC_FAIL_BAD_ANSWER,	/* an answer that is not the protocol's */
+	SYNC_FAIL_N
+};
+
+/* The cause's metric label: network tls auth http_5xx ... bad_answer. */
+const char *sync_fail_name(enum sync_fail f);
+
+/*
+ * The cause of a request's end from libcurl's result, the HTTP status and
+ * libcurl's error text (a TLS alert shows only there); SYNC_FAIL_NONE for
+ * a 200.  A 200 whose body is unusable is the caller's SYNC_FAIL_BAD_ANSWER.
+ */
+enum sync_fail sync_fail_of(int curl_code, long http_status,
+    const char *errbuf);
+
 /* Figures for the status board and the metrics. */
 struct sync_stats {
 	bool enabled;			/* a platform url is configured */
@@ -76,6 +103,8 @@ struct sync_stats {
 	int64_t sent_total;		/* events accepted by the platform */
 	int64_t rejected_total;		/* events rejected, since start */
 	int64_t failures_total;		/* failed requests, since start */
+	int64_t failures[SYNC_FAIL_N];	/* failed batch POSTs, by cause */
+	int64_t lists_failures[SYNC_FAIL_N];	/* failed list GETs, by cause */
 	bool auth_alarm;		/* the last answer was 401/403 */
 	bool tls_alarm;			/* the last failure was TLS verification */
 	char lists_version[64];		/* of the last document fetched */

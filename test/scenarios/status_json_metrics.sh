@@ -13,7 +13,9 @@
 #    backlog and free disk say what is so; weighgate_weighings_total and
 #    every kind of weighgate_lane_events_total equal the store's events of
 #    each lane (none of forced_entry here); the process metrics are there
-#    and plausible.
+#    and plausible; `promtool check metrics` (Debian's, as tools/deps.sh
+#    fetched it) finds nothing to say; vehicles are one per final decision
+#    (L02's retried truck once).
 #  - weighgate status prints a line per lane and the sync line; --json the
 #    document; with the daemon stopped it fails with a clear message.
 . "$(dirname "$0")/lib.inc"
@@ -68,6 +70,7 @@ bad $'# HELP g a\n# TYPE g gauge\ng 1\n# HELP f a\n# TYPE f gauge\nf 1\ng{a="1"}
 bad $'# HELP g a\n# TYPE g gauge\ng one\n'
 python3 "$TEST_DIR/promcheck.py" "$WORK/metrics.txt" --dump >"$WORK/metrics.dump" ||
 	fail "/metrics is not valid exposition text"
+assert_promtool "$WORK/metrics.txt"
 
 python3 - "$WORK" <<'PY' || fail "status or metrics do not match the store"
 import json, sys
@@ -115,6 +118,9 @@ for name, lane in lanes.items():
         fail(f'{name} lane_state')
     if lane['barrier'] != {'commanded': 'down', 'position': 'down'}:
         fail(f'{name} barrier {lane["barrier"]}')
+if m.get('weighgate_vehicles_decided_total{decision="pass",lane="L02"}') != 1 or \
+        m.get('weighgate_weighings_total{lane="L02"}') != 2:
+    fail('L02: the retried truck is not one vehicle of two weighings')
 if lanes['L01']['last']['plate'] != '豫A33333' or lanes['L02']['decisions']['retry'] != 1:
     fail('the traffic was not what the test meant')
 if st['sync']['backlog'] != backlog or m.get('weighgate_sync_backlog_events{}') != backlog:

@@ -7,6 +7,7 @@
 # store; events whose answer was garbage were sent again (the platform
 # counts them as duplicates, its effect stays exactly once).
 # Garbage answers come from the platform's --garbage-rate switch.
+# /metrics counts every 503 as weighgate_sync_failures_total{reason="http_5xx"}.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/sync_lib.inc"
 
@@ -21,6 +22,7 @@ make_certs
 start_platform --fail-rate 0.4 --fail-status 503 --retry-after 1 \
 	--garbage-rate 0.2 --seed 7
 start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 1500 --pass-ms 300 --reverse-ms 300
+STATUS_PORT=$(free_port)
 BATCH_MAX=2 BATCH_WAIT_MS=50 RETRY_MAX_MS=1500 write_sync_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
 go_traffic
@@ -31,6 +33,9 @@ wait_for 5 "the platform to hold $N events" plat_eq "$N"
 assert_report_whole "$N"
 
 grep -q 'fault switch' "$WORK/platform.log" || fail "no 503 was injected"
+# Each 503 counted as an http_5xx failure; the garbage answers are bad_answer.
+assert_sync_failures "http_5xx=$(grep -c 'POST /v1/events: 503 (fault switch)' "$WORK/platform.log")" \
+	"bad_answer>=0"
 grep -q 'sync: HTTP 503; .* retry [0-9]* in' "$WORK/weighgated.log" ||
 	fail "no 503 seen by the daemon"
 # Retry-After: 1 is honoured: no retry after a 503 sooner than 1000 ms.

@@ -6,7 +6,8 @@
 # The daemon restarted with the right token drains everything.  Then the
 # platform answers 403 to every batch: the same alarm (HTTP 403), nothing
 # accepted; once it takes the batches again the backlog drains.  No token
-# ever reaches a log.
+# ever reaches a log.  /metrics counts the 401s and 403s as
+# weighgate_sync_failures_total{reason="auth"}, nothing else.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/sync_lib.inc"
 
@@ -22,6 +23,7 @@ WRONG=wrong-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 } >"$WORK/traffic.jsonl"
 start_platform --token-file "$WORK/platform-token"
 start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 1500 --pass-ms 300 --reverse-ms 300
+STATUS_PORT=$(free_port)
 RETRY_MIN_MS=200 RETRY_MAX_MS=2000 PLATFORM_EXTRA="token_file = $WORK/token" \
 	write_sync_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
@@ -38,6 +40,12 @@ n0=$(refusals); sleep 5; n1=$(refusals)
 echo "requests answered 401 in 5 s: $((n1 - n0))"
 [ $((n1 - n0)) -le 20 ] || fail "$((n1 - n0)) requests in 5 s: no backoff"
 [ $((n1 - n0)) -ge 2 ] || fail "$((n1 - n0)) requests in 5 s: the daemon gave up"
+# Every 401 counted as an auth failure (a request in flight may be answered
+# and not yet counted).
+n=$(refusals)
+assert_sync_failures "auth>=$((n - 1))"
+[ "$(grep -o '^weighgate_sync_failures_total{reason="auth"} [0-9]*' "$WORK/sf-metrics.txt" |
+    cut -d' ' -f2)" -le "$(refusals)" ] || fail "more auth failures counted than 401s answered"
 [ "$(plat_count)" = 0 ] || fail "the platform stored events without the token"
 [ "$(sql "SELECT count(*) FROM events WHERE state <> 0")" = 0 ] ||
 	fail "events marked synced or rejected on a 401"
@@ -63,6 +71,7 @@ wait_for 10 "the credentials alarm (403)" \
 	grep -q 'sync: ALARM: the platform refuses our credentials (HTTP 403)' "$WORK/weighgated.log"
 sleep 1
 [ "$(plat_count)" = "$N" ] || fail "the platform stored events while answering 403"
+assert_sync_failures "auth>=1"
 [ "$(unsynced)" -ge 1 ] || fail "the new startup event is not waiting"
 [ "$(sql "SELECT count(*) FROM events WHERE state = 2")" = 0 ] ||
 	fail "events marked rejected on a 403"

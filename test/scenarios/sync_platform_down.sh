@@ -5,6 +5,7 @@
 # when the platform comes back the backlog drains in seq order: the
 # platform received every event, seq 1..N without a gap, chain valid, each
 # batch after the one before it, and the store has every event synced.
+# While it is down, /metrics counts network failures only.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/sync_lib.inc"
 
@@ -20,6 +21,7 @@ start_platform
 stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
 rm -f "$WORK/platform.db"
 start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 200 --decide-ms 1500 --pass-ms 300 --reverse-ms 300
+STATUS_PORT=$(free_port)
 write_sync_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
 go_traffic
@@ -27,6 +29,7 @@ wait_for 30 "four weighings in the store" weighings_ge 4
 wait_for 10 "a failed attempt in the log" grep -q 'sync: .*retry' "$WORK/weighgated.log"
 [ "$(unsynced)" = "$(sql 'SELECT count(*) FROM events')" ] ||
 	fail "events marked synced with the platform down"
+assert_sync_failures "network>=1"
 
 # kill -9 with a backlog; the restart resumes from the store.
 kill -KILL "$WG_PID"
