@@ -478,7 +478,7 @@ mb_fail_name(enum mb_fail f)
 
 /* A failed transaction for lane's dev, counted by cause for the metrics. */
 static void
-failed_report(struct mblink *l, int lane, enum mb_device dev, enum outcome o)
+failed_report(struct mblink *l, int lane, enum dev_role dev, enum outcome o)
 {
 	struct mb_report r;
 
@@ -495,7 +495,7 @@ failed_report(struct mblink *l, int lane, enum mb_device dev, enum outcome o)
  * come, close on a link error.
  */
 static enum outcome
-after_error(struct mblink *l, int lane, enum mb_device dev, int e)
+after_error(struct mblink *l, int lane, enum dev_role dev, int e)
 {
 	enum outcome o = classify(e);
 

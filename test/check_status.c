@@ -408,15 +408,15 @@ START_TEST(test_renamed_metrics)
 	r.kind = MB_FAILED;
 	r.fail = MB_FAIL_TIMEOUT;
 	r.failed = 7;
-	status_count_modbus(c, LDEV_SCALE, &r);
+	status_count_modbus(c, ROLE_SCALE, &r);
 	r.kind = MB_DOWN;
-	status_count_modbus(c, LDEV_SCALE, &r);
-	c->modbus_errors[LDEV_SCALE]++;		/* the daemon's old count */
+	status_count_modbus(c, ROLE_SCALE, &r);
+	c->modbus_errors[ROLE_SCALE]++;		/* the daemon's old count */
 	r.kind = MB_WRITE_FAILED;
-	status_count_modbus(c, LDEV_LED, &r);
-	c->modbus_errors[LDEV_LED]++;
+	status_count_modbus(c, ROLE_LED, &r);
+	c->modbus_errors[ROLE_LED]++;
 	r.kind = MB_DATA;			/* not counted */
-	status_count_modbus(c, LDEV_SCALE, &r);
+	status_count_modbus(c, ROLE_SCALE, &r);
 	s->sync.sent_total = 12;
 	s->sync.failures[SYNC_FAIL_HTTP_5XX] = 3;
 	s->sync.lists_failures[SYNC_FAIL_TLS] = 1;
