@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "weighgate/alarms_store.h"
 #include "weighgate/chain.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/daemon.h"
@@ -68,6 +69,7 @@ struct daemon_lane {
 	struct lane_action led_pend;
 	struct status_counters stats;	/* figures for the status server */
 	struct cfg_gen *gen;		/* the configuration the lane runs on */
+	int64_t fault_since_ms;		/* mono ms it went FAULT; 0: not */
 };
 
 struct daemon {
@@ -115,6 +117,9 @@ struct daemon {
 	int64_t identity_ms;		/* mono ms of the next identity check */
 	bool saving;			/* copying the lost file aside */
 	char save_path[CFG_PATH_MAX + 64];
+	/* the board's alarm feed and day's counts (alarms.c) */
+	struct alarms alarms;
+	bool disk_low_seen;
 };
 
 static struct lane_now
@@ -258,6 +263,8 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 				break;
 			}
 			status_count_event(&dl->stats, a->event_kind, a->body);
+			(void)alarms_note(&d->alarms, a->event_kind, a->body,
+			    ap.seq, ts_now_ms());
 			if (strcmp(a->event_kind, "weighing") == 0)
 				status_count_decision(&dl->stats, dl->lane.last.d.kind);
 			else if (strcmp(a->event_kind, "override") == 0)
@@ -324,6 +331,10 @@ step(struct daemon *d, int i, const struct lane_input *in)
 	acts.n = 0;
 	lane_step(&d->lanes[i].lane, &ctx, in, now(), &acts);
 	execute(d, i, &acts);
+	if (d->lanes[i].lane.state != LANE_FAULT)
+		d->lanes[i].fault_since_ms = 0;
+	else if (d->lanes[i].fault_since_ms == 0)
+		d->lanes[i].fault_since_ms = ts_mono_ms();
 }
 
 static enum lane_dev
@@ -504,6 +515,7 @@ loss_name(enum store_loss k)
 static void
 record_store_replaced(struct daemon *d)
 {
+	struct store_appended ap;
 	struct sbuf b;
 
 	sbuf_init(&b);
@@ -516,9 +528,11 @@ record_store_replaced(struct daemon *d)
 	sbuf_printf(&b, ",\"last_seq\":%lld}",
 	    (long long)store_high_seq(d->store));
 	if (store_append(d->store, "store_replaced", b.p, ts_now_ms(), NULL, 0,
-	    NULL) == STORE_OK)
+	    &ap) == STORE_OK) {
 		sync_kick(d->sync, sync_urgent("store_replaced", b.p));
-	else
+		(void)alarms_note(&d->alarms, "store_replaced", b.p, ap.seq,
+		    ts_now_ms());
+	} else
 		log_warnx("store_replaced event not recorded: %s",
 		    store_errmsg(d->store));
 	sbuf_fini(&b);
@@ -697,9 +711,10 @@ clock_record(struct daemon *d, const struct cw_event *e)
 	sbuf_init(&b);
 	cw_event_body(&b, e);
 	if (store_append(d->store, kind, b.p, ts_now_ms(), NULL, 0,
-	    &ap) == STORE_OK)
+	    &ap) == STORE_OK) {
 		sync_kick(d->sync, sync_urgent(kind, b.p));
-	else
+		(void)alarms_note(&d->alarms, kind, b.p, ap.seq, ts_now_ms());
+	} else
 		log_warnx("clock: %s not recorded: %s", kind,
 		    store_errmsg(d->store));
 	sbuf_fini(&b);
@@ -762,6 +777,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		step(d, i, &in);
 	store_guard_tick(d);
+	/* the housekeeping's disk_low: into the board's feed */
+	if (housekeep_disk_low(d->hk) && !d->disk_low_seen)
+		alarms_catch_up(&d->alarms, d->store, "disk_low", ts_now_ms());
+	d->disk_low_seen = housekeep_disk_low(d->hk);
 	daemon_supervise(d);
 	if (d->stop_deadline != 0 &&
 	    (all_quiescent(d) || ts_mono_ms() >= d->stop_deadline)) {
@@ -973,9 +992,14 @@ status_snapshot(void *arg, struct status_snap *out)
 	sync_get_stats(d->sync, &out->sync);
 	out->clock = d->clock;
 	out->n_lanes = d->cfg->n_lanes;
-	for (i = 0; i < d->cfg->n_lanes; i++)
+	for (i = 0; i < d->cfg->n_lanes; i++) {
 		status_fill_lane(&out->lanes[i], &d->lanes[i].lane,
 		    &d->lanes[i].stats);
+		out->lanes[i].fault_ms = d->lanes[i].fault_since_ms == 0 ? -1 :
+		    ts_mono_ms() - d->lanes[i].fault_since_ms;
+	}
+	out->alarms = d->alarms;
+	alarms_roll(&out->alarms, out->now_ms);
 }
 
 /*
@@ -1027,11 +1051,46 @@ status_override(void *arg, const char *lane, const char *operator_id,
 	return STATUS_OVR_OK;
 }
 
+/*
+ * Staff acknowledge the board's alarms (docs/status.md): the alarm_ack
+ * event is committed before the feed marks them.  Not a safety event: it
+ * goes to the platform with the next batch.
+ */
+static int
+status_ack(void *arg, const char *operator_id, int64_t alarm, int *n,
+    char *uuid, char *msg, size_t msglen)
+{
+	struct daemon *d = arg;
+	struct store_appended ap;
+
+	if (d->startup_pending || d->loss != LOSS_NONE) {
+		snprintf(msg, msglen, "the event store takes no event now");
+		return STATUS_ACK_NOT_RECORDED;
+	}
+	*n = alarms_ack_commit(&d->alarms, d->store, operator_id, alarm, &ap);
+	if (*n == -1) {
+		snprintf(msg, msglen, "no alarm %lld on the board", (long long)alarm);
+		return STATUS_ACK_NO_ALARM;
+	}
+	if (*n < 0) {
+		snprintf(msg, msglen, "the alarm_ack event could not be recorded");
+		(void)store_gone(d, false);
+		return STATUS_ACK_NOT_RECORDED;
+	}
+	if (*n > 0) {
+		sync_kick(d->sync, false);
+		snprintf(uuid, 40, "%s", ap.uuid);
+		log_info("operator %s acknowledged %d alarm(s)", operator_id, *n);
+	}
+	return STATUS_ACK_OK;
+}
+
 /* The status server; the listen address is read once (a change needs a restart). */
 static int
 status_start(struct daemon *d)
 {
-	struct status_source src = { d, status_snapshot, status_override };
+	struct status_source src = { d, status_snapshot, status_override,
+	    status_ack };
 
 	d->started_ms = ts_now_ms();
 	if (d->cfg->controller.status_listen[0] == '\0')
@@ -1592,6 +1651,7 @@ daemon_init(struct daemon *d, const struct config *cfg)
 		    "until it is", store_errmsg(d->store));
 		d->startup_pending = true;
 	}
+	(void)alarms_load(&d->alarms, d->store, ts_now_ms());
 	d->wake = event_new(d->base, -1, 0, on_wake, d);
 	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
