@@ -952,7 +952,7 @@ static const char board_head[] =
 "background:#1c1c1c;border:.25em solid #555;border-radius:.4em}\n"
 ".lane .in{height:100%;overflow:hidden;display:flex;flex-direction:column;"
 "gap:.15em;padding:.25em .4em;"
-"font-size:clamp(9px,min(6.2cqh,4.3cqw),30px);line-height:1.2}\n"
+"font-size:clamp(9px,min(7cqh,4.6cqw),30px);line-height:1.2}\n"
 ".lane .head{display:flex;justify-content:space-between;gap:.4em;"
 "font-size:1.35em;font-weight:bold;padding:0 .3em;border-radius:.2em;"
 "background:#555;white-space:nowrap}\n"
@@ -968,7 +968,7 @@ static const char board_head[] =
 "border:1px solid #333;overflow:hidden;display:-webkit-box;"
 "-webkit-line-clamp:2;-webkit-box-orient:vertical}\n"
 ".led-green{color:#4cff4c}.led-red{color:#ff4040}.led-yellow{color:#ffd740}\n"
-".row{overflow-wrap:anywhere}\n"
+".row{overflow-wrap:anywhere}.row b,.row span{white-space:nowrap}\n"
 ".k{color:#aaa}\n"
 ".plate{font-weight:bold;font-size:1.15em}\n"
 ".dec-pass{color:#4cff4c}.dec-turnback,.dec-intercept,.dec-fault{color:#ff5252}"
@@ -1097,12 +1097,20 @@ board_barrier(struct sbuf *b, const struct status_lane *l)
 	sbuf_puts(b, "</div>\n");
 }
 
-/* Each device ✓ or ✗; a failed one's error as text beneath. */
+/* Each device ✓ or ✗ (one line when all are well); a failed one's error as text. */
 static void
 board_devices(struct sbuf *b, const struct status_lane *l)
 {
+	bool all_up = !l->store_fault;
 	int k;
 
+	for (k = 0; k < LDEV_N; k++)
+		all_up &= l->dev_up[k];
+	if (all_up) {
+		sbuf_puts(b, "<div class=\"row devs ok\">设备 Devices ✓ 正常 all "
+		    "answering</div>\n");
+		return;
+	}
 	sbuf_puts(b, "<div class=\"row devs\">");
 	for (k = 0; k < LDEV_N; k++)
 		sbuf_printf(b, "<span class=\"%s\">%s %s</span>", l->dev_up[k] ?
