@@ -69,6 +69,19 @@ cdp_at() {
 	grep -q "run $1 step $2 holds" "$BASE/cdp.out" || ! kill -0 "$CDP_PID" 2>/dev/null
 }
 
+# cdp_done: the browser check has ended; fails unless all its steps held
+# (skips where chromium cannot run).
+cdp_done() {
+	local rc=0
+	wait "$CDP_PID" || rc=$?
+	cat "$BASE/cdp.out"
+	if [ "$rc" = 2 ]; then
+		echo "board_lanes_browser: SKIPPED: chromium cannot run here: $(cat "$BASE/cdp.log")"
+		exit 0
+	fi
+	[ "$rc" = 0 ] || fail "the rendered board: $(cat "$BASE/cdp.log")"
+}
+
 # The three daemons run side by side; one browser visits each at both sizes.
 start_lanes 1
 start_lanes 4
@@ -115,8 +128,10 @@ PIDS+=("$CDP_PID")
 
 # The 4 lanes' traffic once their board is on screen.
 wait_for 60 "the 4 lanes' board loaded" cdp_at 3 2
+kill -0 "$CDP_PID" 2>/dev/null || cdp_done
 go_traffic L01 L02 L03 L04
 wait_for 30 "the forced entry marked on the board for 2 s" cdp_at 3 5
+kill -0 "$CDP_PID" 2>/dev/null || cdp_done
 [ "$(ev_count alarm_ack)" = 0 ] || fail "an alarm_ack before the tool ran"
 seq=$(sql "SELECT seq FROM events WHERE kind = 'forced_entry'")
 [ -n "$seq" ] || fail "no forced_entry event"
@@ -124,15 +139,8 @@ seq=$(sql "SELECT seq FROM events WHERE kind = 'forced_entry'")
 	fail "weighgate ack: exit $?: $(cat "$WORK/ack.out")"
 grep -q '^1 alarm acknowledged: ' "$WORK/ack.out" || fail "weighgate ack said: $(cat "$WORK/ack.out")"
 
-rc=0
 wait_for 120 "the browser check" eval '! kill -0 "$CDP_PID"'
-wait "$CDP_PID" || rc=$?
-cat "$BASE/cdp.out"
-if [ "$rc" = 2 ]; then
-	echo "board_lanes_browser: SKIPPED: chromium cannot run here: $(cat "$BASE/cdp.log")"
-	exit 0
-fi
-[ "$rc" = 0 ] || fail "the rendered board: $(cat "$BASE/cdp.log")"
+cdp_done
 
 # within 2 s of the commit (the board refreshes every second)
 shown=$(sed -n 's/^board_cdp: run 3 step 3 holds: .* (at \([0-9.]*\))$/\1/p' "$BASE/cdp.out")
