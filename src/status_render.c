@@ -26,20 +26,32 @@ static const char *const dev_label[LDEV_N] = {
 	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier"
 };
 
+/* A name's Chinese by its English (code) name. */
+struct zh_name {
+	const char *en, *zh;
+};
+
+static const char *
+zh_lookup(const struct zh_name *t, size_t n, const char *en)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].en, en) == 0)
+			return t[i].zh;
+	return "";
+}
+
 static const char *
 decision_zh(const char *d)
 {
-	static const struct { const char *en, *zh; } t[] = {
+	static const struct zh_name t[] = {
 		{ "pass", "放行" }, { "turnback", "劝返" },
 		{ "intercept", "拦截" }, { "retry", "重新称重" },
 		{ "hold", "等待人工" }, { "fault", "故障" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(t[i].en, d) == 0)
-			return t[i].zh;
-	return "";
+	return zh_lookup(t, sizeof(t) / sizeof(t[0]), d);
 }
 
 static const char *
@@ -877,7 +889,7 @@ put_duration(struct sbuf *b, int64_t ms)
 static const char *
 reason_zh(const char *r)
 {
-	static const struct { const char *en, *zh; } t[] = {
+	static const struct zh_name t[] = {
 		{ "invalid", "无效称重" }, { "unstable", "称重不稳" },
 		{ "gross_out_of_range", "总重超量程" }, { "speed", "车速过快" },
 		{ "axle_sum", "轴重和不符" }, { "abnormal_driving", "异常驾驶" },
@@ -891,12 +903,8 @@ reason_zh(const char *r)
 		/* a forced entry's how */
 		{ "no_pass", "未放行" }, { "tailgate", "跟车" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(t[i].en, r) == 0)
-			return t[i].zh;
-	return "";
+	return zh_lookup(t, sizeof(t) / sizeof(t[0]), r);
 }
 
 /* "超限 over_gross": the Chinese and the English of a reason. */
