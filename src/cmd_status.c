@@ -429,3 +429,24 @@ cmd_override(int argc, char **argv)
 	sbuf_fini(&body);
 	return rc;
 }
+
+/* ---- for the other commands that talk to the status server ---- */
+
+int
+cmd_status_post(const char *progname, const char *config, const char *path,
+    const char *body, struct sbuf *answer, long *code)
+{
+	static struct config cfg;
+	char url[256];
+	int rc;
+
+	prog = progname;
+	if ((rc = load_config(config, &cfg)) != 0)
+		return rc;
+	if (base_url(&cfg, url, sizeof(url) - 64) != 0) {
+		swarn("%s: bad status_listen", config);
+		return CFG_EX_CONFIG;
+	}
+	snprintf(url + strlen(url), 64, "%s", path);
+	return request(url, NULL, body, answer, code);
+}

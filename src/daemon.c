@@ -70,6 +70,8 @@ ex_record(void *arg, int i, const struct lane_action *a, char uuid[40])
 	if (daemon_store_gone(d, false))
 		return -1;
 	status_count_event(&dl->stats, a->event_kind, a->body);
+	(void)alarms_note(&d->alarms, a->event_kind, a->body, ap.seq,
+	    ts_now_ms());
 	if (strcmp(a->event_kind, "weighing") == 0)
 		status_count_decision(&dl->stats, dl->lane.last.d.kind);
 	snprintf(uuid, 40, "%s", ap.uuid);
@@ -138,6 +140,10 @@ void
 daemon_step(struct daemon *d, int i, const struct lane_input *in)
 {
 	daemon_step_outcome(d, i, in, NULL);
+	if (d->lanes[i].lane.state != LANE_FAULT)
+		d->lanes[i].fault_since_ms = 0;
+	else if (d->lanes[i].fault_since_ms == 0)
+		d->lanes[i].fault_since_ms = ts_mono_ms();
 }
 
 /* New data of a lane's device, as the lane's input; false: none. */
@@ -335,6 +341,10 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		daemon_step(d, i, &in);
 	daemon_store_tick(d);
+	/* the housekeeping's disk_low: into the board's feed */
+	if (housekeep_disk_low(d->hk) && !d->disk_low_seen)
+		alarms_catch_up(&d->alarms, d->store, "disk_low", ts_now_ms());
+	d->disk_low_seen = housekeep_disk_low(d->hk);
 	daemon_supervise(d);
 	if (d->stop_deadline != 0 &&
 	    (all_quiescent(d) || ts_mono_ms() >= d->stop_deadline)) {
@@ -490,6 +500,7 @@ daemon_init(struct daemon *d, const struct config *cfg)
 		    "until it is", store_errmsg(d->store));
 		d->startup_pending = true;
 	}
+	(void)alarms_load(&d->alarms, d->store, ts_now_ms());
 	d->wake = event_new(d->base, -1, 0, on_wake, d);
 	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);

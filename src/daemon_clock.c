@@ -40,9 +40,10 @@ clock_record(struct daemon *d, const struct cw_event *e)
 	sbuf_init(&b);
 	cw_event_body(&b, e);
 	if (store_append(d->store, kind, b.p, ts_now_ms(), NULL, 0,
-	    &ap) == STORE_OK)
+	    &ap) == STORE_OK) {
 		sync_kick(d->sync, sync_urgent(kind, b.p));
-	else
+		(void)alarms_note(&d->alarms, kind, b.p, ap.seq, ts_now_ms());
+	} else
 		log_warnx("clock: %s not recorded: %s", kind,
 		    store_errmsg(d->store));
 	sbuf_fini(&b);

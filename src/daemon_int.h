@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "weighgate/alarms_store.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/config.h"
 #include "weighgate/executor.h"
@@ -52,6 +53,7 @@ struct daemon_lane {
 	struct executor ex;		/* carries out the lane's actions */
 	struct status_counters stats;	/* figures for the status server */
 	struct cfg_gen *gen;		/* the configuration the lane runs on */
+	int64_t fault_since_ms;		/* mono ms it went FAULT; 0: not */
 };
 
 struct daemon {
@@ -81,6 +83,9 @@ struct daemon {
 	int startup_attempts;
 	int64_t store_probe_ms;		/* mono ms of the next store probe */
 	int exit_status;
+	/* the board's alarm feed and day's counts (alarms.c) */
+	struct alarms alarms;
+	bool disk_low_seen;
 	/* systemd notification, link supervision, reload (notify.c, reload.c) */
 	struct cfg_gen *gen;		/* the current configuration */
 	struct event *sighup;

@@ -51,9 +51,14 @@ status_snapshot(void *arg, struct status_snap *out)
 	out->lists_applied_ms = d->lists_applied_ms;
 	out->clock = d->clock;
 	out->n_lanes = d->cfg->n_lanes;
-	for (i = 0; i < d->cfg->n_lanes; i++)
+	for (i = 0; i < d->cfg->n_lanes; i++) {
 		status_fill_lane(&out->lanes[i], &d->lanes[i].lane,
 		    &d->lanes[i].stats);
+		out->lanes[i].fault_ms = d->lanes[i].fault_since_ms == 0 ? -1 :
+		    ts_mono_ms() - d->lanes[i].fault_since_ms;
+	}
+	out->alarms = d->alarms;
+	alarms_roll(&out->alarms, out->now_ms);
 }
 
 /*
@@ -106,10 +111,45 @@ status_override(void *arg, const char *lane, const char *operator_id,
 }
 
 /* The status server; the listen address is read once (a change needs a restart). */
+/*
+ * Staff acknowledge the board's alarms (docs/status.md): the alarm_ack
+ * event is committed before the feed marks them.  Not a safety event: it
+ * goes to the platform with the next batch.
+ */
+static int
+status_ack(void *arg, const char *operator_id, int64_t alarm, int *n,
+    char *uuid, char *msg, size_t msglen)
+{
+	struct daemon *d = arg;
+	struct store_appended ap;
+
+	if (d->startup_pending || d->loss != LOSS_NONE) {
+		snprintf(msg, msglen, "the event store takes no event now");
+		return STATUS_ACK_NOT_RECORDED;
+	}
+	*n = alarms_ack_commit(&d->alarms, d->store, operator_id, alarm, &ap);
+	if (*n == -1) {
+		snprintf(msg, msglen, "no alarm %lld on the board", (long long)alarm);
+		return STATUS_ACK_NO_ALARM;
+	}
+	if (*n < 0) {
+		snprintf(msg, msglen, "the alarm_ack event could not be recorded");
+		(void)daemon_store_gone(d, false);
+		return STATUS_ACK_NOT_RECORDED;
+	}
+	if (*n > 0) {
+		sync_kick(d->sync, false);
+		snprintf(uuid, 40, "%s", ap.uuid);
+		log_info("operator %s acknowledged %d alarm(s)", operator_id, *n);
+	}
+	return STATUS_ACK_OK;
+}
+
 int
 daemon_status_start(struct daemon *d)
 {
-	struct status_source src = { d, status_snapshot, status_override };
+	struct status_source src = { d, status_snapshot, status_override,
+	    status_ack };
 
 	d->started_ms = ts_now_ms();
 	if (d->cfg->controller.status_listen[0] == '\0')

@@ -35,6 +35,7 @@ daemon_store_loss_name(enum store_loss k)
 static void
 record_store_replaced(struct daemon *d)
 {
+	struct store_appended ap;
 	struct sbuf b;
 
 	sbuf_init(&b);
@@ -47,9 +48,11 @@ record_store_replaced(struct daemon *d)
 	sbuf_printf(&b, ",\"last_seq\":%lld}",
 	    (long long)store_high_seq(d->store));
 	if (store_append(d->store, "store_replaced", b.p, ts_now_ms(), NULL, 0,
-	    NULL) == STORE_OK)
+	    &ap) == STORE_OK) {
 		sync_kick(d->sync, sync_urgent("store_replaced", b.p));
-	else
+		(void)alarms_note(&d->alarms, "store_replaced", b.p, ap.seq,
+		    ts_now_ms());
+	} else
 		log_warnx("store_replaced event not recorded: %s",
 		    store_errmsg(d->store));
 	sbuf_fini(&b);

@@ -1,7 +1,8 @@
 /*
  * The status server (docs/design.md §9): evhttp on status_listen, on the daemon's
  * loop.  GET / (the board), GET /v1/status (JSON), GET /metrics
- * (Prometheus), POST /v1/lanes/{lane}/override.  Every request takes a
+ * (Prometheus), POST /v1/lanes/{lane}/override, POST /v1/alarms/ack.
+ * Every request takes a
  * fresh snapshot from the source; nothing of the daemon is kept between
  * requests.  Requests are bounded: header and body sizes, a read/write
  * timeout that closes idle connections, and every method not served on a
@@ -246,6 +247,33 @@ status_parse_override(const char *body, size_t len, char *operator_id,
 	return rc;
 }
 
+int
+status_parse_ack(const char *body, size_t len, char *operator_id,
+    int64_t *alarm, char *err, size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "alarm");
+	int rc = -1;
+
+	*alarm = 0;
+	if (root == NULL || !cJSON_IsObject(root))
+		snprintf(err, errlen, "the body is not a JSON object");
+	else if (body_field(root, "operator", operator_id, STATUS_OPERATOR_MAX,
+	    err, errlen) != 0)
+		;
+	else if (v != NULL && !cJSON_IsNull(v) && (!cJSON_IsNumber(v) ||
+	    v->valuedouble < 1 || v->valuedouble > 9007199254740991.0 ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble))
+		snprintf(err, errlen, "\"alarm\" must be a positive integer");
+	else {
+		if (cJSON_IsNumber(v))
+			*alarm = (int64_t)v->valuedouble;
+		rc = 0;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
 /* ---- answers ---- */
 
 static void
@@ -440,6 +468,15 @@ override_locked(struct status *s, struct evhttp_request *req, char *msg,
 	return 429;
 }
 
+/* The request comes from this controller (a loopback peer). */
+static bool
+from_loopback(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+
+	return c != NULL && status_peer_loopback(evhttp_connection_get_addr(c));
+}
+
 /*
  * Who may override at all: a loopback peer, no lockout, overrides on, the
  * right token.
@@ -448,14 +485,13 @@ static int
 override_allowed(struct status *s, struct evhttp_request *req, char *msg,
     size_t msglen)
 {
-	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	const char *authz = evhttp_find_header(evhttp_request_get_input_headers(
 	    req), "Authorization");
 	struct status_snap *snap;
 	char token[TOKEN_MAX];
 	int code = 0;
 
-	if (c == NULL || !status_peer_loopback(evhttp_connection_get_addr(c))) {
+	if (!from_loopback(req)) {
 		snprintf(msg, msglen, "overrides are accepted from this "
 		    "controller only");
 		return 403;
@@ -538,6 +574,51 @@ serve_override(struct status *s, struct evhttp_request *req, const char *lane)
 	answer_override(req, code, uuid, msg);
 }
 
+/*
+ * POST /v1/alarms/ack: staff on this controller acknowledge one alarm of
+ * the board, or all (docs/status.md).  No token: it lets nothing through.
+ */
+static void
+serve_ack(struct status *s, struct evhttp_request *req)
+{
+	char op[STATUS_OPERATOR_MAX], msg[256] = "", uuid[40] = "", *body;
+	int64_t alarm = 0;
+	size_t len = 0;
+	int code, n = 0;
+	struct sbuf b;
+
+	if (!from_loopback(req)) {
+		reply_error(req, 403, "alarms are acknowledged on this "
+		    "controller only");
+		return;
+	}
+	if ((body = request_body(req, &len)) == NULL) {
+		reply_error(req, 413, "body too large");
+		return;
+	}
+	if (status_parse_ack(body, len, op, &alarm, msg, sizeof(msg)) != 0)
+		code = 400;
+	else
+		code = s->src.ack(s->src.arg, op, alarm, &n, uuid, msg,
+		    sizeof(msg));
+	free(body);
+	if (code != STATUS_ACK_OK) {
+		log_limited(&s->refusals, ts_mono_ms(), "alarm acknowledgement "
+		    "refused (%d): %s", code, msg);
+		reply_error(req, code, msg);
+		return;
+	}
+	sbuf_init(&b);
+	sbuf_printf(&b, "{\"acknowledged\":%d,\"uuid\":", n);
+	if (uuid[0] != '\0')
+		sbuf_put_json_str(&b, uuid);
+	else
+		sbuf_puts(&b, "null");
+	sbuf_puts(&b, "}\n");
+	reply(req, 200, "application/json", &b);
+	sbuf_fini(&b);
+}
+
 /* The {lane} of /v1/lanes/{lane}/override, or NULL for another path. */
 static const char *
 override_lane(const char *path, char *lane, size_t lanelen)
@@ -578,6 +659,11 @@ on_request(struct evhttp_request *req, void *arg)
 			reply_405(req, "POST");
 		else
 			serve_override(s, req, lane);
+	} else if (strcmp(path, "/v1/alarms/ack") == 0) {
+		if (m != EVHTTP_REQ_POST)
+			reply_405(req, "POST");
+		else
+			serve_ack(s, req);
 	} else
 		reply_error(req, 404, "no such page");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "weighgate/alarms.h"
 #include "weighgate/status.h"
 #include "weighgate/timefmt.h"
 
@@ -25,20 +26,32 @@ static const char *const dev_label[ROLE_N] = {
 	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier"
 };
 
+/* A name's Chinese by its English (code) name. */
+struct zh_name {
+	const char *en, *zh;
+};
+
+static const char *
+zh_lookup(const struct zh_name *t, size_t n, const char *en)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].en, en) == 0)
+			return t[i].zh;
+	return "";
+}
+
 static const char *
 decision_zh(const char *d)
 {
-	static const struct { const char *en, *zh; } t[] = {
+	static const struct zh_name t[] = {
 		{ "pass", "放行" }, { "turnback", "劝返" },
 		{ "intercept", "拦截" }, { "retry", "重新称重" },
 		{ "hold", "等待人工" }, { "fault", "故障" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(t[i].en, d) == 0)
-			return t[i].zh;
-	return "";
+	return zh_lookup(t, sizeof(t) / sizeof(t[0]), d);
 }
 
 static const char *
@@ -364,7 +377,65 @@ json_lane(struct sbuf *b, const struct status_lane *l)
 		sbuf_printf(b, "%s\"%s\":%llu", k ? "," : "",
 		    decision_kind_name((enum decision_kind)k),
 		    (unsigned long long)l->c.decisions[k]);
-	sbuf_puts(b, "}}");
+	sbuf_puts(b, "},\"fault_ms\":");
+	if (l->fault_ms >= 0)
+		sbuf_put_i64(b, l->fault_ms);
+	else
+		sbuf_puts(b, "null");
+	sbuf_putc(b, '}');
+}
+
+/* The day's counts of the board (docs/status.md, "The alarm feed"). */
+static void
+json_today(struct sbuf *b, const struct alarms *a)
+{
+	sbuf_printf(b, "{\"date\":\"%04d-%02d-%02d\",\"vehicles\":%llu,"
+	    "\"turnbacks\":%llu,\"intercepts\":%llu,\"forced_entries\":%llu}",
+	    a->day / 10000, a->day / 100 % 100, a->day % 100,
+	    (unsigned long long)a->count[AC_VEHICLES],
+	    (unsigned long long)a->count[AC_TURNBACKS],
+	    (unsigned long long)a->count[AC_INTERCEPTS],
+	    (unsigned long long)a->count[AC_FORCED_ENTRIES]);
+}
+
+static void
+json_alarm(struct sbuf *b, const struct alarm *al)
+{
+	sbuf_printf(b, "{\"id\":%lld,\"ts\":", (long long)al->seq);
+	put_ts_or_null(b, al->ts_ms);
+	sbuf_puts(b, ",\"kind\":");
+	sbuf_put_json_str(b, alarms_kind_name(al->kind));
+	sbuf_puts(b, ",\"lane\":");
+	put_str_or_null(b, al->lane);
+	sbuf_puts(b, ",\"plate\":");
+	put_str_or_null(b, al->plate);
+	sbuf_puts(b, ",\"what\":");
+	put_str_or_null(b, al->what);
+	sbuf_puts(b, ",\"needs_ack\":");
+	put_bool(b, al->needs_ack);
+	sbuf_puts(b, ",\"acknowledged\":");
+	put_bool(b, al->acked);
+	sbuf_puts(b, ",\"ack_operator\":");
+	put_str_or_null(b, al->acked ? al->ack_operator : NULL);
+	sbuf_puts(b, ",\"ack_ts\":");
+	put_ts_or_null(b, al->acked ? al->ack_ts_ms : 0);
+	sbuf_putc(b, '}');
+}
+
+/* The feed, newest first. */
+static void
+json_alarms(struct sbuf *b, const struct alarms *a)
+{
+	const struct alarm *al;
+	int i;
+
+	sbuf_printf(b, "{\"unacknowledged\":%d,\"feed\":[", alarms_unacked(a));
+	for (i = 0; (al = alarms_get(a, i)) != NULL; i++) {
+		if (i > 0)
+			sbuf_putc(b, ',');
+		json_alarm(b, al);
+	}
+	sbuf_puts(b, "]}");
 }
 
 static void
@@ -460,6 +531,10 @@ status_render_json(const struct status_snap *s, struct sbuf *b)
 	json_sync(b, &s->sync);
 	sbuf_puts(b, ",\"clock\":");
 	json_clock(b, &s->clock);
+	sbuf_puts(b, ",\"today\":");
+	json_today(b, &s->alarms);
+	sbuf_puts(b, ",\"alarms\":");
+	json_alarms(b, &s->alarms);
 	sbuf_puts(b, ",\"lanes\":[");
 	for (i = 0; i < s->n_lanes; i++) {
 		if (i > 0)
@@ -888,6 +963,15 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 
 /* ---- the board ---- */
 
+/*
+ * The station screen: every lane at once on 1920x1080 or 1280x720, for
+ * 1 to 16 lanes.  The page fills the viewport exactly: a header with the
+ * date and time and the day's counts, the alarm bars, then the lanes'
+ * grid (columns and rows chosen by the lane count, the text sized by the
+ * tile with container query units) beside the alarm feed, and the footer.
+ * Nothing hides behind a hover: a kiosk has no mouse.
+ */
+
 /* Text for HTML: & < > " ' escaped. */
 static void
 html(struct sbuf *b, const char *s)
@@ -903,11 +987,13 @@ html(struct sbuf *b, const char *s)
 		}
 }
 
-/* HH:MM:SS in the controller's local time; "从未 never" for 0. */
+/* How much of a local time the board shows. */
+enum local_fmt { LT_TIME, LT_MONTH, LT_FULL };
+
+/* ms in the controller's local time, from the year, month or hour on. */
 static void
-put_clock(struct sbuf *b, int64_t ms)
+put_local(struct sbuf *b, int64_t ms, enum local_fmt f)
 {
-	char t[16];
 	time_t sec = (time_t)(ms / 1000);
 	struct tm tm;
 
@@ -915,49 +1001,158 @@ put_clock(struct sbuf *b, int64_t ms)
 		sbuf_puts(b, "从未 never");
 		return;
 	}
-	strftime(t, sizeof(t), "%H:%M:%S", &tm);
-	sbuf_puts(b, t);
+	if (f == LT_FULL)
+		sbuf_printf(b, "%04d-", tm.tm_year + 1900);
+	if (f != LT_TIME)
+		sbuf_printf(b, "%02d-%02d ", tm.tm_mon + 1, tm.tm_mday);
+	sbuf_printf(b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
+
+/* HH:MM:SS in the controller's local time; "从未 never" for 0. */
+static void
+put_clock(struct sbuf *b, int64_t ms)
+{
+	put_local(b, ms, LT_TIME);
+}
+
+/* A duration: "42 s", "3 min 12 s", "2 h 05 min". */
+static void
+put_duration(struct sbuf *b, int64_t ms)
+{
+	int64_t s = ms / 1000;
+
+	if (s < 60)
+		sbuf_printf(b, "%lld s", (long long)s);
+	else if (s < 3600)
+		sbuf_printf(b, "%lld min %02lld s", (long long)(s / 60),
+		    (long long)(s % 60));
+	else
+		sbuf_printf(b, "%lld h %02lld min", (long long)(s / 3600),
+		    (long long)(s / 60 % 60));
+}
+
+/* A rule's reason in Chinese, with the English name beside it. */
+static const char *
+reason_zh(const char *r)
+{
+	static const struct zh_name t[] = {
+		{ "invalid", "无效称重" }, { "unstable", "称重不稳" },
+		{ "gross_out_of_range", "总重超量程" }, { "speed", "车速过快" },
+		{ "axle_sum", "轴重和不符" }, { "abnormal_driving", "异常驾驶" },
+		{ "axles_out_of_range", "轴数异常" },
+		{ "retries_exhausted", "重称次数用尽" }, { "fault", "设备故障" },
+		{ "watch", "布控名单" }, { "passenger", "客车" },
+		{ "exempt", "免检" }, { "permit", "大件运输许可" },
+		{ "permit_mismatch", "许可不符" }, { "over_gross", "超限" },
+		{ "config_unknown", "车型不明" }, { "within_limit", "未超限" },
+		{ "clock_doubt", "时钟存疑" },
+		/* a forced entry's how */
+		{ "no_pass", "未放行" }, { "tailgate", "跟车" },
+	};
+
+	return zh_lookup(t, sizeof(t) / sizeof(t[0]), r);
+}
+
+/* "超限 over_gross": the Chinese and the English of a reason. */
+static void
+put_reason(struct sbuf *b, const char *r)
+{
+	const char *zh = reason_zh(r);
+
+	if (*zh != '\0') {
+		sbuf_puts(b, zh);
+		sbuf_putc(b, ' ');
+	}
+	html(b, r);
+}
+
+static const char *const alarm_label[AK_N] = {
+	[AK_FORCED_ENTRY] = "强行上站 Forced entry",
+	[AK_INTERCEPT] = "拦截 Intercept",
+	[AK_BARRIER_UNAUTHORIZED] = "道闸私自抬起 Barrier raised without decision",
+	[AK_OVERRIDE] = "人工放行 Override",
+	[AK_DEVICE_FAULT] = "设备故障 Device fault",
+	[AK_DEVICE_RECOVERED] = "设备恢复 Device recovered",
+	[AK_PASS_TIMEOUT] = "放行超时 Pass timeout",
+	[AK_DISK_LOW] = "磁盘空间不足 Disk space low",
+	[AK_STORE_REPLACED] = "存储被替换 Event store replaced",
+	[AK_STORE_ROLLBACK] = "存储回退 Event store rolled back",
+	[AK_CLOCK_STEP] = "时钟跳变 Clock stepped",
+	[AK_CLOCK_SKEW] = "时钟偏差 Clock skew",
+};
 
 static const char board_head[] =
 "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 "<title>入口称重检测 Entrance weighing</title>\n<style>\n"
-"body{margin:0;background:#111;color:#eee;font-family:\"Noto Sans CJK SC\","
-"\"Noto Sans SC\",\"WenQuanYi Micro Hei\",sans-serif;font-size:22px}\n"
-"header,footer{display:flex;justify-content:space-between;align-items:center;"
-"padding:10px 20px;background:#222;font-size:26px}\n"
-"header h1{font-size:30px;margin:0}\n"
-"#board{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));"
-"gap:16px;padding:16px}\n"
-".lane{background:#1c1c1c;border:6px solid #555;border-radius:10px;padding:12px}\n"
-".lane .head{display:flex;justify-content:space-between;font-size:40px;"
-"font-weight:bold;padding:4px 10px;border-radius:6px;background:#555}\n"
+"*{box-sizing:border-box}\n"
+"html,body{height:100%;margin:0;overflow:hidden}\n"
+"body{background:#111;color:#eee;font-family:\"Noto Sans CJK SC\","
+"\"Noto Sans SC\",\"WenQuanYi Micro Hei\",sans-serif;font-size:clamp(12px,1.1vw,22px);"
+"display:flex;flex-direction:column}\n"
+"header,footer{display:flex;flex-wrap:wrap;justify-content:space-between;"
+"align-items:center;gap:0 1em;padding:.3em .8em;background:#222;flex:none}\n"
+"header h1{font-size:1.3em;margin:0;white-space:nowrap}\n"
+"#clock{font-size:1.3em;font-weight:bold;white-space:nowrap}\n"
+"#today{white-space:nowrap}#today b{font-size:1.2em;margin-right:.3em}\n"
+"#today .hot{color:#ff5252}\n"
+"#alarms{flex:none}\n"
+".alarm{background:#b71c1c;color:#fff;padding:.2em .8em;font-weight:bold}\n"
+"#main{flex:1;min-height:0;display:flex;gap:.5em;padding:.5em}\n"
+"#board{flex:1;min-width:0;display:grid;gap:.5em;"
+"grid-template-columns:repeat(var(--cols),minmax(0,1fr));"
+"grid-template-rows:repeat(var(--rows),minmax(0,1fr))}\n"
+".lane{container-type:size;min-width:0;min-height:0;overflow:hidden;"
+"background:#1c1c1c;border:.25em solid #555;border-radius:.4em}\n"
+".lane .in{height:100%;overflow:hidden;display:flex;flex-direction:column;"
+"gap:.15em;padding:.25em .4em;"
+"font-size:clamp(9px,min(7cqh,4.6cqw),30px);line-height:1.2}\n"
+".lane .head{display:flex;justify-content:space-between;gap:.4em;"
+"font-size:1.35em;font-weight:bold;padding:0 .3em;border-radius:.2em;"
+"background:#555;white-space:nowrap}\n"
 ".st-IDLE{border-color:#3a6ea5}.st-IDLE .head{background:#3a6ea5}\n"
 ".st-OPEN{border-color:#2e7d32}.st-OPEN .head{background:#2e7d32}\n"
-".st-REFUSED{border-color:#c62828}.st-REFUSED .head{background:#c62828}\n"
-".st-FAULT{border-color:#ef6c00}.st-FAULT .head{background:#ef6c00}\n"
-".led{margin:12px 0;padding:12px;background:#000;font-size:34px;"
-"font-weight:bold;min-height:1.3em;border:2px solid #333}\n"
+".st-REFUSED{border-color:#e53935}.st-REFUSED .head{background:#c62828}\n"
+".st-FAULT{border-color:#ff9800;background:#3a2200}"
+".st-FAULT .head{background:#ef6c00}\n"
+".lane.alarmed{border-color:#ff1744;box-shadow:0 0 0 .25em #ff1744;"
+"animation:flash 1s steps(2) infinite}\n"
+"@keyframes flash{50%{box-shadow:0 0 0 .25em #111}}\n"
+".led{padding:.1em .3em;background:#000;font-weight:bold;min-height:1.3em;"
+"border:1px solid #333;overflow:hidden;display:-webkit-box;"
+"-webkit-line-clamp:2;-webkit-box-orient:vertical}\n"
 ".led-green{color:#4cff4c}.led-red{color:#ff4040}.led-yellow{color:#ffd740}\n"
-"table{width:100%;border-collapse:collapse;font-size:26px}\n"
-"th{text-align:left;color:#aaa;font-weight:normal;width:40%;padding:3px}\n"
-"td{font-weight:bold;padding:3px}\n"
-".plate{font-size:32px}\n"
+".row{overflow-wrap:anywhere}.row b,.row span{white-space:nowrap}\n"
+".k{color:#aaa}\n"
+".plate{font-weight:bold;font-size:1.15em}\n"
 ".dec-pass{color:#4cff4c}.dec-turnback,.dec-intercept,.dec-fault{color:#ff5252}"
 ".dec-retry,.dec-hold{color:#ffd740}\n"
+".excess{color:#ff5252;font-weight:bold}\n"
 ".ok{color:#4cff4c}.bad{color:#ff5252;font-weight:bold}\n"
-".devs span{margin-right:14px;white-space:nowrap}\n"
-".alarm{background:#b71c1c;color:#fff;padding:8px 20px;font-size:28px;"
-"font-weight:bold}\n"
-"body.stale #board{opacity:.35}\n"
+".devs span{margin-right:.5em;white-space:nowrap}\n"
+".deverr{color:#ff8a80;font-weight:bold;overflow:hidden;display:-webkit-box;"
+"-webkit-line-clamp:2;-webkit-box-orient:vertical}\n"
+".faultfor{color:#ffb74d;font-weight:bold}\n"
+"#feed{flex:none;width:22%;min-width:15em;display:flex;flex-direction:column;"
+"background:#1a1a1a;border:1px solid #333;border-radius:.4em;overflow:hidden}\n"
+"#feed h2{font-size:1.1em;margin:0;padding:.2em .5em;background:#333}\n"
+"#feed h2 .n{color:#ff5252}\n"
+"#feed ol{list-style:none;margin:0;padding:0;overflow:hidden;flex:1}\n"
+"#feed li{padding:.25em .5em;border-bottom:1px solid #333;font-size:.9em}\n"
+"#feed li.unacked{background:#4a0d0d;border-left:.4em solid #ff1744}\n"
+"#feed li.acked{color:#999;border-left:.4em solid #444}\n"
+"#feed li.info{border-left:.4em solid #2e7d32}\n"
+"#feed .mark{float:right;font-weight:bold}\n"
+"#feed li.unacked .mark{color:#ff5252}\n"
+"#feed .hint{font-size:.8em;color:#aaa;padding:.2em .5em}\n"
+"body.stale #main{opacity:.35}\n"
 "#conn{color:#ff5252;font-weight:bold}\n"
 "</style></head><body>\n";
 
 /*
  * The page refreshes itself: every second it fetches itself again and swaps
- * the board and the footer in place (no reload, no flicker); when the
- * daemon does not answer, the board is dimmed and says so.
+ * the parts in place (no reload, no flicker); when the daemon does not
+ * answer, the board is dimmed and says so.
  */
 static const char board_script[] =
 "<script>\n"
@@ -971,7 +1166,8 @@ static const char board_script[] =
 "      if(!r.ok)throw new Error(r.status);return r.text();\n"
 "    }).then(function(t){\n"
 "      var doc=new DOMParser().parseFromString(t,'text/html');\n"
-"      ['board','status-line','alarms','clock'].forEach(function(id){swap(doc,id);});\n"
+"      ['board','feed','today','status-line','alarms','clock']"
+".forEach(function(id){swap(doc,id);});\n"
 "      document.body.classList.remove('stale');\n"
 "      document.getElementById('conn').textContent='';\n"
 "    }).catch(function(){\n"
@@ -985,37 +1181,56 @@ static const char board_script[] =
 "<noscript><meta http-equiv=\"refresh\" content=\"2\"></noscript>\n"
 "</body></html>\n";
 
+/* The last vehicle's weight line: gross, limit and a turn-back's excess. */
 static void
-board_last(struct sbuf *b, const struct status_last *l)
+board_weight(struct sbuf *b, const struct status_last *l)
 {
-	sbuf_puts(b, "<table class=\"last\">\n<tr><th>上一辆 Last vehicle</th>");
-	if (!l->valid) {
-		sbuf_puts(b, "<td>— 无 none</td></tr></table>\n");
-		return;
-	}
-	sbuf_puts(b, "<td>");
-	put_clock(b, l->ts_ms);
-	sbuf_puts(b, "</td></tr>\n<tr><th>车牌 Plate</th><td class=\"plate\">");
-	html(b, l->plate[0] ? l->plate : "—");
-	sbuf_printf(b, "</td></tr>\n<tr><th>轴数 Axles</th><td class=\"axles\">%d"
-	    "</td></tr>\n<tr><th>总重 Gross</th><td class=\"gross\">", l->axles);
+	sbuf_printf(b, "<div class=\"row\"><span class=\"axles\">%d 轴 axles"
+	    "</span> · <span class=\"k\">总重 Gross</span> <b class=\"gross\">",
+	    l->axles);
 	put_tonnes(b, l->gross_kg);
-	sbuf_puts(b, " t</td></tr>\n<tr><th>限值 Limit</th><td class=\"limit\">");
+	sbuf_puts(b, " t</b> · <span class=\"k\">限值 Limit</span> "
+	    "<b class=\"limit\">");
 	if (l->has_limit) {
 		put_tonnes(b, l->legal_limit_kg);
 		sbuf_puts(b, " t");
 	} else
 		sbuf_puts(b, "—");
-	sbuf_printf(b, "</td></tr>\n<tr><th>判定 Decision</th>"
-	    "<td class=\"decision dec-%s\">%s ", l->decision,
+	sbuf_puts(b, "</b></div>\n");
+	if (!l->has_limit || l->over_kg <= 0 || l->legal_limit_kg <= 0 ||
+	    strcmp(l->decision, "turnback") != 0)
+		return;
+	sbuf_puts(b, "<div class=\"row excess\">超限 Over +");
+	put_tonnes(b, l->over_kg);
+	sbuf_puts(b, " t (+");
+	sbuf_put_fixed(b, (l->over_kg * 1000 + l->legal_limit_kg / 2) /
+	    l->legal_limit_kg, 1);
+	sbuf_puts(b, "%)</div>\n");
+}
+
+static void
+board_last(struct sbuf *b, const struct status_last *l)
+{
+	sbuf_puts(b, "<div class=\"row last\"><span class=\"k\">上一辆 Last "
+	    "vehicle</span> ");
+	if (!l->valid) {
+		sbuf_puts(b, "— 无 none</div>\n");
+		return;
+	}
+	put_clock(b, l->ts_ms);
+	sbuf_puts(b, " <span class=\"plate\">");
+	html(b, l->plate[0] ? l->plate : "—");
+	sbuf_puts(b, "</span></div>\n");
+	board_weight(b, l);
+	sbuf_printf(b, "<div class=\"row decision dec-%s\">%s ", l->decision,
 	    decision_zh(l->decision));
 	html(b, l->decision);
 	if (l->reason[0] != '\0') {
-		sbuf_puts(b, " <small>(");
-		html(b, l->reason);
-		sbuf_puts(b, ")</small>");
+		sbuf_puts(b, " · <span class=\"reason\">");
+		put_reason(b, l->reason);
+		sbuf_puts(b, "</span>");
 	}
-	sbuf_puts(b, "</td></tr>\n</table>\n");
+	sbuf_puts(b, "</div>\n");
 }
 
 static void
@@ -1026,50 +1241,83 @@ board_barrier(struct sbuf *b, const struct status_lane *l)
 	    strcmp(pos, "down") == 0 ? "落下" : strcmp(pos, "moving") == 0 ?
 	    "移动中" : "位置异常";
 
-	sbuf_printf(b, "<table><tr><th>道闸 Barrier</th><td class=\"barrier\">"
-	    "%s %s</td></tr></table>\n", zh, pos == NULL ? "unknown" : pos);
-}
-
-static void
-board_devices(struct sbuf *b, const struct status_lane *l)
-{
-	int k;
-
-	sbuf_puts(b, "<div class=\"devs\">设备 Devices: ");
-	for (k = 0; k < ROLE_N; k++) {
-		sbuf_printf(b, "<span class=\"%s\" title=\"", l->dev_up[k] ?
-		    "ok" : "bad");
-		html(b, l->dev_err[k]);
-		sbuf_printf(b, "\">%s %s</span>", dev_label[k],
-		    l->dev_up[k] ? "✓" : "✗ 故障 FAULT");
+	sbuf_printf(b, "<div class=\"row\"><span class=\"k\">道闸 Barrier</span> "
+	    "<b class=\"barrier\">%s %s</b>", zh, pos == NULL ? "unknown" : pos);
+	if (l->fault_ms >= 0) {
+		sbuf_puts(b, " · <span class=\"faultfor\">故障已 In FAULT ");
+		put_duration(b, l->fault_ms);
+		sbuf_puts(b, "</span>");
 	}
-	if (l->store_fault)
-		sbuf_puts(b, "<span class=\"bad\">存储 Store ✗</span>");
 	sbuf_puts(b, "</div>\n");
 }
 
+/* Each device ✓ or ✗ (one line when all are well); a failed one's error as text. */
 static void
-board_lane(struct sbuf *b, const struct status_lane *l)
+board_devices(struct sbuf *b, const struct status_lane *l)
+{
+	bool all_up = !l->store_fault;
+	int k;
+
+	for (k = 0; k < ROLE_N; k++)
+		all_up &= l->dev_up[k];
+	if (all_up) {
+		sbuf_puts(b, "<div class=\"row devs ok\">设备 Devices ✓ 正常 all "
+		    "answering</div>\n");
+		return;
+	}
+	sbuf_puts(b, "<div class=\"row devs\">");
+	for (k = 0; k < ROLE_N; k++)
+		sbuf_printf(b, "<span class=\"%s\">%s %s</span>", l->dev_up[k] ?
+		    "ok" : "bad", dev_label[k], l->dev_up[k] ? "✓" : "✗ 故障 FAULT");
+	if (l->store_fault)
+		sbuf_puts(b, "<span class=\"bad\">存储 Store ✗</span>");
+	sbuf_puts(b, "</div>\n");
+	for (k = 0; k < ROLE_N; k++) {
+		if (l->dev_up[k] || l->dev_err[k][0] == '\0')
+			continue;
+		sbuf_printf(b, "<div class=\"deverr\">✗ %s: ", dev_label[k]);
+		html(b, l->dev_err[k]);
+		sbuf_puts(b, "</div>\n");
+	}
+}
+
+/* An unacknowledged alarm of this lane is on the feed. */
+static bool
+lane_alarmed(const struct alarms *a, const char *lane)
+{
+	const struct alarm *al;
+	int i;
+
+	for (i = 0; (al = alarms_get(a, i)) != NULL; i++)
+		if (al->needs_ack && !al->acked && strcmp(al->lane, lane) == 0)
+			return true;
+	return false;
+}
+
+static void
+board_lane(struct sbuf *b, const struct status_lane *l, bool alarmed)
 {
 	sbuf_puts(b, "<section class=\"lane st-");
 	html(b, l->state);
+	sbuf_puts(b, alarmed ? " alarmed" : "");
 	sbuf_puts(b, "\" id=\"lane-");
 	html(b, l->name);
 	sbuf_puts(b, "\" data-state=\"");
 	html(b, l->state);
-	sbuf_puts(b, "\">\n<div class=\"head\"><span class=\"name\">车道 Lane ");
+	sbuf_puts(b, "\"><div class=\"in\">\n<div class=\"head\"><span "
+	    "class=\"name\">车道 Lane ");
 	html(b, l->name);
 	sbuf_printf(b, "</span><span class=\"state\">%s ", state_zh_of(l->state));
 	html(b, l->state);
 	sbuf_puts(b, "</span></div>\n<div class=\"led led-");
 	html(b, l->led_colour);
-	sbuf_puts(b, "\" title=\"显示屏 LED sign\">");
+	sbuf_puts(b, "\">");
 	html(b, l->led_known ? l->led_text : "");
 	sbuf_puts(b, "</div>\n");
 	board_last(b, &l->last);
 	board_barrier(b, l);
 	board_devices(b, l);
-	sbuf_puts(b, "</section>\n");
+	sbuf_puts(b, "</div></section>\n");
 }
 
 /* The chain guard's alarms (docs/operations.md). */
@@ -1090,6 +1338,7 @@ board_store_guard(struct sbuf *b, const struct status_snap *s)
 	}
 }
 
+/* The bars of what is wrong now, under the header. */
 static void
 board_alarms(struct sbuf *b, const struct status_snap *s)
 {
@@ -1118,6 +1367,88 @@ board_alarms(struct sbuf *b, const struct status_snap *s)
 	sbuf_puts(b, "</div>\n");
 }
 
+/* The detail of an alarm: the reason names in Chinese and English. */
+static void
+feed_what(struct sbuf *b, const struct alarm *al)
+{
+	const char *zh = al->kind == AK_FORCED_ENTRY ||
+	    al->kind == AK_INTERCEPT ? reason_zh(al->what) : "";
+
+	if (al->what[0] == '\0')
+		return;
+	sbuf_puts(b, " · <span class=\"what\">");
+	if (*zh != '\0') {
+		sbuf_puts(b, zh);
+		sbuf_putc(b, ' ');
+	}
+	html(b, al->what);
+	sbuf_puts(b, "</span>");
+}
+
+static void
+feed_item(struct sbuf *b, const struct alarm *al)
+{
+	sbuf_printf(b, "<li id=\"alarm-%lld\" class=\"k-%s %s\">"
+	    "<span class=\"mark\">", (long long)al->seq,
+	    alarms_kind_name(al->kind), !al->needs_ack ? "info" :
+	    al->acked ? "acked" : "unacked");
+	if (al->needs_ack && !al->acked)
+		sbuf_puts(b, "未确认 UNACKNOWLEDGED");
+	else if (al->acked) {
+		sbuf_puts(b, "已确认 acknowledged ");
+		html(b, al->ack_operator);
+	}
+	sbuf_printf(b, "</span><b>#%lld</b> ", (long long)al->seq);
+	put_local(b, al->ts_ms, LT_MONTH);
+	if (al->lane[0] != '\0') {
+		sbuf_puts(b, " <b>");
+		html(b, al->lane);
+		sbuf_puts(b, "</b>");
+	}
+	sbuf_printf(b, "<br>%s", alarm_label[al->kind]);
+	if (al->plate[0] != '\0') {
+		sbuf_puts(b, " · <span class=\"plate\">");
+		html(b, al->plate);
+		sbuf_puts(b, "</span>");
+	}
+	feed_what(b, al);
+	sbuf_puts(b, "</li>\n");
+}
+
+static void
+board_feed(struct sbuf *b, const struct alarms *a)
+{
+	const struct alarm *al;
+	int i, n = alarms_unacked(a);
+
+	sbuf_puts(b, "<aside id=\"feed\"><h2>报警 Alarms");
+	if (n > 0)
+		sbuf_printf(b, " <span class=\"n\">%d 未确认 unacknowledged</span>", n);
+	sbuf_puts(b, "</h2>\n<div class=\"hint\">确认 Acknowledge: weighgate ack "
+	    "--operator ID [#]</div>\n<ol>\n");
+	for (i = 0; (al = alarms_get(a, i)) != NULL; i++)
+		feed_item(b, al);
+	if (i == 0)
+		sbuf_puts(b, "<li class=\"none\">— 无 none</li>\n");
+	sbuf_puts(b, "</ol></aside>\n");
+}
+
+/* The day's counts (the controller's local day). */
+static void
+board_today(struct sbuf *b, const struct alarms *a)
+{
+	sbuf_printf(b, "<span id=\"today\">今日 Today %04d-%02d-%02d: "
+	    "车辆 Vehicles <b class=\"vehicles\">%llu</b> 劝返 Turn-backs "
+	    "<b class=\"turnbacks\">%llu</b> 拦截 Intercepts <b class=\"intercepts"
+	    "\">%llu</b> 强行上站 Forced entries <b class=\"forced%s\">%llu</b>"
+	    "</span>", a->day / 10000, a->day / 100 % 100, a->day % 100,
+	    (unsigned long long)a->count[AC_VEHICLES],
+	    (unsigned long long)a->count[AC_TURNBACKS],
+	    (unsigned long long)a->count[AC_INTERCEPTS],
+	    a->count[AC_FORCED_ENTRIES] > 0 ? " hot" : "",
+	    (unsigned long long)a->count[AC_FORCED_ENTRIES]);
+}
+
 static void
 board_footer(struct sbuf *b, const struct status_snap *s)
 {
@@ -1141,22 +1472,42 @@ board_footer(struct sbuf *b, const struct status_snap *s)
 	sbuf_puts(b, "</span></footer>\n");
 }
 
+/* Columns and rows of the lanes' grid for n lanes: as square as fits. */
+static void
+grid_shape(int n, int *cols, int *rows)
+{
+	static const int c[17] = { 1, 1, 2, 3, 2, 3, 3, 4, 4, 3, 4, 4, 4, 4, 4,
+	    4, 4 };
+
+	*cols = c[n < 0 ? 0 : n > 16 ? 16 : n];
+	if (n > 16)
+		*cols = (n + 3) / 4;
+	*rows = n > 0 ? (n + *cols - 1) / *cols : 1;
+}
+
 void
 status_render_board(const struct status_snap *s, struct sbuf *b)
 {
-	int i;
+	int i, cols, rows;
 
+	grid_shape(s->n_lanes, &cols, &rows);
 	sbuf_puts(b, board_head);
 	sbuf_puts(b, "<header><h1>入口称重检测 Entrance weighing · ");
 	html(b, s->controller);
-	sbuf_puts(b, "</h1><span id=\"conn\"></span><span id=\"clock\">时间 Time ");
-	put_clock(b, s->now_ms);
+	sbuf_puts(b, "</h1><span id=\"conn\"></span>");
+	board_today(b, &s->alarms);
+	sbuf_puts(b, "<span id=\"clock\">");
+	put_local(b, s->now_ms, LT_FULL);
 	sbuf_puts(b, "</span></header>\n");
 	board_alarms(b, s);
-	sbuf_puts(b, "<main id=\"board\">\n");
+	sbuf_printf(b, "<div id=\"main\"><main id=\"board\" data-lanes=\"%d\" "
+	    "style=\"--cols:%d;--rows:%d\">\n", s->n_lanes, cols, rows);
 	for (i = 0; i < s->n_lanes; i++)
-		board_lane(b, &s->lanes[i]);
+		board_lane(b, &s->lanes[i], lane_alarmed(&s->alarms,
+		    s->lanes[i].name));
 	sbuf_puts(b, "</main>\n");
+	board_feed(b, &s->alarms);
+	sbuf_puts(b, "</div>\n");
 	board_footer(b, s);
 	sbuf_puts(b, board_script);
 }

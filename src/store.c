@@ -1393,3 +1393,45 @@ store_verify(store_t *s, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* ---- the station board's rebuild at start (alarms.c) ---- */
+
+int
+store_fetch_newest(store_t *s, const char *kinds, const char *decisions,
+    size_t max_events, struct store_batch *out)
+{
+	sqlite3_stmt *st = s->st[ST_FETCH_NEWEST];
+
+	enter(s);
+	out->n = 0;
+	out->ev = NULL;
+	if (bind_text(s, st, 1, kinds) != 0 ||
+	    bind_text(s, st, 2, decisions) != 0 ||
+	    bind_i64(s, st, 3, limit_of(max_events)) != 0) {
+		done(st);
+		return -1;
+	}
+	return fetch_rows(s, st, SIZE_MAX, out);
+}
+
+int
+store_count_since(store_t *s, const char *kinds, int64_t since_ms,
+    void (*fn)(void *arg, const char *kind, const char *decision, int64_t n),
+    void *arg)
+{
+	sqlite3_stmt *st = s->st[ST_COUNT_SINCE];
+	int rc;
+
+	enter(s);
+	if (bind_i64(s, st, 1, since_ms) != 0 ||
+	    bind_text(s, st, 2, kinds) != 0) {
+		done(st);
+		return -1;
+	}
+	while ((rc = step(s, st, "count")) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int64(st, 2));
+	done(st);
+	return rc == -1 ? -1 : 0;
+}

@@ -38,6 +38,8 @@ enum store_stmt {
 	ST_MARK_FORKED,
 	ST_FETCH_AFTER,
 	ST_FETCH_SYNCED,
+	ST_FETCH_NEWEST,
+	ST_COUNT_SINCE,
 	ST_N
 };
 
@@ -108,6 +110,18 @@ static const char *const store_sql[ST_N] = {
 	[ST_FETCH_SYNCED] =
 	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
 	    " WHERE seq = ?1 AND state = 1",
+	/* The station board's alarm feed and day's counts, read at start. */
+	[ST_FETCH_NEWEST] =
+	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    " WHERE kind IN (SELECT value FROM json_each(?1))"
+	    " OR (kind = 'weighing' AND json_extract(body, '$.decision')"
+	    " IN (SELECT value FROM json_each(?2)))"
+	    " ORDER BY seq DESC LIMIT ?3",
+	[ST_COUNT_SINCE] =
+	    "SELECT kind, coalesce(json_extract(body, '$.decision'), ''),"
+	    " count(*) FROM events"
+	    " WHERE ts_ms >= ?1 AND kind IN (SELECT value FROM json_each(?2))"
+	    " GROUP BY 1, 2",
 };
 
 /* Used once at open, before the statements above can be prepared. */

@@ -1,4 +1,4 @@
-/* weighgate: the operator's and analyst's tool (replay, lists, status, override). */
+/* weighgate: the operator's and analyst's tool (replay, lists, status, override, ack). */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
 	{ "lists", cmd_lists, "import or show the watch, exempt and permit lists" },
 	{ "status", cmd_status, "show the running daemon's lanes and sync" },
 	{ "override", cmd_override, "let a refused vehicle through (staff)" },
+	{ "ack", cmd_ack, "acknowledge the station board's alarms (staff)" },
 };
 
 static void

@@ -1,7 +1,8 @@
 /*
  * The status server of docs/design.md §9 on the daemon's loop (evhttp): the station
  * board (GET /), the same as JSON (GET /v1/status), Prometheus metrics
- * (GET /metrics) and the manual override (POST /v1/lanes/{lane}/override).
+ * (GET /metrics), the manual override (POST /v1/lanes/{lane}/override)
+ * and the acknowledgement of the board's alarms (POST /v1/alarms/ack).
  *
  * The server holds no pointer into the daemon between requests: for every
  * request it asks its source for a snapshot, plain data copied from the
@@ -17,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "weighgate/alarms.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/config.h"
 #include "weighgate/lane.h"
@@ -141,6 +143,7 @@ struct status_lane {
 	char dev_err[ROLE_N][96];
 	struct status_last last;
 	struct status_counters c;
+	int64_t fault_ms;			/* in FAULT this long, -1: not */
 };
 
 /*
@@ -195,6 +198,7 @@ struct status_snap {
 	struct status_lane lanes[CFG_MAX_LANES];
 	struct status_server_stats server;
 	struct status_proc proc;	/* filled by the server */
+	struct alarms alarms;		/* the feed and the day's counts */
 };
 
 /* Fill one lane's entry from the lane and the daemon's counters for it. */
@@ -220,6 +224,22 @@ struct status_source {
 	 */
 	int (*override)(void *arg, const char *lane, const char *operator_id,
 	    const char *reason, char *uuid, char *msg, size_t msglen);
+	/*
+	 * Staff acknowledge alarm (0: every unacknowledged one) as
+	 * operator_id: the alarm_ack event is recorded, then the feed marks
+	 * them; *n gets how many (0: none waited, no event), uuid (40 bytes)
+	 * the event's uuid, msg a sentence for a refusal.  Returns a
+	 * STATUS_ACK_* code.
+	 */
+	int (*ack)(void *arg, const char *operator_id, int64_t alarm, int *n,
+	    char *uuid, char *msg, size_t msglen);
+};
+
+/* Outcome of an acknowledgement handed to the source: an HTTP status. */
+enum {
+	STATUS_ACK_OK = 200,
+	STATUS_ACK_NO_ALARM = 404,	/* not in the feed */
+	STATUS_ACK_NOT_RECORDED = 500
 };
 
 /*
@@ -298,5 +318,12 @@ int64_t status_retry_after_s(int64_t left_ms);
  */
 int status_parse_override(const char *body, size_t len, char *operator_id,
     char *reason, char *err, size_t errlen);
+/*
+ * The acknowledgement's JSON body: "operator" as for the override, and
+ * "alarm" the alarm's number (its event's seq, a positive integer) or
+ * absent for every unacknowledged alarm (*alarm 0).  0, or -1 with err.
+ */
+int status_parse_ack(const char *body, size_t len, char *operator_id,
+    int64_t *alarm, char *err, size_t errlen);
 
 #endif

@@ -164,4 +164,22 @@ int64_t store_mark_forked(store_t *s, int64_t after_seq, const char *why);
  */
 int store_verify(store_t *s, char *err, size_t errlen);
 
+/* ---- the station board's rebuild at start (alarms.c) ---- */
+
+/*
+ * The newest max_events events whose kind is in kinds (a JSON array of
+ * kinds), or weighings whose decision is in decisions (likewise), newest
+ * first.  Reads the whole log: for the start only.
+ */
+int store_fetch_newest(store_t *s, const char *kinds, const char *decisions,
+    size_t max_events, struct store_batch *out);
+/*
+ * The events of kinds (a JSON array) committed at or after since_ms,
+ * counted by kind and the body's "decision" ("" for none): fn once per
+ * pair.  0 or -1.
+ */
+int store_count_since(store_t *s, const char *kinds, int64_t since_ms,
+    void (*fn)(void *arg, const char *kind, const char *decision, int64_t n),
+    void *arg);
+
 #endif
