@@ -16,6 +16,7 @@
 #include "weighgate/chain.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/daemon.h"
+#include "weighgate/event.h"
 #include "weighgate/guard.h"
 #include "weighgate/lane.h"
 #include "weighgate/led.h"
@@ -236,34 +237,36 @@ execute(struct daemon *d, int i, struct lane_actions *acts)
 				/* the log of a run starts with its startup event */
 				log_warnx("lane %s: %s event not recorded: the "
 				    "startup event is not recorded yet",
-				    dl->lane.cfg->name, a->event_kind);
+				    dl->lane.cfg->name, event_name(a->event));
 				failed = true;
 				break;
 			}
-			if (store_append(d->store, a->event_kind, a->body,
-			    ts_now_ms(), a->has_result_seq ? dl->lane.cfg->name : NULL,
+			if (store_append(d->store, event_name(a->event),
+			    a->urgent, a->body, ts_now_ms(),
+			    a->has_result_seq ? dl->lane.cfg->name : NULL,
 			    a->result_seq, &ap) != STORE_OK) {
 				log_warnx("lane %s: %s event not recorded: %s",
-				    dl->lane.cfg->name, a->event_kind,
+				    dl->lane.cfg->name, event_name(a->event),
 				    store_errmsg(d->store));
 				(void)store_gone(d, false);
 				failed = true;
 				break;
 			}
 			committed = true;
-			sync_kick(d->sync, sync_urgent(a->event_kind, a->body));
+			sync_kick(d->sync, a->urgent);
 			/* committed into a file no longer at its path: no output */
 			if (store_gone(d, false)) {
 				failed = true;
 				break;
 			}
-			status_count_event(&dl->stats, a->event_kind, a->body);
-			if (strcmp(a->event_kind, "weighing") == 0)
+			status_count_event(&dl->stats, event_name(a->event),
+			    a->body);
+			if (a->event == EV_WEIGHING)
 				status_count_decision(&dl->stats, dl->lane.last.d.kind);
-			else if (strcmp(a->event_kind, "override") == 0)
+			else if (a->event == EV_OVERRIDE)
 				snprintf(d->override_uuid, sizeof(d->override_uuid),
 				    "%s", ap.uuid);
-			if (strcmp(a->event_kind, "weighing") == 0 || uuid[0] == '\0')
+			if (a->event == EV_WEIGHING || uuid[0] == '\0')
 				snprintf(uuid, sizeof(uuid), "%s", ap.uuid);
 			break;
 		case LA_BARRIER:
@@ -515,9 +518,9 @@ record_store_replaced(struct daemon *d)
 	sbuf_put_json_str(&b, d->loss_why);
 	sbuf_printf(&b, ",\"last_seq\":%lld}",
 	    (long long)store_high_seq(d->store));
-	if (store_append(d->store, "store_replaced", b.p, ts_now_ms(), NULL, 0,
-	    NULL) == STORE_OK)
-		sync_kick(d->sync, sync_urgent("store_replaced", b.p));
+	if (store_append(d->store, event_name(EV_STORE_REPLACED), EVENT_URGENT,
+	    b.p, ts_now_ms(), NULL, 0, NULL) == STORE_OK)
+		sync_kick(d->sync, EVENT_URGENT);
 	else
 		log_warnx("store_replaced event not recorded: %s",
 		    store_errmsg(d->store));
@@ -673,6 +676,7 @@ static void
 clock_record(struct daemon *d, const struct cw_event *e)
 {
 	const char *kind = cw_event_name(e->kind);
+	bool urgent = e->kind != CW_EV_OK;	/* clock_ok is batched */
 	struct store_appended ap;
 	struct sbuf b;
 
@@ -696,9 +700,9 @@ clock_record(struct daemon *d, const struct cw_event *e)
 	}
 	sbuf_init(&b);
 	cw_event_body(&b, e);
-	if (store_append(d->store, kind, b.p, ts_now_ms(), NULL, 0,
+	if (store_append(d->store, kind, urgent, b.p, ts_now_ms(), NULL, 0,
 	    &ap) == STORE_OK)
-		sync_kick(d->sync, sync_urgent(kind, b.p));
+		sync_kick(d->sync, urgent);
 	else
 		log_warnx("clock: %s not recorded: %s", kind,
 		    store_errmsg(d->store));
@@ -918,10 +922,11 @@ record_startup(struct daemon *d)
 	sbuf_puts(&b, ",\"config_hash\":");
 	sbuf_put_json_str(&b, cfghash);
 	sbuf_printf(&b, ",\"lanes\":%d}", d->cfg->n_lanes);
-	st = store_append(d->store, "startup", b.p, ts_now_ms(), NULL, 0, &ap);
+	st = store_append(d->store, event_name(EV_STARTUP), EVENT_URGENT, b.p,
+	    ts_now_ms(), NULL, 0, &ap);
 	sbuf_fini(&b);
 	if (st == STORE_OK)
-		sync_kick(d->sync, true);
+		sync_kick(d->sync, EVENT_URGENT);
 	return st == STORE_OK ? 0 : -1;
 }
 
@@ -1312,12 +1317,12 @@ record_reloaded(struct daemon *d, const struct cfg_gen *g)
 	sbuf_init(&b);
 	reload_event_body(&b, g->cfg->controller.id, d->gen->ruleset,
 	    g->ruleset, oldhash, newhash);
-	st = store_append(d->store, "config_reloaded", b.p, ts_now_ms(), NULL,
-	    0, &ap);
+	st = store_append(d->store, event_name(EV_CONFIG_RELOADED),
+	    EVENT_URGENT, b.p, ts_now_ms(), NULL, 0, &ap);
 	sbuf_fini(&b);
 	if (st != STORE_OK)
 		return -1;
-	sync_kick(d->sync, true);
+	sync_kick(d->sync, EVENT_URGENT);
 	return 0;
 }
 
