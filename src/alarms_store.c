@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "weighgate/event.h"
 #include "weighgate/alarms_store.h"
 #include "weighgate/log.h"
 #include "weighgate/timefmt.h"
@@ -93,7 +94,7 @@ alarms_ack_commit(struct alarms *a, store_t *s, const char *operator_id,
 
 	sbuf_init(&b);
 	if ((n = alarms_ack_body(a, operator_id, seq, &b)) > 0) {
-		if (store_append(s, "alarm_ack", b.p, now, NULL, 0, ap) !=
+		if (store_append(s, event_name(EV_ALARM_ACK), EVENT_BATCHED, b.p, now, NULL, 0, ap) !=
 		    STORE_OK) {
 			log_warnx("alarm_ack event not recorded: %s",
 			    store_errmsg(s));

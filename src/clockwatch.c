@@ -11,6 +11,7 @@
 #include <sys/timex.h>
 
 #include "weighgate/clockwatch.h"
+#include "weighgate/event.h"
 
 static int64_t
 abs64(int64_t v)
@@ -106,8 +107,8 @@ cw_doubt(const struct clockwatch *cw)
 const char *
 cw_event_name(enum cw_event_kind k)
 {
-	return k == CW_EV_STEP ? "clock_step" : k == CW_EV_SKEW ?
-	    "clock_skew" : "clock_ok";
+	return event_name(k == CW_EV_STEP ? EV_CLOCK_STEP : k == CW_EV_SKEW ?
+	    EV_CLOCK_SKEW : EV_CLOCK_OK);
 }
 
 const char *

@@ -14,6 +14,7 @@
 #include <event2/thread.h>
 
 #include "daemon_int.h"
+#include "weighgate/event.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/daemon.h"
 #include "weighgate/executor.h"
@@ -53,26 +54,26 @@ ex_record(void *arg, int i, const struct lane_action *a, char uuid[40])
 		/* the log of a run starts with its startup event */
 		log_warnx("lane %s: %s event not recorded: the "
 		    "startup event is not recorded yet",
-		    dl->lane.cfg->name, a->event_kind);
+		    dl->lane.cfg->name, event_name(a->event));
 		return -1;
 	}
-	if (store_append(d->store, a->event_kind, a->body,
+	if (store_append(d->store, event_name(a->event), a->urgent, a->body,
 	    ts_now_ms(), a->has_result_seq ? dl->lane.cfg->name : NULL,
 	    a->result_seq, &ap) != STORE_OK) {
 		log_warnx("lane %s: %s event not recorded: %s",
-		    dl->lane.cfg->name, a->event_kind,
+		    dl->lane.cfg->name, event_name(a->event),
 		    store_errmsg(d->store));
 		(void)daemon_store_gone(d, false);
 		return -1;
 	}
-	sync_kick(d->sync, sync_urgent(a->event_kind, a->body));
+	sync_kick(d->sync, a->urgent);
 	/* committed into a file no longer at its path: no output */
 	if (daemon_store_gone(d, false))
 		return -1;
-	status_count_event(&dl->stats, a->event_kind, a->body);
-	(void)alarms_note(&d->alarms, a->event_kind, a->body, ap.seq,
+	status_count_event(&dl->stats, event_name(a->event), a->body);
+	(void)alarms_note(&d->alarms, event_name(a->event), a->body, ap.seq,
 	    ts_now_ms());
-	if (strcmp(a->event_kind, "weighing") == 0)
+	if (a->event == EV_WEIGHING)
 		status_count_decision(&dl->stats, dl->lane.last.d.kind);
 	snprintf(uuid, 40, "%s", ap.uuid);
 	return 0;
@@ -447,10 +448,11 @@ record_startup(struct daemon *d)
 	sbuf_puts(&b, ",\"config_hash\":");
 	sbuf_put_json_str(&b, cfghash);
 	sbuf_printf(&b, ",\"lanes\":%d}", d->cfg->n_lanes);
-	st = store_append(d->store, "startup", b.p, ts_now_ms(), NULL, 0, &ap);
+	st = store_append(d->store, event_name(EV_STARTUP), EVENT_URGENT, b.p,
+	    ts_now_ms(), NULL, 0, &ap);
 	sbuf_fini(&b);
 	if (st == STORE_OK)
-		sync_kick(d->sync, true);
+		sync_kick(d->sync, EVENT_URGENT);
 	return st == STORE_OK ? 0 : -1;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "daemon_int.h"
+#include "weighgate/event.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/log.h"
 #include "weighgate/sbuf.h"
@@ -16,6 +17,7 @@ static void
 clock_record(struct daemon *d, const struct cw_event *e)
 {
 	const char *kind = cw_event_name(e->kind);
+	bool urgent = e->kind != CW_EV_OK;	/* clock_ok is batched */
 	struct store_appended ap;
 	struct sbuf b;
 
@@ -39,9 +41,9 @@ clock_record(struct daemon *d, const struct cw_event *e)
 	}
 	sbuf_init(&b);
 	cw_event_body(&b, e);
-	if (store_append(d->store, kind, b.p, ts_now_ms(), NULL, 0,
+	if (store_append(d->store, kind, urgent, b.p, ts_now_ms(), NULL, 0,
 	    &ap) == STORE_OK) {
-		sync_kick(d->sync, sync_urgent(kind, b.p));
+		sync_kick(d->sync, urgent);
 		(void)alarms_note(&d->alarms, kind, b.p, ap.seq, ts_now_ms());
 	} else
 		log_warnx("clock: %s not recorded: %s", kind,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "daemon_int.h"
+#include "weighgate/event.h"
 #include "weighgate/log.h"
 #include "weighgate/notify.h"
 #include "weighgate/reload.h"
@@ -107,12 +108,12 @@ record_reloaded(struct daemon *d, const struct cfg_gen *g)
 	sbuf_init(&b);
 	reload_event_body(&b, g->cfg->controller.id, d->gen->ruleset,
 	    g->ruleset, oldhash, newhash);
-	st = store_append(d->store, "config_reloaded", b.p, ts_now_ms(), NULL,
-	    0, &ap);
+	st = store_append(d->store, event_name(EV_CONFIG_RELOADED),
+	    EVENT_URGENT, b.p, ts_now_ms(), NULL, 0, &ap);
 	sbuf_fini(&b);
 	if (st != STORE_OK)
 		return -1;
-	sync_kick(d->sync, true);
+	sync_kick(d->sync, EVENT_URGENT);
 	return 0;
 }
 

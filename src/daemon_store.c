@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon_int.h"
+#include "weighgate/event.h"
 #include "weighgate/guard.h"
 #include "weighgate/lane.h"
 #include "weighgate/log.h"
@@ -47,9 +48,9 @@ record_store_replaced(struct daemon *d)
 	sbuf_put_json_str(&b, d->loss_why);
 	sbuf_printf(&b, ",\"last_seq\":%lld}",
 	    (long long)store_high_seq(d->store));
-	if (store_append(d->store, "store_replaced", b.p, ts_now_ms(), NULL, 0,
-	    &ap) == STORE_OK) {
-		sync_kick(d->sync, sync_urgent("store_replaced", b.p));
+	if (store_append(d->store, event_name(EV_STORE_REPLACED), EVENT_URGENT,
+	    b.p, ts_now_ms(), NULL, 0, &ap) == STORE_OK) {
+		sync_kick(d->sync, EVENT_URGENT);
 		(void)alarms_note(&d->alarms, "store_replaced", b.p, ap.seq,
 		    ts_now_ms());
 	} else

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "weighgate/event.h"
 #include "weighgate/executor.h"
 #include "weighgate/led.h"
 #include "weighgate/log.h"
@@ -151,11 +152,11 @@ run_record(struct executor *x, const struct lane_action *a, char uuid[40],
 		return false;
 	}
 	out->committed++;
-	if (strcmp(a->event_kind, "override") == 0)
+	if (a->event == EV_OVERRIDE)
 		snprintf(out->override_uuid, sizeof(out->override_uuid), "%s",
 		    got);
 	/* the lane wants the weighing's uuid, or the list's first */
-	if (strcmp(a->event_kind, "weighing") == 0 || uuid[0] == '\0')
+	if (a->event == EV_WEIGHING || uuid[0] == '\0')
 		snprintf(uuid, 40, "%s", got);
 	return true;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "weighgate/event.h"
 #include "weighgate/guard.h"
 #include "weighgate/log.h"
 #include "weighgate/sbuf.h"
@@ -126,8 +127,8 @@ carry(store_t *n, const struct store_batch *stale)
 	for (i = 0; i < stale->n; i++) {
 		if (ts_parse(stale->ev[i].ts, &ts) != 0)
 			ts = ts_now_ms();
-		if (store_append(n, stale->ev[i].kind, stale->ev[i].body, ts,
-		    NULL, 0, NULL) != STORE_OK) {
+		if (store_append(n, stale->ev[i].kind, stale->ev[i].urgent,
+		    stale->ev[i].body, ts, NULL, 0, NULL) != STORE_OK) {
 			log_warnx("store: %s (seq %" PRId64 " of the old chain) "
 			    "not carried over: %s", stale->ev[i].kind,
 			    stale->ev[i].seq, store_errmsg(n));
@@ -149,8 +150,8 @@ begin_chain(struct guard *g, int64_t db_max_mb, const char *body,
 	if (doc != NULL && store_lists_save(s, doc, source, ts_now_ms()) != 0)
 		log_warnx("store: the lists of the old store not carried over: "
 		    "%s", store_errmsg(s));
-	if (store_append(s, "store_rollback", body, ts_now_ms(), NULL, 0,
-	    NULL) != STORE_OK) {
+	if (store_append(s, event_name(EV_STORE_ROLLBACK), EVENT_URGENT, body,
+	    ts_now_ms(), NULL, 0, NULL) != STORE_OK) {
 		snprintf(err, errlen, "%s: store_rollback not recorded: %s",
 		    g->db, store_errmsg(s));
 		store_close(s);

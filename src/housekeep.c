@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "weighgate/event.h"
 #include "weighgate/housekeep.h"
 #include "weighgate/log.h"
 #include "weighgate/sbuf.h"
@@ -59,12 +60,12 @@ record_disk_low(struct housekeep *h)
 	    (long long)h->free_mb, (long long)h->cfg->controller.disk_min_free_mb);
 	sbuf_put_json_str(&b, h->dir);
 	sbuf_putc(&b, '}');
-	if (store_append(h->store, "disk_low", b.p, ts_now_ms(), NULL, 0,
-	    &ap) != STORE_OK)
+	if (store_append(h->store, event_name(EV_DISK_LOW), EVENT_BATCHED, b.p,
+	    ts_now_ms(), NULL, 0, &ap) != STORE_OK)
 		log_warnx("disk_low event not recorded: %s",
 		    store_errmsg(h->store));
 	else
-		sync_kick(h->sync, sync_urgent("disk_low", b.p));
+		sync_kick(h->sync, EVENT_BATCHED);
 	sbuf_fini(&b);
 }
 

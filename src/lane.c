@@ -21,12 +21,18 @@
 #define ALARM_FORCED_MS 10000	/* how long the alarm sounds for a forced entry */
 #define LOWER_SETTLE_POLLS 2	/* polls of a clear pass loop before lowering */
 
-static const char *const state_names[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
 
 const char *
 lane_state_name(enum lane_state s)
 {
-	return state_names[s];
+	switch (s) {
+	case LANE_IDLE:		return "IDLE";
+	case LANE_OPEN:		return "OPEN";
+	case LANE_REFUSED:	return "REFUSED";
+	case LANE_FAULT:	return "FAULT";
+	case LANE_NSTATES:	break;
+	}
+	return "?";
 }
 
 void
@@ -88,14 +94,15 @@ act_log(struct lane *l, struct lane_actions *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* An event to commit; takes the body's text. */
+/* An event to commit, urgent or batched (event.h); takes the body's text. */
 static void
-act_record(struct lane_actions *out, const char *kind, struct sbuf *body,
-    bool has_seq, int64_t seq)
+act_record(struct lane_actions *out, enum event_kind kind, bool urgent,
+    struct sbuf *body, bool has_seq, int64_t seq)
 {
 	struct lane_action *a = push(out, LA_RECORD);
 
-	a->event_kind = kind;
+	a->event = kind;
+	a->urgent = urgent;
 	a->body = sbuf_take(body);
 	a->has_result_seq = has_seq;
 	a->result_seq = seq;
@@ -129,8 +136,8 @@ set_state(struct lane *l, enum lane_state st, struct lane_actions *out,
 {
 	if (l->state == st)
 		return;
-	act_log(l, out, "%s -> %s (%s)", state_names[l->state],
-	    state_names[st], why);
+	act_log(l, out, "%s -> %s (%s)", lane_state_name(l->state),
+	    lane_state_name(st), why);
 	l->state = st;
 }
 
@@ -160,42 +167,66 @@ maybe_recover(struct lane *l, struct lane_actions *out)
 	set_state(l, LANE_IDLE, out, "devices healthy");
 }
 
+/* {"lane","device" of a device's event; the caller adds the rest and "}". */
 static void
-record_device(struct lane *l, struct lane_actions *out, const char *kind,
-    enum dev_role dev, const char *cause, const char *err)
+device_body(struct sbuf *b, const struct lane *l, enum dev_role dev)
+{
+	body_begin(b, l);
+	sbuf_puts(b, ",\"device\":");
+	sbuf_put_json_str(b, cfg_role_names[dev]);
+}
+
+static void
+put_cause(struct sbuf *b, enum event_cause cause)
+{
+	sbuf_puts(b, ",\"cause\":");
+	sbuf_put_json_str(b, event_cause_name(cause));
+}
+
+/* A device_fault, sent at once. */
+static void
+record_fault(struct lane *l, struct lane_actions *out, enum dev_role dev,
+    enum event_cause cause, const char *err)
 {
 	struct sbuf b;
 
-	body_begin(&b, l);
-	sbuf_puts(&b, ",\"device\":");
-	sbuf_put_json_str(&b, cfg_role_names[dev]);
-	if (cause != NULL) {
-		sbuf_puts(&b, ",\"cause\":");
-		sbuf_put_json_str(&b, cause);
-	}
+	device_body(&b, l, dev);
+	put_cause(&b, cause);
 	if (err != NULL && *err != '\0') {
 		sbuf_puts(&b, ",\"error\":");
 		sbuf_put_json_str(&b, err);
 	}
 	sbuf_putc(&b, '}');
-	act_record(out, kind, &b, false, 0);
+	act_record(out, EV_DEVICE_FAULT, EVENT_URGENT, &b, false, 0);
+}
+
+static void
+record_recovered(struct lane *l, struct lane_actions *out, enum dev_role dev)
+{
+	struct sbuf b;
+
+	device_body(&b, l, dev);
+	sbuf_putc(&b, '}');
+	act_record(out, EV_DEVICE_RECOVERED, EVENT_BATCHED, &b, false, 0);
 }
 
 static void
 device_fault(struct lane *l, struct lane_actions *out, enum dev_role dev,
-    const char *cause, const char *err)
+    enum event_cause cause, const char *err)
 {
 	char why[96];
 
 	if (l->dev_fault[dev])
 		return;
 	l->dev_fault[dev] = true;
-	record_device(l, out, "device_fault", dev, cause, err);
+	record_fault(l, out, dev, cause, err);
 	if (dev == ROLE_LED) {
-		act_log(l, out, "LED sign %s; deciding goes on", cause);
+		act_log(l, out, "LED sign %s; deciding goes on",
+		    event_cause_name(cause));
 		return;
 	}
-	snprintf(why, sizeof(why), "%s %s", cfg_role_names[dev], cause);
+	snprintf(why, sizeof(why), "%s %s", cfg_role_names[dev],
+	    event_cause_name(cause));
 	enter_fault(l, out, why);
 }
 
@@ -205,7 +236,7 @@ device_recovered(struct lane *l, struct lane_actions *out, enum dev_role dev)
 	if (!l->dev_fault[dev])
 		return;
 	l->dev_fault[dev] = false;
-	record_device(l, out, "device_recovered", dev, NULL, NULL);
+	record_recovered(l, out, dev);
 	act_log(l, out, "%s recovered", cfg_role_names[dev]);
 	maybe_recover(l, out);
 }
@@ -248,7 +279,7 @@ log_decision(struct lane *l, struct lane_actions *out, enum lane_state to)
 	fmt_t(g, sizeof(g), l->last.m.gross_kg);
 	fmt_t(lim, sizeof(lim), d->applied_limit_kg);
 	act_log(l, out, "%s -> %s (%s %s%s t%s%s%s) seq %lld plate %s",
-	    state_names[l->state], state_names[to],
+	    lane_state_name(l->state), lane_state_name(to),
 	    reason_name(d->reasons[0]),
 	    d->kind == DEC_TURNBACK ? "" : "gross ", g,
 	    d->has_limit ? (d->kind == DEC_TURNBACK ? " > " : ", limit ") : "",
@@ -272,7 +303,9 @@ weighing(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
 	l->decisions[d.kind]++;
 	sbuf_init(&b);
 	record_decision_json(&b, m, &d, ctx->ruleset, true);
-	act_record(out, "weighing", &b, true, m->seq);
+	/* an intercept is sent at once (docs/design.md §7) */
+	act_record(out, EV_WEIGHING, d.kind == DEC_INTERCEPT ? EVENT_URGENT :
+	    EVENT_BATCHED, &b, true, m->seq);
 	l->want_uuid = true;
 	l->last.valid = true;
 	l->last.uuid[0] = '\0';
@@ -318,7 +351,7 @@ missed_results(struct lane *l, struct lane_actions *out, int64_t from,
 	sbuf_puts(&b, ",\"missed\":");
 	sbuf_put_i64(&b, missed);
 	sbuf_putc(&b, '}');
-	act_record(out, "missed_results", &b, true, to);
+	act_record(out, EV_MISSED_RESULTS, EVENT_BATCHED, &b, true, to);
 	act_log(l, out, "%lld result(s) missed between seq %lld and %lld",
 	    (long long)missed, (long long)from, (long long)to);
 }
@@ -368,7 +401,7 @@ seq_backwards(struct lane *l, int64_t seq, struct lane_actions *out)
 	sbuf_puts(&b, ",\"seen_seq\":");
 	sbuf_put_i64(&b, seq);
 	sbuf_putc(&b, '}');
-	act_record(out, "scale_reset", &b, false, 0);
+	act_record(out, EV_SCALE_RESET, EVENT_URGENT, &b, false, 0);
 	act_log(l, out, "result seq %lld is behind the reference %lld: not "
 	    "decided; the reference once it has held %d ms with the vehicle gone",
 	    (long long)seq, (long long)l->last_seq, l->cfg->reset_settle_ms);
@@ -412,15 +445,16 @@ implausible_result(struct lane *l, int64_t seq, int64_t gap_ms,
 {
 	struct sbuf b;
 
-	body_begin(&b, l);
-	sbuf_puts(&b, ",\"device\":\"scale\",\"cause\":\"implausible\",\"seq\":");
+	device_body(&b, l, ROLE_SCALE);
+	put_cause(&b, EC_IMPLAUSIBLE);
+	sbuf_puts(&b, ",\"seq\":");
 	sbuf_put_i64(&b, seq);
 	sbuf_puts(&b, ",\"interval_ms\":");
 	sbuf_put_i64(&b, gap_ms);
 	sbuf_puts(&b, ",\"min_result_interval_ms\":");
 	sbuf_put_i64(&b, l->cfg->min_result_interval_ms);
 	sbuf_putc(&b, '}');
-	act_record(out, "device_fault", &b, true, seq);
+	act_record(out, EV_DEVICE_FAULT, EVENT_URGENT, &b, true, seq);
 	act_log(l, out, "result seq %lld only %lld ms after the previous one: "
 	    "implausible, not decided", (long long)seq, (long long)gap_ms);
 	hold_result(l, out, "implausible result");
@@ -459,13 +493,14 @@ repeated_result(struct lane *l, int64_t seq, const struct lane_recent *r,
 {
 	struct sbuf b;
 
-	body_begin(&b, l);
-	sbuf_puts(&b, ",\"device\":\"scale\",\"cause\":\"repeated\",\"seq\":");
+	device_body(&b, l, ROLE_SCALE);
+	put_cause(&b, EC_REPEATED);
+	sbuf_puts(&b, ",\"seq\":");
 	sbuf_put_i64(&b, seq);
 	sbuf_puts(&b, ",\"decided_ms_ago\":");
 	sbuf_put_i64(&b, now.mono_ms - r->mono_ms);
 	sbuf_putc(&b, '}');
-	act_record(out, "device_fault", &b, true, seq);
+	act_record(out, EV_DEVICE_FAULT, EVENT_URGENT, &b, true, seq);
 	act_log(l, out, "result seq %lld was decided %lld s ago: not decided "
 	    "again", (long long)seq, (long long)((now.mono_ms - r->mono_ms) / 1000));
 	hold_result(l, out, "repeated result");
@@ -548,11 +583,11 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 	l->scale_present = (status & SCALE_ST_PRESENT) != 0;
 	if ((status & SCALE_ST_FAULT) && !l->scale_fault_bit) {
 		l->scale_fault_bit = true;
-		record_device(l, out, "device_fault", ROLE_SCALE, "fault_bit", NULL);
+		record_fault(l, out, ROLE_SCALE, EC_FAULT_BIT, NULL);
 		enter_fault(l, out, "scale fault bit");
 	} else if (!(status & SCALE_ST_FAULT) && l->scale_fault_bit) {
 		l->scale_fault_bit = false;
-		record_device(l, out, "device_recovered", ROLE_SCALE, NULL, NULL);
+		record_recovered(l, out, ROLE_SCALE);
 		maybe_recover(l, out);
 	}
 	l->seen_seq = seq;
@@ -587,7 +622,7 @@ forced_entry(struct lane *l, struct lane_actions *out, struct lane_now now)
 	sbuf_put_json_str(&b, how);
 	put_last_weighing(&b, l);
 	sbuf_putc(&b, '}');
-	act_record(out, "forced_entry", &b, false, 0);
+	act_record(out, EV_FORCED_ENTRY, EVENT_URGENT, &b, false, 0);
 	act_log(l, out, "forced entry (%s)", how);
 	l->alarm_until_ms = now.mono_ms + ALARM_FORCED_MS;
 }
@@ -620,7 +655,7 @@ unweighed_pass(struct lane *l, struct lane_actions *out)
 
 	body_begin(&b, l);
 	sbuf_puts(&b, ",\"on_scale_fault\":\"open\"}");
-	act_record(out, "unweighed_pass", &b, false, 0);
+	act_record(out, EV_UNWEIGHED_PASS, EVENT_BATCHED, &b, false, 0);
 	act_log(l, out, "unweighed pass (scale in fault, on_scale_fault = open)");
 	l->unweighed_waiting = true;
 	l->passes_allowed = 1;
@@ -673,7 +708,7 @@ check_silence(struct lane *l, struct lane_now now, struct lane_actions *out)
 
 		if (l->down_since[d] >= 0 && !l->dev_fault[d] &&
 		    now.mono_ms - l->down_since[d] >= l->cfg->fault_after_ms)
-			device_fault(l, out, d, "silent", l->down_err[d]);
+			device_fault(l, out, d, EC_SILENT, l->down_err[d]);
 	}
 }
 
@@ -694,7 +729,7 @@ barrier_unauthorized(struct lane *l, struct lane_actions *out)
 	body_begin(&b, l);
 	put_last_weighing(&b, l);
 	sbuf_putc(&b, '}');
-	act_record(out, "barrier_unauthorized", &b, false, 0);
+	act_record(out, EV_BARRIER_UNAUTHORIZED, EVENT_URGENT, &b, false, 0);
 	act_log(l, out, "barrier raised while held down");
 	l->unauth_reported = true;
 }
@@ -736,7 +771,7 @@ check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
 	l->barrier_ok_since_ms = -1;
 	if (!l->cmd_confirmed) {
 		if (now.mono_ms - l->cmd_changed_ms > l->cfg->barrier_timeout_ms)
-			device_fault(l, out, ROLE_BARRIER, "not_at_command",
+			device_fault(l, out, ROLE_BARRIER, EC_NOT_AT_COMMAND,
 			    l->cmd_barrier_up ? "did not rise" : "did not lower");
 		return;
 	}
@@ -752,7 +787,7 @@ check_barrier(struct lane *l, struct lane_now now, struct lane_actions *out)
 		l->inconsistent_since_ms = now.mono_ms;
 	if (now.mono_ms - l->inconsistent_since_ms > l->cfg->barrier_timeout_ms)
 		device_fault(l, out, ROLE_BARRIER, up == down ?
-		    "position_inputs" : "not_at_command",
+		    EC_POSITION_INPUTS : EC_NOT_AT_COMMAND,
 		    up && down ? "both position inputs on" :
 		    !up && !down ? "neither position input on" : "moved by itself");
 }
@@ -768,7 +803,7 @@ check_pass_timeout(struct lane *l, struct lane_now now, struct lane_actions *out
 	body_begin(&b, l);
 	put_last_weighing(&b, l);
 	sbuf_putc(&b, '}');
-	act_record(out, "pass_timeout", &b, false, 0);
+	act_record(out, EV_PASS_TIMEOUT, EVENT_BATCHED, &b, false, 0);
 	l->passes_allowed = 0;
 	l->want_led = LED_IDLE;
 	set_state(l, LANE_IDLE, out, "pass timeout");
@@ -787,7 +822,7 @@ override(struct lane *l, const struct lane_input *in, struct lane_now now,
 	sbuf_put_json_str(&b, in->reason != NULL ? in->reason : "");
 	put_last_weighing(&b, l);
 	sbuf_putc(&b, '}');
-	act_record(out, "override", &b, false, 0);
+	act_record(out, EV_OVERRIDE, EVENT_URGENT, &b, false, 0);
 	l->passes_allowed = 1;
 	l->passes_seen = 0;
 	l->opened_ms = now.mono_ms;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "weighgate/alarms.h"
+#include "weighgate/event.h"
 #include "weighgate/status.h"
 #include "weighgate/timefmt.h"
 
@@ -20,8 +21,9 @@ static const char *const lat_bound_text[STATUS_LAT_NBOUNDS] = {
 	"0.5", "1", "2.5"
 };
 
-static const char *const state_zh[] = { "空闲", "放行", "拒绝", "故障" };
-static const char *const state_en[] = { "IDLE", "OPEN", "REFUSED", "FAULT" };
+static const char *const state_zh[LANE_NSTATES] = {
+	"空闲", "放行", "拒绝", "故障"
+};
 static const char *const dev_label[ROLE_N] = {
 	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier"
 };
@@ -59,8 +61,8 @@ state_zh_of(const char *st)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(state_en) / sizeof(state_en[0]); i++)
-		if (strcmp(state_en[i], st) == 0)
+	for (i = 0; i < LANE_NSTATES; i++)
+		if (strcmp(lane_state_name((enum lane_state)i), st) == 0)
 			return state_zh[i];
 	return "";
 }
@@ -86,16 +88,16 @@ status_count_decision(struct status_counters *c, enum decision_kind k)
 	c->latency_pending = true;
 }
 
-static const char *const ev_names[SEV_N] = {
-	"forced_entry", "override", "barrier_unauthorized", "pass_timeout",
-	"unweighed_pass", "missed_results", "scale_reset", "device_fault",
-	"device_recovered"
+static const enum event_kind ev_kinds[SEV_N] = {
+	EV_FORCED_ENTRY, EV_OVERRIDE, EV_BARRIER_UNAUTHORIZED, EV_PASS_TIMEOUT,
+	EV_UNWEIGHED_PASS, EV_MISSED_RESULTS, EV_SCALE_RESET, EV_DEVICE_FAULT,
+	EV_DEVICE_RECOVERED
 };
 
 const char *
 status_ev_name(enum status_ev e)
 {
-	return (unsigned)e < SEV_N ? ev_names[e] : "?";
+	return (unsigned)e < SEV_N ? event_name(ev_kinds[e]) : "?";
 }
 
 /* The last "missed": of a missed_results body (the lane writes it last). */
@@ -118,11 +120,13 @@ void
 status_count_event(struct status_counters *c, const char *kind,
     const char *body)
 {
+	enum event_kind ek;
 	int k;
 
-	for (k = 0; k < SEV_N; k++)
-		if (strcmp(kind, ev_names[k]) == 0)
-			break;
+	if (event_from_name(kind, &ek) != 0)
+		return;
+	for (k = 0; k < SEV_N && ev_kinds[k] != ek; k++)
+		;
 	if (k == SEV_N)
 		return;
 	c->events[k]++;
@@ -656,7 +660,8 @@ prom_lane_events(struct sbuf *b, const struct status_snap *s)
 	for (i = 0; i < s->n_lanes; i++)
 		for (k = 0; k < SEV_N; k++)
 			prom_lane_sample(b, "lane_events_total", s->lanes[i].name,
-			    "kind", ev_names[k], s->lanes[i].c.events[k]);
+			    "kind", status_ev_name((enum status_ev)k),
+			    s->lanes[i].c.events[k]);
 	prom_head(b, "results_missed_total", "counter", "Scale results "
 	    "missed since start (the sum of the missed_results events' "
 	    "counts), by lane.");
@@ -797,9 +802,11 @@ prom_devices(struct sbuf *b, const struct status_snap *s)
 	prom_head(b, "lane_state", "gauge",
 	    "1 for the state each lane is in, 0 for the others.");
 	for (i = 0; i < s->n_lanes; i++)
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < LANE_NSTATES; k++)
 			prom_lane_sample(b, "lane_state", s->lanes[i].name, "state",
-			    state_en[k], strcmp(s->lanes[i].state, state_en[k]) == 0);
+			    lane_state_name((enum lane_state)k),
+			    strcmp(s->lanes[i].state,
+			    lane_state_name((enum lane_state)k)) == 0);
 }
 
 static void

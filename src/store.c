@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "weighgate/chain.h"
+#include "weighgate/event.h"
 #include "weighgate/store.h"
 #include "weighgate/timefmt.h"
 
@@ -664,8 +665,8 @@ last_event(struct store *s, int64_t *seq, char hash[STORE_HASH_LEN + 1])
 
 static int
 insert_event(struct store *s, const struct store_appended *ap,
-    const char *kind, const char *ts, int64_t ts_ms, const char *prev,
-    const char *body)
+    const char *kind, bool urgent, const char *ts, int64_t ts_ms,
+    const char *prev, const char *body)
 {
 	sqlite3_stmt *st = s->st[ST_INSERT];
 
@@ -676,7 +677,8 @@ insert_event(struct store *s, const struct store_appended *ap,
 	    bind_i64(s, st, 5, ts_ms) != 0 ||
 	    bind_text(s, st, 6, prev) != 0 ||
 	    bind_text(s, st, 7, ap->hash) != 0 ||
-	    bind_text(s, st, 8, body) != 0) {
+	    bind_text(s, st, 8, body) != 0 ||
+	    bind_i64(s, st, 9, urgent ? 1 : 0) != 0) {
 		done(st);
 		return -1;
 	}
@@ -698,8 +700,8 @@ lane_set(struct store *s, const char *lane, int64_t result_seq)
 
 /* The append proper, inside a transaction the caller holds. */
 static int
-append_locked(struct store *s, const char *kind, const char *body,
-    int64_t ts_ms, const char *lane, int64_t result_seq,
+append_locked(struct store *s, const char *kind, bool urgent,
+    const char *body, int64_t ts_ms, const char *lane, int64_t result_seq,
     struct store_appended *out)
 {
 	struct store_appended ap;
@@ -723,7 +725,7 @@ append_locked(struct store *s, const char *kind, const char *body,
 	}
 	ts_format(ts_ms, ts);
 	chain_hash(prev, body, strlen(body), ap.hash);
-	if (insert_event(s, &ap, kind, ts, ts_ms, prev, body) != 0)
+	if (insert_event(s, &ap, kind, urgent, ts, ts_ms, prev, body) != 0)
 		return -1;
 	if (lane != NULL && lane_set(s, lane, result_seq) != 0)
 		return -1;
@@ -749,7 +751,7 @@ check_event(struct store *s, const char *kind, const char *body)
 }
 
 enum store_status
-store_append(store_t *s, const char *kind, const char *body,
+store_append(store_t *s, const char *kind, bool urgent, const char *body,
     int64_t ts_ms, const char *lane, int64_t result_seq,
     struct store_appended *out)
 {
@@ -758,7 +760,8 @@ store_append(store_t *s, const char *kind, const char *body,
 		return STORE_ERROR;
 	if (tx_begin(s) != 0)
 		return status_of(s);
-	if (append_locked(s, kind, body, ts_ms, lane, result_seq, out) != 0 ||
+	if (append_locked(s, kind, urgent, body, ts_ms, lane, result_seq,
+	    out) != 0 ||
 	    tx_commit(s) != 0) {
 		tx_rollback(s);
 		return status_of(s);
@@ -818,6 +821,7 @@ fetch_row(struct store *s, sqlite3_stmt *st, struct store_event *ev)
 		seterr(s, SQLITE_NOMEM, "fetch: out of memory");
 		return -1;
 	}
+	ev->urgent = sqlite3_column_int64(st, 7) != 0;
 	return 0;
 }
 
@@ -1268,13 +1272,13 @@ store_lists_apply(store_t *s, const char *doc, const char *source,
     int64_t ts_ms, const char *event_body, struct store_appended *out)
 {
 	enter(s);
-	if (check_event(s, "lists_applied", event_body) != 0)
+	if (check_event(s, event_name(EV_LISTS_APPLIED), event_body) != 0)
 		return STORE_ERROR;
 	if (tx_begin(s) != 0)
 		return status_of(s);
 	if (lists_save_locked(s, doc, source, ts_ms) != 0 ||
-	    append_locked(s, "lists_applied", event_body, ts_ms, NULL, 0,
-	    out) != 0 || tx_commit(s) != 0) {
+	    append_locked(s, event_name(EV_LISTS_APPLIED), EVENT_BATCHED,
+	    event_body, ts_ms, NULL, 0, out) != 0 || tx_commit(s) != 0) {
 		tx_rollback(s);
 		return status_of(s);
 	}

@@ -8,6 +8,10 @@
 extern const char *const store_migrations[];
 extern const size_t store_n_migrations;
 
+/* The columns of a stored event, in the order fetch_row() reads them. */
+#define STORE_SQL_EVENT_COLS \
+	"uuid, seq, kind, ts, prev_hash, hash, body, urgent"
+
 /* Statements prepared once at open and kept until close. */
 enum store_stmt {
 	ST_BEGIN,
@@ -50,15 +54,15 @@ static const char *const store_sql[ST_N] = {
 	[ST_LAST] =
 	    "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
 	[ST_INSERT] =
-	    "INSERT INTO events (seq, uuid, kind, ts, ts_ms, prev_hash, hash, body)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    "INSERT INTO events (seq, uuid, kind, ts, ts_ms, prev_hash, hash,"
+	    " body, urgent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_LANE_SET] =
 	    "INSERT INTO lane_seq (lane, result_seq) VALUES (?1, ?2)"
 	    " ON CONFLICT (lane) DO UPDATE SET result_seq = excluded.result_seq",
 	[ST_LANE_GET] =
 	    "SELECT result_seq FROM lane_seq WHERE lane = ?1",
 	[ST_FETCH] =
-	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    "SELECT " STORE_SQL_EVENT_COLS " FROM events"
 	    " WHERE state = 0 ORDER BY seq LIMIT ?1",
 	[ST_MARK_SYNCED] =
 	    "UPDATE events SET state = 1, synced_ms = ?2"
@@ -99,16 +103,16 @@ static const char *const store_sql[ST_N] = {
 	[ST_VERIFY] =
 	    "SELECT seq, prev_hash, hash, body FROM events ORDER BY seq",
 	[ST_FETCH_SEQ] =
-	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    "SELECT " STORE_SQL_EVENT_COLS " FROM events"
 	    " WHERE seq = ?1",
 	/* A stale continuation of a chain: kept here, never sent as it is. */
 	[ST_MARK_FORKED] =
 	    "UPDATE events SET state = 2, error = ?2 WHERE state = 0 AND seq > ?1",
 	[ST_FETCH_AFTER] =
-	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    "SELECT " STORE_SQL_EVENT_COLS " FROM events"
 	    " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 	[ST_FETCH_SYNCED] =
-	    "SELECT uuid, seq, kind, ts, prev_hash, hash, body FROM events"
+	    "SELECT " STORE_SQL_EVENT_COLS " FROM events"
 	    " WHERE seq = ?1 AND state = 1",
 	/* The station board's alarm feed and day's counts, read at start. */
 	[ST_FETCH_NEWEST] =

@@ -91,29 +91,17 @@ struct sync {
 /* ---- the pure parts ---- */
 
 bool
-sync_urgent(const char *kind, const char *body)
+sync_urgent_left(bool urgent, const struct store_event *ev, size_t n,
+    bool more)
 {
-	static const char *const always[] = { "forced_entry",
-	    "barrier_unauthorized", "override", "device_fault", "startup",
-	    "config_reloaded",
-	    "scale_reset", "clock_step", "clock_skew", "store_replaced",
-	    "store_rollback" };
-	const cJSON *dec;
-	cJSON *j;
-	bool hit;
 	size_t i;
 
-	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		if (strcmp(kind, always[i]) == 0)
-			return true;
-	if (strcmp(kind, "weighing") != 0 || body == NULL)
+	if (!urgent || !more)
 		return false;
-	if ((j = cJSON_Parse(body)) == NULL)
-		return false;
-	dec = cJSON_GetObjectItemCaseSensitive(j, "decision");
-	hit = cJSON_IsString(dec) && strcmp(dec->valuestring, "intercept") == 0;
-	cJSON_Delete(j);
-	return hit;
+	for (i = 0; i < n; i++)
+		if (ev[i].urgent)
+			return false;
+	return true;
 }
 
 static void
@@ -876,6 +864,17 @@ post_setup(struct sync *s)
 	return curl_ev_add(s->ce, s->post, on_post_done, s);
 }
 
+/*
+ * Events of the store wait behind the batch about to be sent: it is full
+ * (events or bytes), and neither the probe nor an old store's.
+ */
+static bool
+more_behind(const struct sync *s)
+{
+	return s->src == s->store && s->probe_seq == 0 &&
+	    (s->sent_n >= s->cur_max || s->sent_n < s->batch.n);
+}
+
 /* Fetch the oldest unsynced events and POST them. */
 static void
 send_batch(struct sync *s)
@@ -891,15 +890,18 @@ send_batch(struct sync *s)
 	if (s->batch.n == 0) {
 		/* held (the platform holds this chain further: nothing more
 		 * is sent this run): what the store holds is still waiting */
-		if (s->src == s->store && !s->held)
+		if (s->src == s->store && !s->held) {
 			s->st.backlog = 0;
+			s->urgent = false;
+		}
 		store_batch_free(&s->batch);
 		return;
 	}
 	s->sent_n = sync_build_batch(&s->body, s->cfg->controller.id,
 	    store_chain(s->src), s->batch.ev, s->batch.n, s->cur_max,
 	    SYNC_MAX_BODY);
-	s->urgent = false;
+	s->urgent = sync_urgent_left(s->urgent, s->batch.ev, s->sent_n,
+	    more_behind(s));
 	if (post_setup(s) != 0) {
 		store_batch_free(&s->batch);
 		failed(s, SYNC_FAIL_NONE, "cannot start a request", 0);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "weighgate/event.h"
 #include "weighgate/config.h"
 #include "weighgate/executor.h"
 #include "weighgate/lane.h"
@@ -123,13 +124,13 @@ setup(void)
 }
 
 static void
-add_record(struct lane_actions *acts, const char *kind)
+add_record(struct lane_actions *acts, enum event_kind kind)
 {
 	struct lane_action *a = &acts->a[acts->n++];
 
 	memset(a, 0, sizeof(*a));
 	a->kind = LA_RECORD;
-	a->event_kind = kind;
+	a->event = kind;
 	a->body = strdup("{}");
 }
 
@@ -149,7 +150,7 @@ add_output(struct lane_actions *acts, enum lane_action_kind k, bool on)
 
 /* A vehicle's decision as the lane lists it: record, barrier, light, sign. */
 static void
-decision(struct lane_actions *acts, const char *kind)
+decision(struct lane_actions *acts, enum event_kind kind)
 {
 	acts->n = 0;
 	add_record(acts, kind);
@@ -214,7 +215,7 @@ START_TEST(failed_commit_drops_every_output)
 
 	executor_led_read(&ex, 10);
 	commit_fails = true;
-	decision(&acts, "weighing");
+	decision(&acts, EV_WEIGHING);
 	executor_run(&ex, &ctx, &acts, &out);
 	ck_assert_int_eq(out.failed, 1);
 	ck_assert_int_eq(out.committed, 0);
@@ -234,7 +235,7 @@ START_TEST(commit_first_then_outputs_in_order)
 	struct executor_outcome out;
 
 	executor_led_read(&ex, 10);
-	decision(&acts, "weighing");
+	decision(&acts, EV_WEIGHING);
 	executor_run(&ex, &ctx, &acts, &out);
 	ck_assert_int_eq(out.committed, 1);
 	ck_assert_int_eq(out.failed, 0);
@@ -256,8 +257,8 @@ START_TEST(override_uuid_comes_back)
 	struct executor_outcome out;
 
 	acts.n = 0;
-	add_record(&acts, "weighing");
-	add_record(&acts, "override");
+	add_record(&acts, EV_WEIGHING);
+	add_record(&acts, EV_OVERRIDE);
 	add_output(&acts, LA_BARRIER, true);
 	executor_run(&ex, &ctx, &acts, &out);
 	ck_assert_int_eq(out.committed, 2);

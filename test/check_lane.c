@@ -67,11 +67,40 @@ teardown(void)
 	lane_actions_clear(&acts);
 }
 
+/*
+ * Sent at once, by docs/design.md §7 and docs/sync-protocol.md §2.3: the
+ * urgency every event the lane records must carry (its body read here, by
+ * the test, for a weighing's decision; the sync never reads it).
+ */
+static bool
+documented_urgent(const struct lane_action *a)
+{
+	static const enum event_kind always[] = { EV_FORCED_ENTRY,
+	    EV_BARRIER_UNAUTHORIZED, EV_OVERRIDE, EV_DEVICE_FAULT, EV_STARTUP,
+	    EV_CONFIG_RELOADED, EV_SCALE_RESET, EV_CLOCK_STEP, EV_CLOCK_SKEW,
+	    EV_STORE_REPLACED, EV_STORE_ROLLBACK };
+	size_t i;
+
+	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		if (a->event == always[i])
+			return true;
+	return a->event == EV_WEIGHING &&
+	    strstr(a->body, "\"decision\":\"intercept\"") != NULL;
+}
+
+/* One step; every event it records carries the documented urgency. */
 static void
 feed(const struct lane_input *in)
 {
+	int i;
+
 	lane_actions_clear(&acts);
 	lane_step(&lane, &ctx, in, t, &acts);
+	for (i = 0; i < acts.n; i++)
+		if (acts.a[i].kind == LA_RECORD)
+			ck_assert_msg(acts.a[i].urgent ==
+			    documented_urgent(&acts.a[i]), "%s: urgent %d",
+			    event_name(acts.a[i].event), acts.a[i].urgent);
 }
 
 static void
@@ -160,7 +189,7 @@ find_record(const char *kind)
 
 	for (i = 0; i < acts.n; i++)
 		if (acts.a[i].kind == LA_RECORD &&
-		    strcmp(acts.a[i].event_kind, kind) == 0)
+		    strcmp(event_name(acts.a[i].event), kind) == 0)
 			return i;
 	return -1;
 }
@@ -259,6 +288,7 @@ START_TEST(test_pass_records_before_barrier)
 	ck_assert(acts.a[b].on);
 	ck_assert(acts.a[r].has_result_seq);
 	ck_assert_int_eq(acts.a[r].result_seq, scale_seq);
+	ck_assert(!acts.a[r].urgent);	/* a pass is batched */
 	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"decision\":\"pass\""));
 	ck_assert_ptr_nonnull(strstr(acts.a[r].body, "\"measurement\":{"));
 	ck_assert_int_eq(lane.state, LANE_OPEN);
@@ -558,6 +588,8 @@ START_TEST(test_intercept_alarm)
 	ck_assert_int_eq(lane.state, LANE_REFUSED);
 	ck_assert(acts.a[find(LA_ALARM, 0)].on);
 	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	/* an intercept is sent at once: the lane says so with the record */
+	ck_assert(acts.a[find_record("weighing")].urgent);
 	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "豫A12345 请靠边停车 接受检查");
 	io(false, true, false, false);
 	scale(&m, 0, scale_seq);
@@ -813,7 +845,7 @@ count_records(const char *kind)
 
 	for (i = 0; i < acts.n; i++)
 		if (acts.a[i].kind == LA_RECORD &&
-		    strcmp(acts.a[i].event_kind, kind) == 0)
+		    strcmp(event_name(acts.a[i].event), kind) == 0)
 			n++;
 	return n;
 }

@@ -82,7 +82,7 @@ add_weighing(store_t *s, const struct lists *l, const char *lane, int seq,
 	decide(&m, &r, l, m.ts_ms, 0, &d);
 	sbuf_init(&b);
 	record_decision_json(&b, &m, &d, ruleset, true);
-	ck_assert_int_eq(store_append(s, "weighing", b.p, m.ts_ms, lane, seq,
+	ck_assert_int_eq(store_append(s, "weighing", false, b.p, m.ts_ms, lane, seq,
 	    &out), STORE_OK);
 	sbuf_fini(&b);
 }
@@ -92,7 +92,7 @@ add_event(store_t *s, const char *kind, const char *body)
 {
 	struct store_appended out;
 
-	ck_assert_int_eq(store_append(s, kind, body, 1795334400000, NULL, 0,
+	ck_assert_int_eq(store_append(s, kind, false, body, 1795334400000, NULL, 0,
 	    &out), STORE_OK);
 }
 

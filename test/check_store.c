@@ -130,7 +130,7 @@ append(store_t *s, const char *body, int64_t ts_ms)
 {
 	struct store_appended ap;
 
-	ck_assert_int_eq(store_append(s, "weighing", body, ts_ms, NULL, 0, &ap),
+	ck_assert_int_eq(store_append(s, "weighing", false, body, ts_ms, NULL, 0, &ap),
 	    STORE_OK);
 	return ap.seq;
 }
@@ -168,7 +168,7 @@ START_TEST(t_create_reopen)
 	assert_verifies(s);
 	store_close(s);
 	assert_sql_text("PRAGMA journal_mode", "wal");
-	ck_assert_int_eq(sql_i64("PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_i64("PRAGMA user_version"), 2);
 	s = open_db(0);
 	ck_assert_str_eq(store_chain(s), chain);
 	store_close(s);
@@ -194,7 +194,7 @@ START_TEST(t_append_chain)
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		ck_assert_int_eq(store_append(s, "weighing", bodies[i],
+		ck_assert_int_eq(store_append(s, "weighing", false, bodies[i],
 		    1764000000123 + i, NULL, 0, &ap[i]), STORE_OK);
 		ck_assert_int_eq(ap[i].seq, i + 1);
 		expect_hash(prev, bodies[i], want);
@@ -241,11 +241,11 @@ START_TEST(t_append_bad_args)
 {
 	store_t *s = open_db(0);
 
-	ck_assert_int_eq(store_append(s, "", "{}", 1, NULL, 0, NULL), STORE_ERROR);
-	ck_assert_int_eq(store_append(s, "a_kind_name_longer_than_31_bytes", "{}",
+	ck_assert_int_eq(store_append(s, "", false, "{}", 1, NULL, 0, NULL), STORE_ERROR);
+	ck_assert_int_eq(store_append(s, "a_kind_name_longer_than_31_bytes", false, "{}",
 	    1, NULL, 0, NULL), STORE_ERROR);
 	ck_assert_str_ne(store_errmsg(s), "");
-	ck_assert_int_eq(store_append(s, "weighing", NULL, 1, NULL, 0, NULL),
+	ck_assert_int_eq(store_append(s, "weighing", false, NULL, 1, NULL, 0, NULL),
 	    STORE_ERROR);
 	ck_assert_int_eq(store_last_seq(s), 0);
 	ck_assert_int_eq(append(s, "{}", 1), 1);
@@ -262,11 +262,11 @@ START_TEST(t_lane_seq)
 
 	ck_assert_int_eq(store_lane_seq(s, "L01", &seq, &found), 0);
 	ck_assert(!found);
-	ck_assert_int_eq(store_append(s, "weighing", "{}", 1, "L01", 7, &ap),
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", 1, "L01", 7, &ap),
 	    STORE_OK);
-	ck_assert_int_eq(store_append(s, "weighing", "{}", 2, "L02", 65535, &ap),
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", 2, "L02", 65535, &ap),
 	    STORE_OK);
-	ck_assert_int_eq(store_append(s, "weighing", "{}", 3, "L01", 9, &ap),
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", 3, "L01", 9, &ap),
 	    STORE_OK);
 	ck_assert_int_eq(store_lane_seq(s, "L01", &seq, &found), 0);
 	ck_assert(found);
@@ -299,7 +299,7 @@ START_TEST(t_lane_seq_set)
 	ck_assert_int_eq(seq, 5000);
 	ck_assert_int_eq(store_set_lane_seq(s, "L01", 0), 0);
 	ck_assert_int_eq(store_last_seq(s), 0);		/* no event */
-	ck_assert_int_eq(store_append(s, "weighing", "{}", 1, "L01", 1, &ap),
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", 1, "L01", 1, &ap),
 	    STORE_OK);
 	store_close(s);
 	s = open_db(0);
@@ -326,14 +326,14 @@ START_TEST(t_lane_seq_atomic)
 	sql_exec("CREATE TRIGGER no_bad BEFORE INSERT ON lane_seq"
 	    " WHEN NEW.lane = 'BAD' BEGIN SELECT RAISE(ABORT, 'refused'); END");
 	s = open_db(0);
-	ck_assert_int_eq(store_append(s, "weighing", "{\"x\":1}", 2, "BAD", 5,
+	ck_assert_int_eq(store_append(s, "weighing", false, "{\"x\":1}", 2, "BAD", 5,
 	    NULL), STORE_ERROR);
 	ck_assert_ptr_nonnull(strstr(store_errmsg(s), "refused"));
 	ck_assert_int_eq(store_last_seq(s), 1);
 	ck_assert_int_eq(store_count_unsynced(s), 1);
 	ck_assert_int_eq(store_lane_seq(s, "BAD", &seq, &found), 0);
 	ck_assert(!found);
-	ck_assert_int_eq(store_append(s, "weighing", "{}", 3, "L01", 4, NULL),
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", 3, "L01", 4, NULL),
 	    STORE_OK);
 	ck_assert_int_eq(store_last_seq(s), 2);
 	assert_verifies(s);
@@ -655,7 +655,7 @@ START_TEST(t_full)
 	body[sizeof(body) - 1] = '\0';
 	for (i = 0; i < 1000; i++) {
 		body[1 + i % 8000] = 'b';	/* no two alike */
-		st = store_append(s, "weighing", body, 1000 + i, "L01", i, NULL);
+		st = store_append(s, "weighing", false, body, 1000 + i, "L01", i, NULL);
 		if (st != STORE_OK)
 			break;
 		ok++;
@@ -669,7 +669,7 @@ START_TEST(t_full)
 	ck_assert_int_eq(store_lane_seq(s, "L01", &seq, &found), 0);
 	ck_assert_int_eq(seq, ok - 1);
 	/* Still full; small writes that need no new page may pass, big not. */
-	ck_assert_int_eq(store_append(s, "weighing", body, 1, NULL, 0, NULL),
+	ck_assert_int_eq(store_append(s, "weighing", false, body, 1, NULL, 0, NULL),
 	    STORE_FULL);
 	ck_assert_int_eq(store_lists_apply(s, body, "local", 1, "{}", NULL),
 	    STORE_FULL);
@@ -687,7 +687,7 @@ START_TEST(t_full)
 	store_close(s);
 	/* A cap below the present size: no growth at all, still readable. */
 	s = open_db(1);
-	ck_assert_int_eq(store_append(s, "weighing", body, 1, NULL, 0, NULL),
+	ck_assert_int_eq(store_append(s, "weighing", false, body, 1, NULL, 0, NULL),
 	    STORE_FULL);
 	ck_assert_int_eq(store_last_seq(s), ok + 1);
 	store_close(s);
@@ -751,10 +751,146 @@ START_TEST(t_migration)
 	ck_assert_int_eq(store_last_seq(s), 3);
 	assert_verifies(s);
 	store_close(s);
-	ck_assert_int_eq(sql_i64("PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_i64("PRAGMA user_version"), 2);
 	ck_assert_int_eq(sql_i64("SELECT count(*) FROM meta"), 1);
 	ck_assert_int_eq(sql_i64("SELECT count(*) FROM sqlite_schema"
 	    " WHERE type='table'"), 5);
+}
+END_TEST
+
+/* Urgency is stored with the event and read back, after a restart too. */
+START_TEST(t_urgent_reopen)
+{
+	static const char doc[] = "{\"version\":\"u\",\"watch\":[],"
+	    "\"exempt\":[],\"permits\":[]}";
+	static const bool want[] = { true, false, true, false, false };
+	store_t *s = open_db(0);
+	struct store_batch b;
+	size_t i;
+
+	ck_assert_int_eq(store_append(s, "startup", true, "{}", 1, NULL, 0,
+	    NULL), STORE_OK);
+	ck_assert_int_eq(store_append(s, "weighing", false,
+	    "{\"decision\":\"intercept\"}", 2, "L01", 7, NULL), STORE_OK);
+	ck_assert_int_eq(store_append(s, "weighing", true,
+	    "{\"decision\":\"pass\"}", 3, "L01", 8, NULL), STORE_OK);
+	ck_assert_int_eq(store_lists_apply(s, doc, "local", 4, "{}", NULL),
+	    STORE_OK);
+	ck_assert_int_eq(store_append(s, "clock_ok", false, "{}", 5, NULL, 0,
+	    NULL), STORE_OK);
+	store_close(s);
+	s = open_db(0);
+	/* the flag as given, whatever the body says: it is not read again */
+	ck_assert_int_eq(store_fetch_unsynced(s, 100, SIZE_MAX, &b), 0);
+	ck_assert_uint_eq(b.n, 5);
+	for (i = 0; i < b.n; i++)
+		ck_assert_msg(b.ev[i].urgent == want[i], "seq %lld",
+		    (long long)b.ev[i].seq);
+	store_batch_free(&b);
+	ck_assert_int_eq(store_fetch_after(s, 2, 10, &b), 0);
+	ck_assert_uint_eq(b.n, 3);
+	ck_assert(b.ev[0].urgent);
+	ck_assert(!b.ev[1].urgent);
+	store_batch_free(&b);
+	ck_assert_int_eq(store_fetch_seq(s, 1, &b), 0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert(b.ev[0].urgent);
+	store_batch_free(&b);
+	/* not part of the chain: the hashes are those of the bodies alone */
+	assert_verifies(s);
+	store_close(s);
+	ck_assert_int_eq(sql_i64("SELECT count(*) FROM events WHERE urgent = 1"),
+	    2);
+}
+END_TEST
+
+/* The schema's first migration, to make a store as an older program did. */
+extern const char *const store_migrations[];
+
+/* A store at user_version 1 (before urgency was stored) with these events. */
+static void
+make_v1_store(const char *const *kinds, const char *const *bodies, int n)
+{
+	char prev[65], hash[65], *sql;
+	int i;
+
+	sql_exec(store_migrations[0]);
+	sql_exec("INSERT INTO meta (id, chain, created_ms) VALUES (1, "
+	    "'5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10', 0); PRAGMA user_version = 1");
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	for (i = 0; i < n; i++) {
+		expect_hash(prev, bodies[i], hash);
+		sql = sqlite3_mprintf("INSERT INTO events (seq, uuid, kind, ts,"
+		    " ts_ms, prev_hash, hash, body) VALUES (%d, "
+		    "'00000000-0000-4000-8000-%012d', %Q, "
+		    "'2026-01-01T00:00:00.000Z', %d, %Q, %Q, %Q)", i + 1, i + 1,
+		    kinds[i], 1000 + i, prev, hash, bodies[i]);
+		sql_exec(sql);
+		sqlite3_free(sql);
+		memcpy(prev, hash, sizeof(prev));
+	}
+}
+
+/*
+ * A store made before urgency was stored: the migration gives its events
+ * the urgency of docs/design.md §7 — by kind, and for a weighing by the
+ * decision in its body — and leaves the chain as it was.
+ */
+START_TEST(t_migration_urgency)
+{
+	static const char *const kinds[] = {
+		"weighing", "weighing", "weighing", "weighing", "weighing",
+		"forced_entry", "barrier_unauthorized", "override",
+		"device_fault", "startup", "config_reloaded", "scale_reset",
+		"clock_step", "clock_skew", "store_replaced", "store_rollback",
+		"pass_timeout", "unweighed_pass", "missed_results",
+		"device_recovered", "lists_applied", "disk_low", "clock_ok",
+		"a_kind_of_tomorrow",
+	};
+	static const char *const bodies[] = {
+		"{\"lane\":\"L01\",\"seq\":3,\"decision\":\"intercept\"}",
+		"{\"lane\":\"L01\",\"seq\":4,\"decision\":\"turnback\"}",
+		"{\"lane\":\"L01\",\"seq\":5,\"decision\":\"pass\","
+		    "\"reasons\":[\"intercept\"]}",
+		"not json",
+		"{\"lane\":\"L01\",\"plate\":\"\\\"decision\\\":\\\"intercept\\\"\","
+		    "\"decision\":\"pass\"}",
+		"{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}",
+		"{}", "{}", "{}", "{}", "{}", "{}", "{}", "{}",
+	};
+	static const bool want[] = {
+		true, false, false, false, false,
+		true, true, true, true, true, true, true, true, true, true, true,
+		false, false, false, false, false, false, false, false,
+	};
+	int n = (int)(sizeof(kinds) / sizeof(kinds[0]));
+	struct store_batch b;
+	store_t *s;
+	int i;
+
+	ck_assert_int_eq(n, (int)(sizeof(bodies) / sizeof(bodies[0])));
+	ck_assert_int_eq(n, (int)(sizeof(want) / sizeof(want[0])));
+	make_v1_store(kinds, bodies, n);
+	s = open_db(0);
+	ck_assert_str_eq(store_chain(s), "5d1f0c59-8a47-4c57-9d0e-7a4b0f6f2a10");
+	ck_assert_int_eq(store_fetch_unsynced(s, 100, SIZE_MAX, &b), 0);
+	ck_assert_uint_eq(b.n, (size_t)n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(b.ev[i].kind, kinds[i]);
+		ck_assert_str_eq(b.ev[i].body, bodies[i]);
+		ck_assert_msg(b.ev[i].urgent == want[i], "%s %s: urgent %d",
+		    kinds[i], bodies[i], b.ev[i].urgent);
+	}
+	store_batch_free(&b);
+	assert_verifies(s);
+	/* and a new event after them is stored with the urgency it is given */
+	ck_assert_int_eq(store_append(s, "weighing", true, "{}", 5000, NULL, 0,
+	    NULL), STORE_OK);
+	store_close(s);
+	ck_assert_int_eq(sql_i64("PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_i64("SELECT urgent FROM events ORDER BY seq DESC"
+	    " LIMIT 1"), 1);
 }
 END_TEST
 
@@ -968,7 +1104,7 @@ START_TEST(t_identity_went_back)
 	sql_exec("DELETE FROM events WHERE seq > 1");
 	ck_assert_int_eq(store_identity(s, true, what, sizeof(what)),
 	    STORE_WENT_BACK);
-	ck_assert_int_eq(store_append(s, "weighing", "{}", 4000, NULL, 0, &ap),
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", 4000, NULL, 0, &ap),
 	    STORE_ERROR);
 	ck_assert_ptr_nonnull(strstr(store_errmsg(s), "went back"));
 	ck_assert_int_eq(store_last_seq(s), 1);
@@ -1168,6 +1304,8 @@ store_suite(void)
 	tcase_add_test(tc, t_lists);
 	tcase_add_test(tc, t_migration);
 	tcase_add_test(tc, t_migration_newer);
+	tcase_add_test(tc, t_urgent_reopen);
+	tcase_add_test(tc, t_migration_urgency);
 	tcase_add_test(tc, t_open_fails);
 	tcase_add_test(tc, t_identity_deleted);
 	tcase_add_test(tc, t_identity_replaced);

@@ -69,7 +69,7 @@ child(int fd)
 	for (;;) {
 		next = store_last_seq(s) + 1;
 		body_of(next, body, sizeof(body));
-		if (store_append(s, "weighing", body, 1764000000000 + next,
+		if (store_append(s, "weighing", false, body, 1764000000000 + next,
 		    "L01", next, &ap) != STORE_OK) {
 			fprintf(stderr, "child: append: %s\n", store_errmsg(s));
 			_exit(4);
@@ -206,7 +206,7 @@ START_TEST(t_crash)
 	s = store_open(db, 0, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	last = store_last_seq(s);
-	ck_assert_int_eq(store_append(s, "startup", "{}", 1, NULL, 0, &ap),
+	ck_assert_int_eq(store_append(s, "startup", true, "{}", 1, NULL, 0, &ap),
 	    STORE_OK);
 	ck_assert_int_eq(ap.seq, last + 1);
 	ck_assert_msg(store_verify(s, err, sizeof(err)) == 0, "%s", err);

@@ -88,29 +88,57 @@ START_TEST(chains_in_answer)
 }
 END_TEST
 
-START_TEST(urgent_kinds)
+/*
+ * An urgent event goes at once, by its stored urgency alone: the bodies are
+ * never read (here not JSON at all, or a decision the flag contradicts).
+ */
+START_TEST(urgent_by_stored_flag)
 {
-	static const char *const urgent[] = { "forced_entry",
-	    "barrier_unauthorized", "override", "device_fault", "startup",
-	    "config_reloaded", "scale_reset", "clock_step", "clock_skew",
-	    "store_replaced", "store_rollback" };
-	static const char *const batched[] = { "pass_timeout",
-	    "unweighed_pass", "missed_results", "device_recovered",
-	    "lists_applied", "disk_low", "clock_ok" };
+	struct store_event *ev = mk_events(3, 0);
 	size_t i;
 
-	for (i = 0; i < sizeof(urgent) / sizeof(urgent[0]); i++)
-		ck_assert_msg(sync_urgent(urgent[i], "{}"), "%s", urgent[i]);
-	for (i = 0; i < sizeof(batched) / sizeof(batched[0]); i++)
-		ck_assert_msg(!sync_urgent(batched[i], "{}"), "%s", batched[i]);
-	ck_assert(sync_urgent("weighing",
-	    "{\"lane\":\"L01\",\"seq\":3,\"decision\":\"intercept\"}"));
-	ck_assert(!sync_urgent("weighing",
-	    "{\"lane\":\"L01\",\"seq\":3,\"decision\":\"turnback\"}"));
-	ck_assert(!sync_urgent("weighing",
-	    "{\"lane\":\"L01\",\"decision\":\"pass\",\"reasons\":[\"intercept\"]}"));
-	ck_assert(!sync_urgent("weighing", "not json"));
-	ck_assert(!sync_urgent("weighing", NULL));
+	for (i = 0; i < 3; i++) {
+		free(ev[i].body);
+		ev[i].body = strdup(i == 0 ? "not json" :
+		    "{\"lane\":\"L01\",\"decision\":\"intercept\"}");
+	}
+	/* none of the batch is urgent, more wait behind it: one still waits */
+	ck_assert(sync_urgent_left(true, ev, 3, true));
+	/* nothing waits behind the batch, or nothing urgent was committed */
+	ck_assert(!sync_urgent_left(true, ev, 3, false));
+	ck_assert(!sync_urgent_left(false, ev, 3, true));
+	/* the urgent one goes with this batch, whatever its body says */
+	ev[0].urgent = true;
+	ck_assert(!sync_urgent_left(true, ev, 3, true));
+	ck_assert(sync_urgent_left(true, ev + 1, 2, true));
+	free(ev[0].body);
+	ev[0].body = NULL;
+	ck_assert(!sync_urgent_left(true, ev, 1, true));
+	free_events(ev, 3);
+}
+END_TEST
+
+/* The urgency stays at home: the same bytes go out, urgent or not. */
+START_TEST(urgency_not_on_the_wire)
+{
+	struct store_event *ev = mk_events(4, 0);
+	struct sbuf a, b;
+	size_t i;
+
+	sbuf_init(&a);
+	sbuf_init(&b);
+	ck_assert_uint_eq(sync_build_batch(&a, "CTRL-1", "chain", ev, 4, 100,
+	    SYNC_MAX_BODY), 4);
+	for (i = 0; i < 4; i += 2)
+		ev[i].urgent = true;
+	ck_assert_uint_eq(sync_build_batch(&b, "CTRL-1", "chain", ev, 4, 100,
+	    SYNC_MAX_BODY), 4);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_mem_eq(a.p, b.p, a.len);
+	ck_assert_ptr_null(strstr(b.p, "urgent"));
+	sbuf_fini(&a);
+	sbuf_fini(&b);
+	free_events(ev, 4);
 }
 END_TEST
 
@@ -465,7 +493,7 @@ START_TEST(disk_low_once)
 	char err[256];
 
 	ck_assert_ptr_nonnull(s = store_open(db, 0, err, sizeof(err)));
-	ck_assert_int_eq(store_append(s, "startup", "{}", ts_now_ms(), NULL, 0,
+	ck_assert_int_eq(store_append(s, "startup", true, "{}", ts_now_ms(), NULL, 0,
 	    &ap), STORE_OK);
 	run_housekeep(s, 0, 90, &st);
 	ck_assert_int_eq(count_kind(s, "disk_low"), 0);
@@ -490,9 +518,9 @@ START_TEST(prune_synced_only)
 
 	ck_assert_ptr_nonnull(s = store_open(db, 0, err, sizeof(err)));
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(store_append(s, "weighing", "{}", old, NULL, 0,
+		ck_assert_int_eq(store_append(s, "weighing", false, "{}", old, NULL, 0,
 		    &ap[i]), STORE_OK);
-	ck_assert_int_eq(store_append(s, "weighing", "{}", ts_now_ms(), NULL,
+	ck_assert_int_eq(store_append(s, "weighing", false, "{}", ts_now_ms(), NULL,
 	    0, &ap[3]), STORE_OK);
 	uu[0] = ap[0].uuid;
 	uu[1] = ap[1].uuid;
@@ -526,7 +554,8 @@ sync_suite(void)
 	Suite *s = suite_create("sync");
 	TCase *tc = tcase_create("pure");
 
-	tcase_add_test(tc, urgent_kinds);
+	tcase_add_test(tc, urgent_by_stored_flag);
+	tcase_add_test(tc, urgency_not_on_the_wire);
 	tcase_add_test(tc, chains_in_answer);
 	tcase_add_test(tc, batch_wire_format);
 	tcase_add_test(tc, batch_byte_bound);

@@ -15,12 +15,15 @@
 
 #include "weighgate/config.h"
 #include "weighgate/decode.h"
+#include "weighgate/event.h"
 #include "weighgate/measurement.h"
 #include "weighgate/rules.h"
 
 struct lists;
 
-enum lane_state { LANE_IDLE, LANE_OPEN, LANE_REFUSED, LANE_FAULT };
+enum lane_state {
+	LANE_IDLE, LANE_OPEN, LANE_REFUSED, LANE_FAULT, LANE_NSTATES
+};
 
 
 /* Discrete inputs of the lane I/O module, in map order. */
@@ -65,7 +68,7 @@ struct lane_ctx {
 };
 
 enum lane_action_kind {
-	LA_RECORD,	/* commit an event (kind, body) before anything else */
+	LA_RECORD,	/* commit an event (event, body) before anything else */
 	LA_BARRIER,	/* on: raise, !on: lower */
 	LA_LIGHT,	/* on: green */
 	LA_ALARM,
@@ -82,7 +85,8 @@ enum led_colour { LED_GREEN = 0, LED_RED = 1, LED_YELLOW = 2 };
 struct lane_action {
 	enum lane_action_kind kind;
 	bool on;			/* LA_BARRIER, LA_LIGHT, LA_ALARM */
-	const char *event_kind;		/* LA_RECORD */
+	enum event_kind event;		/* LA_RECORD */
+	bool urgent;			/* LA_RECORD: sent at once (event.h) */
 	char *body;			/* LA_RECORD, malloc'd: lane_actions_clear frees */
 	bool has_result_seq;		/* LA_RECORD: store as the lane's decided seq */
 	int64_t result_seq;		/* LA_RECORD, LA_REFERENCE */
@@ -203,6 +207,7 @@ bool lane_between_vehicles(const struct lane *l);
 /* Nothing left to do before exit: barrier down (or I/O dead), not in a pass. */
 bool lane_quiescent(const struct lane *l);
 
+/* "IDLE", "OPEN", "REFUSED", "FAULT" (the log, /v1/status, the board). */
 const char *lane_state_name(enum lane_state s);
 
 #endif

@@ -33,6 +33,7 @@ struct store_event {
 	char prev_hash[STORE_HASH_LEN + 1];
 	char hash[STORE_HASH_LEN + 1];
 	char *body;			/* compact JSON text, owned by the batch */
+	bool urgent;			/* sent at once, not batched (sql/002) */
 };
 
 struct store_batch {
@@ -55,12 +56,14 @@ const char *store_errmsg(const store_t *s);
 
 /*
  * Append one event atomically: the next seq, prev_hash of the last event,
- * hash = SHA-256(prev_hash_hex || body).  When lane is not NULL, the lane's
+ * hash = SHA-256(prev_hash_hex || body), stored with its urgency (whether
+ * the sync sends it at once: EVENT_URGENT or EVENT_BATCHED of event.h; not
+ * part of the hash, never sent).  When lane is not NULL, the lane's
  * last decided result sequence is set to result_seq in the same transaction.
  * Durable when it returns STORE_OK.
  */
-enum store_status store_append(store_t *s, const char *kind, const char *body,
-    int64_t ts_ms, const char *lane, int64_t result_seq,
+enum store_status store_append(store_t *s, const char *kind, bool urgent,
+    const char *body, int64_t ts_ms, const char *lane, int64_t result_seq,
     struct store_appended *out);
 
 /* Last decided result sequence of a lane; 0 with *found false when none. */
@@ -105,7 +108,7 @@ int64_t store_prune_some(store_t *s, int64_t before_ms, int64_t max_rows,
 int store_lists_save(store_t *s, const char *doc, const char *source, int64_t ts_ms);
 /*
  * Save the list document and append its lists_applied event (body
- * event_body, at ts_ms) in one transaction: both or neither.
+ * event_body, at ts_ms, batched) in one transaction: both or neither.
  */
 enum store_status store_lists_apply(store_t *s, const char *doc,
     const char *source, int64_t ts_ms, const char *event_body,

@@ -38,7 +38,10 @@ struct sync *sync_new(struct event_base *base, const struct config *cfg,
     store_t *store, sync_lists_fn lists_cb, void *arg);
 void sync_free(struct sync *s);
 
-/* An event was committed; urgent ones are sent at once (sync_urgent). */
+/*
+ * An event was committed; an urgent one (its stored urgency, event.h) is
+ * sent at once, with every older unsynced event before it.
+ */
 void sync_kick(struct sync *s, bool urgent);
 
 /* ---- the chain guard (docs/operations.md, docs/sync-protocol.md) ---- */
@@ -118,8 +121,15 @@ void sync_get_stats(const struct sync *s, struct sync_stats *out);
 
 /* ---- the pure parts, exposed for the tests ---- */
 
-/* Event kinds sent at once (§7); body is needed for a weighing's decision. */
-bool sync_urgent(const char *kind, const char *body);
+/*
+ * After a batch of n events ev is sent: whether an urgent event (urgent: one
+ * was committed since the last batch) still waits.  It does when more events
+ * wait behind the batch and none of ev is urgent (their stored urgency: the
+ * bodies are never read).  Until then old stores wait and the next batch
+ * goes at once.
+ */
+bool sync_urgent_left(bool urgent, const struct store_event *ev, size_t n,
+    bool more);
 
 /*
  * The POST body {"controller":ID,"events":[...]} for the first events of ev
