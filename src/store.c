@@ -1393,3 +1393,88 @@ store_verify(store_t *s, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* ---- a store read only: weighgate replay's reader ---- */
+
+struct store_reader {
+	sqlite3 *db;
+	sqlite3_stmt *weighings;
+};
+
+/* sqlite3's message, or the lack of a handle at all. */
+static const char *
+reader_errmsg(const struct store_reader *r)
+{
+	return r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory";
+}
+
+store_reader_t *
+store_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct store_reader *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		putfmt(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(r->db, STORE_BUSY_MS);
+	if (sqlite3_prepare_v2(r->db, STORE_SQL_WEIGHINGS, -1, &r->weighings,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	return r;
+fail:
+	putfmt(err, errlen, "%s", reader_errmsg(r));
+	store_reader_close(r);
+	return NULL;
+}
+
+void
+store_reader_close(store_reader_t *r)
+{
+	if (r == NULL)
+		return;
+	sqlite3_finalize(r->weighings);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+int
+store_reader_weighing(store_reader_t *r, int64_t *seq, const char **body,
+    size_t *len, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(r->weighings)) == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		putfmt(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	*seq = sqlite3_column_int64(r->weighings, 0);
+	*body = (const char *)sqlite3_column_text(r->weighings, 1);
+	*len = (size_t)sqlite3_column_bytes(r->weighings, 1);
+	return 1;
+}
+
+char *
+store_reader_lists(store_reader_t *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *doc = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, STORE_SQL_LISTS_DOC, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;		/* no lists table: no lists */
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL &&
+	    (doc = strdup((const char *)sqlite3_column_text(st, 0))) == NULL)
+		putfmt(err, errlen, "out of memory");
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		putfmt(err, errlen, "lists: %s", sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return doc;
+}

@@ -116,4 +116,9 @@ static const char *const store_sql[ST_N] = {
 #define STORE_SQL_CHAIN_SET \
 	"INSERT INTO meta (id, chain, created_ms) VALUES (1, ?1, ?2)"
 
+/* The read-only store (store_reader_*), prepared when first used. */
+#define STORE_SQL_WEIGHINGS \
+	"SELECT seq, body FROM events WHERE kind = 'weighing' ORDER BY seq"
+#define STORE_SQL_LISTS_DOC	"SELECT doc FROM lists WHERE id = 1"
+
 #endif
