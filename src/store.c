@@ -257,7 +257,7 @@ set_pragmas(struct store *s)
 	int rc, ok;
 
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db, STORE_SQL_JOURNAL_WAL, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqlfail(s, rc, "journal_mode");
 	if (step(s, st, "journal_mode") != SQLITE_ROW) {
@@ -272,8 +272,8 @@ set_pragmas(struct store *s)
 	sqlite3_finalize(st);
 	if (!ok)
 		return -1;
-	if (exec(s, "PRAGMA synchronous=FULL", "synchronous") != 0 ||
-	    exec(s, "PRAGMA secure_delete=OFF", "secure_delete") != 0)
+	if (exec(s, STORE_SQL_SYNCHRONOUS, "synchronous") != 0 ||
+	    exec(s, STORE_SQL_NO_SECURE_DELETE, "secure_delete") != 0)
 		return -1;
 	return 0;
 }
@@ -308,25 +308,25 @@ migrate_step(struct store *s, size_t i)
 	char sql[64];
 	int64_t v;
 
-	if (exec(s, "BEGIN IMMEDIATE", "migration") != 0)
+	if (exec(s, store_sql[ST_BEGIN], "migration") != 0)
 		return -1;
 	/* Another process may have migrated while we waited for the lock. */
 	if (exec_i64(s, STORE_SQL_USER_VERSION, &v) != 0)
 		goto fail;
 	if (v > (int64_t)i)
-		return exec(s, "COMMIT", "migration");
+		return exec(s, store_sql[ST_COMMIT], "migration");
 	if (exec(s, store_migrations[i], "migration") != 0)
 		goto fail;
 	if (i == 0 && meta_create(s) != 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+	snprintf(sql, sizeof(sql), STORE_SQL_USER_VERSION_FMT, i + 1);
 	if (exec(s, sql, "migration") != 0 ||
-	    exec(s, "COMMIT", "migration") != 0)
+	    exec(s, store_sql[ST_COMMIT], "migration") != 0)
 		goto fail;
 	return 0;
 fail:
 	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(s->db, store_sql[ST_ROLLBACK], NULL, NULL, NULL);
 	return -1;
 }
 
@@ -389,10 +389,10 @@ set_max_size(struct store *s, int64_t db_max_mb)
 		    db_max_mb);
 		return -1;
 	}
-	if (exec_i64(s, "PRAGMA page_size", &page) != 0)
+	if (exec_i64(s, STORE_SQL_PAGE_SIZE, &page) != 0)
 		return -1;
 	pages = db_max_mb * 1024 * 1024 / (page > 0 ? page : 4096);
-	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %" PRId64, pages);
+	snprintf(sql, sizeof(sql), STORE_SQL_MAX_PAGES_FMT, pages);
 	return exec_i64(s, sql, &got);
 }
 
@@ -1223,11 +1223,7 @@ int
 store_probe(store_t *s)
 {
 	enter(s);
-	if (exec(s, "BEGIN IMMEDIATE;"
-	    "INSERT INTO lane_seq (lane, result_seq)"
-	    " VALUES ('#probe ' || hex(randomblob(2048)), 0);"
-	    "DELETE FROM lane_seq WHERE lane LIKE '#probe %';"
-	    "COMMIT", "probe") != 0) {
+	if (exec(s, STORE_SQL_PROBE, "probe") != 0) {
 		tx_rollback(s);
 		return -1;
 	}
