@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "weighgate/config.h"
+#include "weighgate/devaddr.h"
 
 struct event;
 struct mblink;
