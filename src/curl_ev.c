@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "weighgate/curl_ev.h"
 #include "weighgate/log.h"
@@ -17,7 +18,7 @@ struct ce_sock {
 	struct curl_ev *ce;
 	curl_socket_t fd;
 	struct event *ev;
-	struct ce_sock *prev, *next;
+	LIST_ENTRY(ce_sock) entry;
 };
 
 /* One running transfer: its done callback. */
@@ -25,38 +26,22 @@ struct ce_xfer {
 	CURL *easy;
 	curl_ev_done_fn done;
 	void *arg;
-	struct ce_xfer *prev, *next;
+	LIST_ENTRY(ce_xfer) entry;
 };
 
 struct curl_ev {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *timer;
-	struct ce_sock *socks;
-	struct ce_xfer *xfers;
+	LIST_HEAD(, ce_sock) socks;
+	LIST_HEAD(, ce_xfer) xfers;
 	int running;
 };
 
 static void
-xfer_unlink(struct curl_ev *ce, struct ce_xfer *x)
+sock_free(struct ce_sock *s)
 {
-	if (x->prev != NULL)
-		x->prev->next = x->next;
-	else
-		ce->xfers = x->next;
-	if (x->next != NULL)
-		x->next->prev = x->prev;
-}
-
-static void
-sock_free(struct curl_ev *ce, struct ce_sock *s)
-{
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		ce->socks = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
+	LIST_REMOVE(s, entry);
 	if (s->ev != NULL)
 		event_free(s->ev);	/* event_del of a closed fd: EBADF ignored */
 	free(s);
@@ -83,12 +68,12 @@ drain(struct curl_ev *ce)
 		curl_multi_remove_handle(ce->multi, easy);
 		if ((x = (struct ce_xfer *)(void *)priv) == NULL)
 			continue;
-		xfer_unlink(ce, x);
+		LIST_REMOVE(x, entry);
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 		x->done(easy, result, x->arg);
 		free(x);
 	}
-	if (ce->running == 0 && ce->xfers == NULL)
+	if (ce->running == 0 && LIST_EMPTY(&ce->xfers))
 		evtimer_del(ce->timer);
 }
 
@@ -173,7 +158,7 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (s != NULL)
-			sock_free(ce, s);
+			sock_free(s);
 		curl_multi_assign(ce->multi, fd, NULL);
 		return 0;
 	}
@@ -182,9 +167,7 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 			return -1;
 		s->ce = ce;
 		s->fd = fd;
-		if ((s->next = ce->socks) != NULL)
-			s->next->prev = s;
-		ce->socks = s;
+		LIST_INSERT_HEAD(&ce->socks, s, entry);
 		curl_multi_assign(ce->multi, fd, s);
 	}
 	if (sock_watch(ce, s, what) != 0) {
@@ -202,6 +185,8 @@ curl_ev_new(struct event_base *base)
 	if ((ce = calloc(1, sizeof(*ce))) == NULL)
 		return NULL;
 	ce->base = base;
+	LIST_INIT(&ce->socks);
+	LIST_INIT(&ce->xfers);
 	if ((ce->multi = curl_multi_init()) == NULL ||
 	    (ce->timer = evtimer_new(base, on_timer, ce)) == NULL)
 		goto fail;
@@ -225,15 +210,15 @@ curl_ev_free(struct curl_ev *ce)
 
 	if (ce == NULL)
 		return;
-	while ((x = ce->xfers) != NULL) {
-		xfer_unlink(ce, x);
+	while ((x = LIST_FIRST(&ce->xfers)) != NULL) {
+		LIST_REMOVE(x, entry);
 		curl_multi_remove_handle(ce->multi, x->easy);
 		curl_easy_setopt(x->easy, CURLOPT_PRIVATE, NULL);
 		free(x);
 	}
 	curl_multi_cleanup(ce->multi);
-	while (ce->socks != NULL)
-		sock_free(ce, ce->socks);
+	while (!LIST_EMPTY(&ce->socks))
+		sock_free(LIST_FIRST(&ce->socks));
 	event_free(ce->timer);
 	free(ce);
 }
@@ -257,19 +242,7 @@ curl_ev_add(struct curl_ev *ce, CURL *easy, curl_ev_done_fn done, void *arg)
 		free(x);
 		return -1;
 	}
-	if ((x->next = ce->xfers) != NULL)
-		x->next->prev = x;
-	ce->xfers = x;
+	LIST_INSERT_HEAD(&ce->xfers, x, entry);
 	return 0;
 }
 
-int
-curl_ev_running(const struct curl_ev *ce)
-{
-	int n = 0;
-	const struct ce_xfer *x;
-
-	for (x = ce->xfers; x != NULL; x = x->next)
-		n++;
-	return n;
-}

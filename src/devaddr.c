@@ -8,7 +8,7 @@
 
 #include <curl/curl.h>
 
-#include "weighgate/config.h"
+#include "weighgate/devaddr.h"
 
 #define QP_TCP	1
 #define QP_RTU	2

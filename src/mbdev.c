@@ -80,6 +80,7 @@
 #include <modbus.h>
 
 #include "weighgate/log.h"
+#include "weighgate/config.h"
 #include "weighgate/mbdev.h"
 #include "weighgate/mbtcp.h"
 #include "weighgate/timefmt.h"

@@ -1,322 +1,99 @@
 /* Replay records: §8 measurements read from JSON, decisions written as JSON. */
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include "weighgate/decode.h"
 #include "weighgate/record.h"
 #include "weighgate/timefmt.h"
 
+#include "recshape.h"
+
 /*
- * Reading: one pass over the object's members, each known key handled by
- * its entry in the table below; unknown keys (the traffic file's after_ms,
- * behaviour, duration_ms ...) are ignored.  A handler returns NULL or what
- * is wrong with the value; the caller puts the key in front.
+ * Reading: cJSON's tree, each member handed to the rules of recshape.c as
+ * a struct recshape_val; unknown keys (the traffic file's after_ms,
+ * behaviour, duration_ms ...) are ignored there.
  */
 
-#define MAX_EXACT_INT 9007199254740992.0	/* 2^53 */
+static const struct recshape_ops tree_ops;
 
-typedef const char *(*key_fn)(const cJSON *v, struct record *r);
-
-struct key {
-	const char *name;
-	key_fn fn;
-	bool required;
-};
-
-/* An integer in [min, max] (JSON 1.0 and 1e3 count, 1.5 does not); -1 if not. */
-static int
-json_int(const cJSON *v, double min, double max, int64_t *out)
+/* A cJSON node as the rules see a value (a string copied, up to its NUL). */
+static void
+tree_val(const cJSON *n, struct recshape_val *v)
 {
-	double d;
+	size_t len;
 
-	if (!cJSON_IsNumber(v))
-		return -1;
-	d = v->valuedouble;
-	if (!isfinite(d) || d < min || d > max || d != floor(d))
-		return -1;
-	*out = (int64_t)d;
-	return 0;
+	v->node = n;
+	v->ops = &tree_ops;
+	v->long_s = false;
+	v->slen = 0;
+	v->s[0] = '\0';
+	if (cJSON_IsNumber(n)) {
+		v->t = RS_NUMBER;
+		v->num = n->valuedouble;
+	} else if (cJSON_IsString(n)) {
+		v->t = RS_STRING;
+		if ((len = strlen(n->valuestring)) >= RECSHAPE_STR_MAX) {
+			len = RECSHAPE_STR_MAX - 1;
+			v->long_s = true;
+		}
+		memcpy(v->s, n->valuestring, len);
+		v->s[len] = '\0';
+		v->slen = len;
+	} else if (cJSON_IsTrue(n))
+		v->t = RS_TRUE;
+	else if (cJSON_IsFalse(n))
+		v->t = RS_FALSE;
+	else if (cJSON_IsArray(n))
+		v->t = RS_ARRAY;
+	else if (cJSON_IsObject(n))
+		v->t = RS_OBJECT;
+	else
+		v->t = RS_NULL;
 }
 
-/* UTF-8 text of 1..max bytes without control characters. */
 static bool
-text_ok(const char *s, size_t min, size_t max)
+tree_next(const struct recshape_val *a, const void **pos,
+    struct recshape_val *e)
 {
-	size_t i, n = strlen(s);
+	const cJSON *n = *pos == NULL ? ((const cJSON *)a->node)->child :
+	    ((const cJSON *)*pos)->next;
 
-	if (n < min || n > max || !text_utf8_valid(s, n))
+	if (n == NULL)
 		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
+	*pos = n;
+	tree_val(n, e);
 	return true;
 }
 
-static const char *
-k_lane(const cJSON *v, struct record *r)
+static bool
+tree_member(const struct recshape_val *o, const char *name,
+    struct recshape_val *out)
 {
-	if (!cJSON_IsString(v) || !text_ok(v->valuestring, 1, MEAS_LANE_MAX - 1))
-		return "must be a string of 1-15 bytes";
-	memcpy(r->m.lane, v->valuestring, strlen(v->valuestring) + 1);
-	return NULL;
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o->node, name);
+
+	if (n == NULL)
+		return false;
+	tree_val(n, out);
+	return true;
 }
 
-static const char *
-k_ts(const cJSON *v, struct record *r)
-{
-	if (!cJSON_IsString(v) || ts_parse(v->valuestring, &r->m.ts_ms) != 0)
-		return "must be an RFC 3339 time";
-	return NULL;
-}
+static const struct recshape_ops tree_ops = { tree_next, tree_member };
 
-static const char *
-k_seq(const cJSON *v, struct record *r)
-{
-	if (json_int(v, 0, MAX_EXACT_INT, &r->m.seq) != 0)
-		return "must be a non-negative integer";
-	return NULL;
-}
-
-static const char *
-k_kind(const cJSON *v, struct record *r)
-{
-	if (!cJSON_IsString(v) ||
-	    meas_kind_parse(v->valuestring, &r->m.kind) != 0)
-		return "must be \"truck\", \"passenger\" or \"unknown\"";
-	return NULL;
-}
-
-static const char *
-k_config(const cJSON *v, struct record *r)
-{
-	if (!cJSON_IsString(v) ||
-	    meas_config_parse(v->valuestring, &r->m.config) != 0)
-		return "must be \"rigid\", \"combination\", "
-		    "\"combination_single_drive\" or \"unknown\"";
-	return NULL;
-}
-
-/* Axle counts are kept as a scale could give them (u16); decide() judges. */
-static const char *
-k_axles(const cJSON *v, struct record *r)
-{
-	int64_t n;
-
-	if (json_int(v, 0, 65535, &n) != 0)
-		return "must be an integer 0-65535";
-	r->m.axles = (int)n;
-	return NULL;
-}
-
-/* Gross as the scale's u32 register holds it. */
-static const char *
-k_gross(const cJSON *v, struct record *r)
-{
-	if (json_int(v, 0, 4294967295.0, &r->m.gross_kg) != 0)
-		return "must be a non-negative integer (at most 4294967295)";
-	return NULL;
-}
-
-static const char *
-k_axle_kg(const cJSON *v, struct record *r)
-{
-	const cJSON *e;
-	int64_t w;
-	int n = 0;
-
-	if (!cJSON_IsArray(v))
-		return "must be an array of at most 12 integers 0-65535";
-	cJSON_ArrayForEach(e, v) {
-		if (n == MEAS_MAX_AXLES || json_int(e, 0, 65535, &w) != 0)
-			return "must be an array of at most 12 integers 0-65535";
-		r->m.axle_kg[n++] = (int32_t)w;
-	}
-	r->m.n_axle_kg = n;
-	return NULL;
-}
-
-/*
- * km/h to 0.1 km/h, half up: 1.15 gives 12 tenths although the double
- * nearest 1.15 is a hair below it (the 1e-7 brings it back).
- */
-static const char *
-k_speed(const cJSON *v, struct record *r)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    v->valuedouble < 0 || v->valuedouble > 6553.5)
-		return "must be a number 0-6553.5";
-	d = floor(v->valuedouble * 10.0 + 0.5 + 1e-7);
-	r->m.speed_dkmh = (int32_t)d;
-	return NULL;
-}
-
-static const char *
-k_plate(const cJSON *v, struct record *r)
-{
-	if (!cJSON_IsString(v) || !text_ok(v->valuestring, 0, MEAS_PLATE_MAX - 1))
-		return "must be a UTF-8 string of at most 63 bytes";
-	memcpy(r->m.plate, v->valuestring, strlen(v->valuestring) + 1);
-	return NULL;
-}
-
-static const char *
-k_color(const cJSON *v, struct record *r)
-{
-	if (!cJSON_IsString(v) ||
-	    meas_color_parse(v->valuestring, &r->m.plate_color) != 0)
-		return "must be blue, yellow, black, white, green, yellow-green "
-		    "or unknown";
-	return NULL;
-}
-
-static const char *
-get_bool(const cJSON *v, bool *out)
-{
-	if (!cJSON_IsBool(v))
-		return "must be true or false";
-	*out = cJSON_IsTrue(v);
-	return NULL;
-}
-
-static const char *
-k_valid(const cJSON *v, struct record *r)
-{
-	return get_bool(v, &r->m.valid);
-}
-
-static const char *
-k_unstable(const cJSON *v, struct record *r)
-{
-	return get_bool(v, &r->m.unstable);
-}
-
-static const char *
-k_fault(const cJSON *v, struct record *r)
-{
-	return get_bool(v, &r->m.fault);
-}
-
-static const char *
-k_abnormal(const cJSON *v, struct record *r)
-{
-	return get_bool(v, &r->m.abnormal);
-}
-
-static const char *
-k_clock_doubt(const cJSON *v, struct record *r)
-{
-	return get_bool(v, &r->m.clock_doubt);
-}
-
-static const char *
-recorded_reasons(const cJSON *a, struct record *r)
-{
-	const cJSON *e;
-
-	if (!cJSON_IsArray(a))
-		return "reasons must be an array of reason names";
-	cJSON_ArrayForEach(e, a) {
-		if (r->n_recorded_reasons == DEC_MAX_REASONS)
-			return "too many reasons";
-		if (!cJSON_IsString(e) || reason_parse(e->valuestring,
-		    &r->recorded_reasons[r->n_recorded_reasons]) != 0)
-			return "reasons must be an array of reason names";
-		r->n_recorded_reasons++;
-	}
-	return NULL;
-}
-
-/* "recorded_decision": "pass", or {"decision": "pass", "reasons": [...]}. */
-static const char *
-k_recorded(const cJSON *v, struct record *r)
-{
-	const cJSON *d = v, *reasons = NULL;
-
-	if (cJSON_IsObject(v)) {
-		d = cJSON_GetObjectItemCaseSensitive(v, "decision");
-		reasons = cJSON_GetObjectItemCaseSensitive(v, "reasons");
-	}
-	if (d == NULL || !cJSON_IsString(d) ||
-	    decision_kind_parse(d->valuestring, &r->recorded) != 0)
-		return "must be a decision name or {\"decision\", \"reasons\"}";
-	r->has_recorded = true;
-	return reasons != NULL ? recorded_reasons(reasons, r) : NULL;
-}
-
-static const struct key keys[] = {
-	{ "lane", k_lane, true },
-	{ "ts", k_ts, true },
-	{ "seq", k_seq, true },
-	{ "kind", k_kind, true },
-	{ "config", k_config, true },
-	{ "axles", k_axles, true },
-	{ "gross_kg", k_gross, true },
-	{ "axle_kg", k_axle_kg, false },
-	{ "speed_kmh", k_speed, true },
-	{ "plate", k_plate, true },
-	{ "plate_color", k_color, false },
-	{ "valid", k_valid, false },
-	{ "unstable", k_unstable, false },
-	{ "fault", k_fault, false },
-	{ "abnormal", k_abnormal, false },
-	{ "clock_doubt", k_clock_doubt, false },
-	{ "recorded_decision", k_recorded, false },
-};
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-static int
-key_index(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static enum record_status __attribute__((format(printf, 3, 4)))
-bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return RECORD_BAD;
-}
-
-/* Each member once through its handler, then every required key present. */
+/* Each member to the field it names, then the verdict. */
 static enum record_status
 read_members(const cJSON *obj, struct record *r, char *err, size_t errlen)
 {
-	bool seen[NKEYS] = { false };
+	struct recshape_members mb;
+	struct recshape_val val;
 	const cJSON *v;
-	const char *why;
-	size_t i;
-	int k;
 
+	recshape_begin(&mb);
 	cJSON_ArrayForEach(v, obj) {
-		if ((k = key_index(v->string)) < 0)
-			continue;
-		if (seen[k])
-			return bad(err, errlen, "%s: duplicate key", keys[k].name);
-		seen[k] = true;
-		if ((why = keys[k].fn(v, r)) != NULL)
-			return bad(err, errlen, "%s: %s", keys[k].name, why);
+		tree_val(v, &val);
+		recshape_member(&mb, v->string, strlen(v->string), &val, r);
 	}
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].required && !seen[i])
-			return bad(err, errlen, "%s: missing", keys[i].name);
-	return RECORD_OK;
+	return recshape_verdict(&mb, err, errlen);
 }
 
 enum record_status
@@ -330,18 +107,16 @@ record_from_json(const char *line, size_t len, struct record *r,
 	memset(r, 0, sizeof(*r));
 	meas_init(&r->m);
 	if ((obj = cJSON_ParseWithLengthOpts(line, len, &end, 0)) == NULL)
-		return bad(err, errlen, "not valid JSON (at byte %zu)",
+		return recshape_bad(err, errlen, "not valid JSON (at byte %zu)",
 		    end != NULL && end >= line ? (size_t)(end - line) + 1 : 1);
 	while (end < line + len && *end != '\0' && strchr(" \t\r\n", *end))
 		end++;
 	if (end < line + len)
-		st = bad(err, errlen, "text after the JSON object (at byte %zu)",
+		st = recshape_bad(err, errlen,
+		    "text after the JSON object (at byte %zu)",
 		    (size_t)(end - line) + 1);
 	else if (!cJSON_IsObject(obj))
-		st = bad(err, errlen, "not a JSON object");
-	else if (cJSON_GetObjectItemCaseSensitive(obj, "device_fault") != NULL ||
-	    cJSON_GetObjectItemCaseSensitive(obj, "barrier_manual") != NULL)
-		st = RECORD_SKIP;
+		st = recshape_bad(err, errlen, "not a JSON object");
 	else
 		st = read_members(obj, r, err, errlen);
 	cJSON_Delete(obj);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "weighgate/store.h"
 
 #include "replay.h"
 
@@ -16,14 +16,11 @@
  * with memchr, parsed where they lie), so the JSON Lines path costs little
  * more than the parse itself.  The first bytes say what the input is: the
  * SQLite header, a '{' (JSON Lines) or else a CSV header row.  A database
- * is opened read-only and its weighing events read in seq order through
- * one prepared statement.
+ * is opened through the store's reader (read-only) and its weighing
+ * events read in seq order.
  */
 
 #define BUF_INITIAL	(1u << 20)
-#define SQL_WEIGHINGS \
-	"SELECT seq, body FROM events WHERE kind = 'weighing' ORDER BY seq"
-#define SQL_LISTS	"SELECT doc FROM lists WHERE id = 1"
 
 struct input {
 	const char *name;
@@ -37,8 +34,7 @@ struct input {
 	uint64_t done, total;
 	struct record_csv *csv;
 	/* databases */
-	sqlite3 *db;
-	sqlite3_stmt *st;
+	store_reader_t *db;
 };
 
 /* More bytes after buf[start..len): 1 read, 0 at end of file, -1 error. */
@@ -143,21 +139,19 @@ static enum read_status
 db_next(struct input *in, struct record *r, char *err, size_t errlen)
 {
 	const char *body;
+	int64_t seq;
+	size_t len;
 	int rc;
 
-	if ((rc = sqlite3_step(in->st)) == SQLITE_DONE)
-		return READ_EOF;
-	if (rc != SQLITE_ROW) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(in->db));
-		return READ_ERROR;
-	}
-	in->where = sqlite3_column_int64(in->st, 0);
-	if ((body = (const char *)sqlite3_column_text(in->st, 1)) == NULL) {
+	if ((rc = store_reader_weighing(in->db, &seq, &body, &len, err,
+	    errlen)) <= 0)
+		return rc == 0 ? READ_EOF : READ_ERROR;
+	in->where = seq;
+	if (body == NULL) {
 		snprintf(err, errlen, "event without a body");
 		return READ_BAD;
 	}
-	return status_of(record_read_event(body, (size_t)sqlite3_column_bytes(
-	    in->st, 1), r, err, errlen));
+	return status_of(record_read_event(body, len, r, err, errlen));
 }
 
 enum read_status
@@ -170,6 +164,8 @@ input_next(struct input *in, struct record *r, char *err, size_t errlen)
 static int
 db_open(struct input *in, char *err, size_t errlen)
 {
+	char why[256];
+
 	if (in->fd == STDIN_FILENO) {
 		snprintf(err, errlen, "a database cannot be read from "
 		    "standard input");
@@ -178,18 +174,11 @@ db_open(struct input *in, char *err, size_t errlen)
 	close(in->fd);
 	in->fd = -1;
 	in->kind = IN_DB;
-	if (sqlite3_open_v2(in->name, &in->db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(in->db, 5000);
-	if (sqlite3_prepare_v2(in->db, SQL_WEIGHINGS, -1, &in->st, NULL) !=
-	    SQLITE_OK)
-		goto fail;
+	if ((in->db = store_reader_open(in->name, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "not a weighgate database: %s", why);
+		return -1;
+	}
 	return 0;
-fail:
-	snprintf(err, errlen, "not a weighgate database: %s",
-	    in->db != NULL ? sqlite3_errmsg(in->db) : "out of memory");
-	return -1;
 }
 
 /* The first line that is not blank, as a CSV header. */
@@ -288,8 +277,7 @@ input_close(struct input *in)
 {
 	if (in == NULL)
 		return;
-	sqlite3_finalize(in->st);
-	sqlite3_close(in->db);
+	store_reader_close(in->db);
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
 	record_csv_free(in->csv);
@@ -325,20 +313,7 @@ input_progress(const struct input *in, uint64_t *done, uint64_t *total)
 char *
 input_db_lists(struct input *in, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	char *doc = NULL;
-	int rc;
-
 	if (in->kind != IN_DB)
 		return NULL;
-	if (sqlite3_prepare_v2(in->db, SQL_LISTS, -1, &st, NULL) != SQLITE_OK)
-		return NULL;		/* no lists table: no lists */
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_column_text(st, 0) != NULL &&
-	    (doc = strdup((const char *)sqlite3_column_text(st, 0))) == NULL)
-		snprintf(err, errlen, "out of memory");
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		snprintf(err, errlen, "lists: %s", sqlite3_errmsg(in->db));
-	sqlite3_finalize(st);
-	return doc;
+	return store_reader_lists(in->db, err, errlen);
 }

@@ -258,7 +258,7 @@ set_pragmas(struct store *s)
 	int rc, ok;
 
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db, STORE_SQL_JOURNAL_WAL, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sqlfail(s, rc, "journal_mode");
 	if (step(s, st, "journal_mode") != SQLITE_ROW) {
@@ -273,8 +273,8 @@ set_pragmas(struct store *s)
 	sqlite3_finalize(st);
 	if (!ok)
 		return -1;
-	if (exec(s, "PRAGMA synchronous=FULL", "synchronous") != 0 ||
-	    exec(s, "PRAGMA secure_delete=OFF", "secure_delete") != 0)
+	if (exec(s, STORE_SQL_SYNCHRONOUS, "synchronous") != 0 ||
+	    exec(s, STORE_SQL_NO_SECURE_DELETE, "secure_delete") != 0)
 		return -1;
 	return 0;
 }
@@ -309,25 +309,25 @@ migrate_step(struct store *s, size_t i)
 	char sql[64];
 	int64_t v;
 
-	if (exec(s, "BEGIN IMMEDIATE", "migration") != 0)
+	if (exec(s, store_sql[ST_BEGIN], "migration") != 0)
 		return -1;
 	/* Another process may have migrated while we waited for the lock. */
 	if (exec_i64(s, STORE_SQL_USER_VERSION, &v) != 0)
 		goto fail;
 	if (v > (int64_t)i)
-		return exec(s, "COMMIT", "migration");
+		return exec(s, store_sql[ST_COMMIT], "migration");
 	if (exec(s, store_migrations[i], "migration") != 0)
 		goto fail;
 	if (i == 0 && meta_create(s) != 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+	snprintf(sql, sizeof(sql), STORE_SQL_USER_VERSION_FMT, i + 1);
 	if (exec(s, sql, "migration") != 0 ||
-	    exec(s, "COMMIT", "migration") != 0)
+	    exec(s, store_sql[ST_COMMIT], "migration") != 0)
 		goto fail;
 	return 0;
 fail:
 	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(s->db, store_sql[ST_ROLLBACK], NULL, NULL, NULL);
 	return -1;
 }
 
@@ -390,10 +390,10 @@ set_max_size(struct store *s, int64_t db_max_mb)
 		    db_max_mb);
 		return -1;
 	}
-	if (exec_i64(s, "PRAGMA page_size", &page) != 0)
+	if (exec_i64(s, STORE_SQL_PAGE_SIZE, &page) != 0)
 		return -1;
 	pages = db_max_mb * 1024 * 1024 / (page > 0 ? page : 4096);
-	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %" PRId64, pages);
+	snprintf(sql, sizeof(sql), STORE_SQL_MAX_PAGES_FMT, pages);
 	return exec_i64(s, sql, &got);
 }
 
@@ -1227,11 +1227,7 @@ int
 store_probe(store_t *s)
 {
 	enter(s);
-	if (exec(s, "BEGIN IMMEDIATE;"
-	    "INSERT INTO lane_seq (lane, result_seq)"
-	    " VALUES ('#probe ' || hex(randomblob(2048)), 0);"
-	    "DELETE FROM lane_seq WHERE lane LIKE '#probe %';"
-	    "COMMIT", "probe") != 0) {
+	if (exec(s, STORE_SQL_PROBE, "probe") != 0) {
 		tx_rollback(s);
 		return -1;
 	}
@@ -1438,4 +1434,89 @@ store_count_since(store_t *s, const char *kinds, int64_t since_ms,
 		    sqlite3_column_int64(st, 2));
 	done(st);
 	return rc == -1 ? -1 : 0;
+}
+
+/* ---- a store read only: weighgate replay's reader ---- */
+
+struct store_reader {
+	sqlite3 *db;
+	sqlite3_stmt *weighings;
+};
+
+/* sqlite3's message, or the lack of a handle at all. */
+static const char *
+reader_errmsg(const struct store_reader *r)
+{
+	return r->db != NULL ? sqlite3_errmsg(r->db) : "out of memory";
+}
+
+store_reader_t *
+store_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct store_reader *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		putfmt(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(r->db, STORE_BUSY_MS);
+	if (sqlite3_prepare_v2(r->db, STORE_SQL_WEIGHINGS, -1, &r->weighings,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	return r;
+fail:
+	putfmt(err, errlen, "%s", reader_errmsg(r));
+	store_reader_close(r);
+	return NULL;
+}
+
+void
+store_reader_close(store_reader_t *r)
+{
+	if (r == NULL)
+		return;
+	sqlite3_finalize(r->weighings);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+int
+store_reader_weighing(store_reader_t *r, int64_t *seq, const char **body,
+    size_t *len, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(r->weighings)) == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		putfmt(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	*seq = sqlite3_column_int64(r->weighings, 0);
+	*body = (const char *)sqlite3_column_text(r->weighings, 1);
+	*len = (size_t)sqlite3_column_bytes(r->weighings, 1);
+	return 1;
+}
+
+char *
+store_reader_lists(store_reader_t *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *doc = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, STORE_SQL_LISTS_DOC, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;		/* no lists table: no lists */
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL &&
+	    (doc = strdup((const char *)sqlite3_column_text(st, 0))) == NULL)
+		putfmt(err, errlen, "out of memory");
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		putfmt(err, errlen, "lists: %s", sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return doc;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "weighgate/decode.h"
+#include "weighgate/devaddr.h"
 #include "weighgate/rules.h"
 
 #define CFG_MAX_LANES 16
@@ -13,31 +15,7 @@
 #define CFG_TEXT_MAX 512	/* an LED template, UTF-8 */
 #define CFG_EX_CONFIG 78	/* sysexits EX_CONFIG */
 
-enum word_order { WO_ABCD, WO_CDAB, WO_BADC, WO_DCBA };
-enum text_encoding { ENC_GB18030, ENC_UTF8 };
 enum barrier_mode { BARRIER_LEVEL, BARRIER_PULSE };
-
-enum dev_type { DEV_NONE, DEV_TCP, DEV_RTU };
-
-/* tcp://HOST:PORT?unit=N or rtu:DEVICE?baud=B&parity=N|E|O&data=D&stop=S&unit=N */
-struct devaddr {
-	enum dev_type type;
-	char host[256];		/* TCP */
-	int port;
-	char device[256];	/* RTU */
-	int baud;
-	char parity;		/* 'N', 'E' or 'O' */
-	int data_bits;
-	int stop_bits;
-	int unit;		/* 0-247 */
-};
-
-/* Returns 0, or -1 with err saying what is wrong with the address. */
-int devaddr_parse(const char *s, struct devaddr *out, char *err, size_t errlen);
-/* Two addresses reach the same connection (TCP host:port or RTU device). */
-bool devaddr_same_link(const struct devaddr *a, const struct devaddr *b);
-/* The canonical text of an address ("none" for DEV_NONE), for logs and hashes. */
-void devaddr_format(const struct devaddr *a, char *out, size_t outlen);
 
 enum led_msg {
 	LED_IDLE, LED_PASS, LED_TURNBACK, LED_INTERCEPT, LED_RETRY, LED_HOLD,

@@ -25,7 +25,5 @@ void curl_ev_free(struct curl_ev *ce);
  */
 int curl_ev_add(struct curl_ev *ce, CURL *easy, curl_ev_done_fn done,
     void *arg);
-/* Transfers still running. */
-int curl_ev_running(const struct curl_ev *ce);
 
 #endif

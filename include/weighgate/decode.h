@@ -6,10 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "weighgate/config.h"
 #include "weighgate/measurement.h"
 
 #define SCALE_NREGS 29
+
+/* How a 32-bit value lies in two registers; how the plate's bytes are encoded. */
+enum word_order { WO_ABCD, WO_CDAB, WO_BADC, WO_DCBA };
+enum text_encoding { ENC_GB18030, ENC_UTF8 };
 
 /* Status bits of register 0. */
 #define SCALE_ST_PRESENT	0x0001

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "weighgate/config.h"
+#include "weighgate/decode.h"
 #include "weighgate/measurement.h"
 #include "weighgate/rules.h"
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "weighgate/config.h"
+#include "weighgate/devaddr.h"
 
 struct event;
 struct mblink;

@@ -185,4 +185,27 @@ int store_count_since(store_t *s, const char *kinds, int64_t since_ms,
     void (*fn)(void *arg, const char *kind, const char *decision, int64_t n),
     void *arg);
 
+/* ---- a store read only (weighgate replay) ---- */
+
+/*
+ * A store file opened read-only: no migration, no pragma, no write; only
+ * the readers below, each statement prepared when first used.
+ */
+typedef struct store_reader store_reader_t;
+
+/* NULL with err (SQLite's message) when the file is not a weighgate store. */
+store_reader_t *store_reader_open(const char *path, char *err, size_t errlen);
+void store_reader_close(store_reader_t *r);
+/*
+ * The next weighing event in seq order: 1 with its seq and body (NULL when
+ * it has none; valid until the next call), 0 after the last, -1 with err.
+ */
+int store_reader_weighing(store_reader_t *r, int64_t *seq, const char **body,
+    size_t *len, char *err, size_t errlen);
+/*
+ * The stored list document (malloc'd, the caller frees), NULL when none is
+ * stored or the file has no lists table; NULL with err set on failure.
+ */
+char *store_reader_lists(store_reader_t *r, char *err, size_t errlen);
+
 #endif

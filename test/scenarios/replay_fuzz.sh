@@ -10,7 +10,7 @@ SECS=${FUZZ_SECONDS:-20}
 . "$(dirname "$0")/fuzz_lib.inc"
 
 cd "$ROOT"
-SRCS="src/jsonrec.c src/record.c src/csvrec.c src/measurement.c src/timefmt.c
+SRCS="src/jsonrec.c src/record.c src/recshape.c src/csvrec.c src/measurement.c src/timefmt.c
     src/decode.c src/sbuf.c src/log.c src/rules.c src/lists.c src/plate.c
     src/chain.c"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
