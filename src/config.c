@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "weighgate/iniline.h"
 #include "weighgate/chain.h"
 #include "weighgate/config.h"
 #include "weighgate/sbuf.h"
@@ -958,35 +959,20 @@ static char *
 cfg_reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	ssize_t n;
-	const char *s = str;
+	struct iniline r = { p->fp, p->buf, p->bufsz, p->line };
+	const char *s;
+	char msg[128];
+	int rc;
 
 	if (p->failed)
 		return NULL;
-	if ((n = getline(&p->buf, &p->bufsz, p->fp)) < 0) {
-		if (ferror(p->fp))
-			fail(p, 0, "cannot read: %s", strerror(errno));
-		return NULL;
-	}
-	p->line++;
-	if (n > 0 && p->buf[n - 1] == '\n')
-		n--;
-	if (n > 0 && p->buf[n - 1] == '\r')
-		n--;
-	p->buf[n] = '\0';
-	if (strlen(p->buf) != (size_t)n) {
-		fail(p, p->line, "NUL byte in line");
-		return NULL;
-	}
-	if (n > CFG_LINE_MAX || n + 1 > num) {
-		fail(p, p->line, "line too long (%zd bytes, at most %d)", n,
-		    CFG_LINE_MAX);
-		return NULL;
-	}
-	memcpy(str, p->buf, (size_t)n + 1);
-	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;
-	if (scan_line(p, s) != 0)
+	rc = iniline_read(&r, str, num, CFG_LINE_MAX, &s, msg, sizeof(msg));
+	p->buf = r.buf;
+	p->bufsz = r.bufsz;
+	p->line = r.line;
+	if (rc < 0)
+		fail(p, ferror(p->fp) ? 0 : p->line, "%s", msg);
+	if (rc <= 0 || scan_line(p, s) != 0)
 		return NULL;
 	return str;
 }

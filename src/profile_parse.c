@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "weighgate/iniline.h"
 #include "profile_int.h"
 
 #define LINE_MAX_BYTES	1000
@@ -564,30 +565,20 @@ static char *
 reader(char *str, int num, void *stream)
 {
 	struct parse *ps = stream;
-	ssize_t n;
+	struct iniline r = { ps->fp, ps->buf, ps->bufsz, ps->line };
+	const char *s;
+	char msg[128];
+	int rc;
 
 	if (ps->failed)
 		return NULL;
-	if ((n = getline(&ps->buf, &ps->bufsz, ps->fp)) < 0)
-		return NULL;
-	ps->line++;
-	if (n > 0 && ps->buf[n - 1] == '\n')
-		n--;
-	if (n > 0 && ps->buf[n - 1] == '\r')
-		n--;
-	ps->buf[n] = '\0';
-	if (strlen(ps->buf) != (size_t)n) {
-		fail(ps, ps->line, "NUL byte in line");
-		return NULL;
-	}
-	if (n > LINE_MAX_BYTES || n + 1 > num) {
-		fail(ps, ps->line, "line too long (%zd bytes, at most %d)", n,
-		    LINE_MAX_BYTES);
-		return NULL;
-	}
-	memcpy(str, ps->buf, (size_t)n + 1);
-	if (scan_line(ps, ps->line == 1 && strncmp(str, "\xef\xbb\xbf", 3) == 0 ?
-	    str + 3 : str) != 0)
+	rc = iniline_read(&r, str, num, LINE_MAX_BYTES, &s, msg, sizeof(msg));
+	ps->buf = r.buf;
+	ps->bufsz = r.bufsz;
+	ps->line = r.line;
+	if (rc < 0)
+		fail(ps, ferror(ps->fp) ? 0 : ps->line, "%s", msg);
+	if (rc <= 0 || scan_line(ps, s) != 0)
 		return NULL;
 	return str;
 }
