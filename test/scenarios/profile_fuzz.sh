@@ -14,7 +14,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
     -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libevent)"
 # shellcheck disable=SC2086
 clang $CFLAGS -o "$W/fuzz_profile" test/fuzz/fuzz_profile.c src/profile.c \
-	src/profile_parse.c src/profile_plan.c src/profile_decode.c src/decode.c \
+	src/profile_parse.c src/iniline.c src/profile_plan.c src/profile_decode.c src/decode.c \
 	src/led.c src/sbuf.c src/measurement.c src/log.c src/timefmt.c \
 	$(pkg-config --libs inih libevent) -lm ||
 	fail "building fuzz_profile"
