@@ -12,15 +12,13 @@ SECS=${FUZZ_SECONDS:-5}
 . "$(dirname "$0")/fuzz_lib.inc"
 
 cd "$ROOT"
-SRCS="src/camera.c src/camera_xml.c src/camera_multipart.c src/plate.c
-    src/timefmt.c"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-    -std=c11 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson expat)"
 LIBS="$(pkg-config --libs libcjson expat) -lm"
 for t in isapi multipart; do
 	# shellcheck disable=SC2086
-	clang $CFLAGS -o "$W/fuzz_$t" "test/fuzz/fuzz_camera_$t.c" $SRCS $LIBS ||
-		fail "building fuzz_camera_$t"
+	clang $FUZZ_CFLAGS $(pkg-config --cflags libcjson expat) \
+	    -o "$W/fuzz_camera_$t" "test/fuzz/fuzz_camera_$t.c" src/camera.c \
+	    src/camera_xml.c src/camera_multipart.c src/plate.c src/timefmt.c \
+	    $LIBS || fail "building fuzz_camera_$t"
 done
 
 # seeds: each fixture behind the byte that picks its parser (isapi), or
@@ -46,22 +44,6 @@ for f in "$F"/*.http; do
 	seed "$b" "$ct" multipart 0
 done
 
-run() {
-	local t=$1
-	(cd "$W" && ./"fuzz_$t" -max_total_time="$SECS" -max_len=8192 \
-	    -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 "$t" \
-	    >"$W/$t.log" 2>&1) || {
-		tail -n 40 "$W/$t.log" >&2
-		for f in "$W"/crash-* "$W"/leak-* "$W"/timeout-* "$W"/oom-*; do
-			[ -e "$f" ] || continue
-			cp "$f" "${TMPDIR:-/tmp}/camera_fuzz_$(basename "$f")"
-			echo "input kept: ${TMPDIR:-/tmp}/camera_fuzz_$(basename "$f")" >&2
-		done
-		fail "fuzz_camera_$t found a problem (report above)"
-	}
-	grep -E '^stat::number_of_executed_units' "$W/$t.log" |
-	    sed "s/^/fuzz_camera_$t: /"
-}
-run isapi
-run multipart
+fuzz_run fuzz_camera_isapi isapi 8192
+fuzz_run fuzz_camera_multipart multipart 8192
 echo "camera_fuzz: ok"
