@@ -532,7 +532,7 @@ json_text(const cJSON *v, char *buf, size_t bufsz, const char *where,
 		return 0;
 	}
 	d = cJSON_IsNumber(v) ? v->valuedouble : 0.5;
-	if (d != (double)(long long)d || d < -1e15 || d > 1e15) {
+	if (d < -1e15 || d > 1e15 || d != (double)(long long)d) {
 		camera_errf(err, errsz, "%s%s: not a string or an integer",
 		    where, name);
 		return -1;
@@ -677,8 +677,14 @@ generic_fields(const cJSON *doc, struct camera_read *r, char *err,
 		return -1;
 	if (conf == NULL)
 		return 0;
-	if (conf->valuedouble != (double)(int)conf->valuedouble) {
+	if (conf->valuedouble >= 0 && conf->valuedouble <= 100 &&
+	    conf->valuedouble != (double)(int)conf->valuedouble) {
 		camera_errf(err, errsz, "confidence: not an integer");
+		return -1;
+	}
+	if (conf->valuedouble < 0 || conf->valuedouble > 100) {
+		camera_errf(err, errsz, "confidence: %g is not in 0-100",
+		    conf->valuedouble);
 		return -1;
 	}
 	return set_confidence(r, (long long)conf->valuedouble, "confidence",

@@ -363,6 +363,36 @@ START_TEST(limits)
 }
 END_TEST
 
+/* Numbers beyond any integer type are refused, not cast (no UB). */
+START_TEST(huge_numbers)
+{
+	static const struct bad inl[] = {
+		{ "{\"camera\":\"c\",\"plate\":\"A1\",\"confidence\":1e300}", JSON,
+		  "confidence: 1e+300 is not in 0-100" },
+		{ "{\"camera\":\"c\",\"plate\":\"A1\",\"confidence\":-1e300}", JSON,
+		  "confidence: -1e+300 is not in 0-100" },
+		{ "{\"camera\":\"c\",\"plate\":\"A1\",\"confidence\":50.5}", JSON,
+		  "confidence: not an integer" },
+		{ "{\"camera\":\"c\",\"plate\":\"A1\",\"ts\":1e300}", JSON,
+		  "ts: not RFC 3339" },
+		{ "{\"eventType\":\"ANPR\",\"channelID\":1e300}", JSON,
+		  "channelID: not a string or an integer" },
+	};
+	struct camera_limits lim;
+	struct camera_read r;
+	char err[256];
+	size_t i;
+
+	camera_limits_default(&lim);
+	for (i = 0; i < sizeof(inl) / sizeof(inl[0]); i++) {
+		ck_assert_int_eq(camera_parse(inl[i].ctype, inl[i].file,
+		    strlen(inl[i].file), &lim, &r, err, sizeof(err)), CAMERA_BAD);
+		ck_assert_msg(strstr(err, inl[i].want) != NULL, "%s: %s",
+		    inl[i].file, err);
+	}
+}
+END_TEST
+
 /* LF-only line ends, as some firmware writes them, split the same way. */
 START_TEST(multipart_bare_lf)
 {
@@ -406,6 +436,7 @@ camera_suite(void)
 	tcase_add_loop_test(tc, bad_fixtures, 0,
 	    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(tc, limits);
+	tcase_add_test(tc, huge_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }
