@@ -6,7 +6,7 @@
 
 CC      ?= cc
 PKGS     = libevent libevent_pthreads libevent_openssl libmodbus sqlite3 \
-           libcurl libcjson inih libcrypto libssl
+           libcurl libcjson inih libcrypto libssl expat
 PREFIX  ?= /usr/local
 
 ifeq ($(SAN),1)

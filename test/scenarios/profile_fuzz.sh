@@ -21,5 +21,5 @@ clang $CFLAGS -o "$W/fuzz_profile" test/fuzz/fuzz_profile.c src/profile.c \
 
 mkdir -p "$W/corpus"
 cp profiles/*.profile "$W/corpus/"
-fuzz_run fuzz_profile 4096
+fuzz_run fuzz_profile corpus 4096
 echo "profile_fuzz: ok"
