@@ -6,6 +6,8 @@
 #include "weighgate/clockwatch.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 #define WALL0	INT64_C(1796000000000)	/* some wall time, ms */
 #define BOOT0	INT64_C(5000000)
 #define DAY	INT64_C(86400000)
@@ -275,14 +277,4 @@ clockwatch_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(clockwatch_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(clockwatch_suite)

@@ -9,6 +9,8 @@
 
 #include "weighgate/config.h"
 
+#include "check_util.h"
+
 static char errbuf[2048];
 
 /* The source tree: $ROOT as tools/run-tests.sh exports it, else ".". */
@@ -1373,14 +1375,4 @@ config_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+CU_MAIN(config_suite)

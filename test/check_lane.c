@@ -11,6 +11,8 @@
 #include "weighgate/lists.h"
 #include "weighgate/rules.h"
 
+#include "check_util.h"
+
 static struct config cfg;
 static struct lane lane;
 static struct lane_ctx ctx;
@@ -1293,14 +1295,4 @@ lane_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(lane_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(lane_suite)

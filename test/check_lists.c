@@ -8,6 +8,8 @@
 #include "weighgate/sbuf.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 /* test/fixtures/lists/NAME, from $ROOT (tools/run-tests.sh) or the cwd. */
 static char *
 fixture(const char *name, size_t *len)
@@ -548,14 +550,4 @@ lists_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(lists_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(lists_suite)

@@ -14,6 +14,8 @@
 
 #include "weighgate/log.h"
 
+#include "check_util.h"
+
 static char out[4096];
 
 /*
@@ -178,14 +180,4 @@ log_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(log_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(log_suite)

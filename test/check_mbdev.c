@@ -23,6 +23,8 @@
 #include "weighgate/mbdev.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 #define NUNITS 16
 #define MAX_REPORTS 8192
 
@@ -903,14 +905,4 @@ mbdev_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(mbdev_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(mbdev_suite)

@@ -14,6 +14,8 @@
 #include "weighgate/mbtcp.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 /* ---- codec ---- */
 
 static int
@@ -677,14 +679,4 @@ mbtcp_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(mbtcp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(mbtcp_suite)

@@ -12,6 +12,8 @@
 
 #include "weighgate/notify.h"
 
+#include "check_util.h"
+
 /* A datagram socket bound to name ("@x": abstract), 2 s receive timeout. */
 static int
 listener(const char *name)
@@ -187,14 +189,4 @@ notify_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(notify_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(notify_suite)

@@ -5,6 +5,8 @@
 
 #include "weighgate/plate.h"
 
+#include "check_util.h"
+
 static void
 ck_norm(const char *in, const char *want)
 {
@@ -102,14 +104,4 @@ plate_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(plate_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(plate_suite)

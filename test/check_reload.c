@@ -9,6 +9,8 @@
 #include "weighgate/reload.h"
 #include "weighgate/sbuf.h"
 
+#include "check_util.h"
+
 #define BASE_CONF \
     "[controller]\nid = T-1\ndb = /tmp/x.db\n%s\n" \
     "[rules]\nscale_class = 2\n%s\n" \
@@ -159,14 +161,4 @@ reload_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(reload_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(reload_suite)

@@ -13,6 +13,8 @@
 #include "weighgate/store.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 /*
  * Each test builds databases the way the daemon writes them: weighing
  * events whose body is the decision (decided here under a class 5 scale,
@@ -265,14 +267,4 @@ replay_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(replay_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(replay_suite)

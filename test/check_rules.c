@@ -9,6 +9,8 @@
 #include "weighgate/sbuf.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 static const enum vconfig configs[4] = {
 	VC_RIGID, VC_COMBINATION, VC_COMBINATION_SINGLE_DRIVE, VC_UNKNOWN
 };
@@ -1197,14 +1199,4 @@ rules_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(rules_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(rules_suite)

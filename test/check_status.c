@@ -10,6 +10,8 @@
 
 #include "weighgate/status.h"
 
+#include "check_util.h"
+
 static bool
 peer4(const char *ip)
 {
@@ -366,14 +368,4 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(suite)

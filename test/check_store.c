@@ -16,6 +16,8 @@
 #include "weighgate/store.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 static char dir[256];
 static char db[300];
 
@@ -1187,14 +1189,4 @@ store_suite(void)
 	return su;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+CU_MAIN(store_suite)

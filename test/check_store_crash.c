@@ -22,6 +22,8 @@
 
 #include "weighgate/store.h"
 
+#include "check_util.h"
+
 #define ROUNDS		100
 #define MAX_DELAY_US	30000
 #define BODY_MAX	1024
@@ -241,21 +243,17 @@ teardown(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
-int
-main(void)
+static Suite *
+store_crash_suite(void)
 {
 	Suite *su = suite_create("store_crash");
 	TCase *tc = tcase_create("kill9");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_crash);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return su;
 }
+
+CU_MAIN(store_crash_suite)

@@ -16,6 +16,8 @@
 #include "weighgate/sync.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 static struct store_event *
 mk_events(size_t n, size_t body_len)
 {
@@ -481,14 +483,4 @@ sync_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(sync_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(sync_suite)
