@@ -1328,50 +1328,25 @@ config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *tc;
 
-	tc = tcase_create("bad");
-	tcase_set_timeout(tc, 30);
+	tc = cu_tcase_new(s, "bad", 30, NULL, NULL);
 	tcase_add_loop_test(tc, test_bad_fixture, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
-	tcase_add_test(tc, test_daemon_only_checks);
-	tcase_add_test(tc, test_missing_file);
-	tcase_add_test(tc, test_failure_keeps_cfg);
-	tcase_add_test(tc, test_lane_names);
-	tcase_add_test(tc, test_line_length);
-	tcase_add_test(tc, test_token_file_mode);
-	tcase_add_test(tc, test_overrides_on);
-	tcase_add_test(tc, test_check_named_files);
-	tcase_add_test(tc, test_unknown_key_hint);
-	suite_add_tcase(s, tc);
+	cu_tests(tc, test_daemon_only_checks, test_missing_file,
+	    test_failure_keeps_cfg, test_lane_names, test_line_length,
+	    test_token_file_mode, test_overrides_on, test_check_named_files,
+	    test_unknown_key_hint);
 
-	tc = tcase_create("values");
-	tcase_set_timeout(tc, 30);
+	tc = cu_tcase_new(s, "values", 30, NULL, NULL);
 	tcase_add_loop_test(tc, test_range, 0,
 	    (int)(sizeof(ranges) / sizeof(ranges[0])));
-	tcase_add_test(tc, test_scale_class);
-	tcase_add_test(tc, test_tolerance_pct);
-	tcase_add_test(tc, test_enums);
-	suite_add_tcase(s, tc);
+	cu_tests(tc, test_scale_class, test_tolerance_pct, test_enums);
 
-	tc = tcase_create("good");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_good_full);
-	tcase_add_test(tc, test_rules_only);
-	tcase_add_test(tc, test_crlf_bom);
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_sixteen_lanes);
-	tcase_add_test(tc, test_shipped_conf);
-	tcase_add_test(tc, test_conf_documents_every_key);
-	tcase_add_test(tc, test_demo_conf);
-	tcase_add_test(tc, test_hash);
-	tcase_add_test(tc, test_led_msg_key);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("devaddr");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_devaddr_good);
-	tcase_add_test(tc, test_devaddr_bad);
-	tcase_add_test(tc, test_devaddr_url_forms);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "good", 30, NULL, NULL, test_good_full, test_rules_only,
+	    test_crlf_bom, test_defaults, test_sixteen_lanes, test_shipped_conf,
+	    test_conf_documents_every_key, test_demo_conf, test_hash,
+	    test_led_msg_key);
+	cu_tcase(s, "devaddr", 30, NULL, NULL, test_devaddr_good,
+	    test_devaddr_bad, test_devaddr_url_forms);
 	return s;
 }
 

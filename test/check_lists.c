@@ -524,29 +524,14 @@ static Suite *
 lists_suite(void)
 {
 	Suite *s = suite_create("lists");
-	TCase *tc = tcase_create("parse");
-	TCase *tl = tcase_create("lookup");
-	TCase *tb = tcase_create("large");
 
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, valid_fixture);
-	tcase_add_test(tc, minimal_and_missing_arrays);
-	tcase_add_test(tc, fixture_errors);
-	tcase_add_test(tc, error_messages);
-	tcase_add_test(tc, version_length);
-	tcase_add_test(tc, length_bounds);
-	suite_add_tcase(s, tc);
-	tcase_set_timeout(tl, 30);
-	tcase_add_test(tl, watch_lookup);
-	tcase_add_test(tl, exempt_lookup);
-	tcase_add_test(tl, permit_lookup);
-	tcase_add_test(tl, same_plate_many);
-	suite_add_tcase(s, tl);
-	tcase_set_timeout(tb, 120);
-	tcase_add_test(tb, too_large);
-	tcase_add_test(tb, too_many_entries);
-	tcase_add_test(tb, large_document);
-	suite_add_tcase(s, tb);
+	cu_tcase(s, "parse", 30, NULL, NULL, valid_fixture,
+	    minimal_and_missing_arrays, fixture_errors, error_messages,
+	    version_length, length_bounds);
+	cu_tcase(s, "lookup", 30, NULL, NULL, watch_lookup, exempt_lookup,
+	    permit_lookup, same_plate_many);
+	cu_tcase(s, "large", 120, NULL, NULL, too_large, too_many_entries,
+	    large_document);
 	return s;
 }
 

@@ -177,15 +177,10 @@ static Suite *
 notify_suite(void)
 {
 	Suite *s = suite_create("notify");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, unset_is_a_noop);
-	tcase_add_test(tc, bad_values_are_ignored);
-	tcase_add_test(tc, path_socket);
-	tcase_add_test(tc, abstract_socket);
-	tcase_add_test(tc, too_long_is_refused);
-	tcase_add_test(tc, watchdog_semantics);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "core", 0, NULL, NULL, unset_is_a_noop,
+	    bad_values_are_ignored, path_socket, abstract_socket,
+	    too_long_is_refused, watchdog_semantics);
 	return s;
 }
 

@@ -92,15 +92,10 @@ static Suite *
 plate_suite(void)
 {
 	Suite *s = suite_create("plate");
-	TCase *tc = tcase_create("normalize");
 
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, spec_spellings);
-	tcase_add_test(tc, full_width_and_case);
-	tcase_add_test(tc, removed_characters);
-	tcase_add_test(tc, invalid_utf8);
-	tcase_add_test(tc, buffer_bounds);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "normalize", 10, NULL, NULL, spec_spellings,
+	    full_width_and_case, removed_characters, invalid_utf8,
+	    buffer_bounds);
 	return s;
 }
 

@@ -1154,48 +1154,17 @@ static Suite *
 rules_suite(void)
 {
 	Suite *s = suite_create("rules");
-	TCase *tc;
 
-	tc = tcase_create("limits");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, defaults);
-	tcase_add_test(tc, names);
-	tcase_add_test(tc, limit_table);
-	tcase_add_test(tc, limit_rows);
-	tcase_add_test(tc, tolerance_sources);
-	tcase_add_test(tc, spec_example);
-	tcase_add_test(tc, over_pct_rounding);
-	tcase_add_test(tc, flag_100t);
-	tcase_add_test(tc, ruleset_id);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("validity");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, validity_gross_speed);
-	tcase_add_test(tc, validity_axle_sum);
-	tcase_add_test(tc, validity_flags_and_axles);
-	tcase_add_test(tc, validity_all);
-	tcase_add_test(tc, fault_bit);
-	tcase_add_test(tc, retry_hold);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("lists");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, watch_list);
-	tcase_add_test(tc, passenger);
-	tcase_add_test(tc, exempt_list);
-	tcase_add_test(tc, permits);
-	tcase_add_test(tc, permit_window_and_colour);
-	tcase_add_test(tc, permit_document_order);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("clock_doubt");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, doubt_watch_until_ignored);
-	tcase_add_test(tc, doubt_permit_window);
-	tcase_add_test(tc, doubt_exempt);
-	tcase_add_test(tc, doubt_off_unchanged);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "limits", 30, NULL, NULL, defaults, names, limit_table,
+	    limit_rows, tolerance_sources, spec_example, over_pct_rounding,
+	    flag_100t, ruleset_id);
+	cu_tcase(s, "validity", 30, NULL, NULL, validity_gross_speed,
+	    validity_axle_sum, validity_flags_and_axles, validity_all,
+	    fault_bit, retry_hold);
+	cu_tcase(s, "lists", 30, NULL, NULL, watch_list, passenger, exempt_list,
+	    permits, permit_window_and_colour, permit_document_order);
+	cu_tcase(s, "clock_doubt", 30, NULL, NULL, doubt_watch_until_ignored,
+	    doubt_permit_window, doubt_exempt, doubt_off_unchanged);
 	return s;
 }
 

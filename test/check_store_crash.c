@@ -246,14 +246,10 @@ teardown(void)
 static Suite *
 store_crash_suite(void)
 {
-	Suite *su = suite_create("store_crash");
-	TCase *tc = tcase_create("kill9");
+	Suite *s = suite_create("store_crash");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, t_crash);
-	suite_add_tcase(su, tc);
-	return su;
+	cu_tcase(s, "kill9", 120, setup, teardown, t_crash);
+	return s;
 }
 
 CU_MAIN(store_crash_suite)

@@ -51,6 +51,46 @@ cu_run(Suite *s)
 		return cu_run(suite_fn());				\
 	}
 
+/*
+ * cu_tcase_new(s, "name", timeout_s, setup, teardown): a test case added
+ * to suite s.  A timeout of 0 keeps Check's default (4 s, or
+ * CK_DEFAULT_TIMEOUT); setup and teardown, when not NULL, are a checked
+ * fixture: they run in each test's own process, around it.
+ */
+static inline TCase *
+cu_tcase_new(Suite *s, const char *name, double timeout_s, SFun setup,
+    SFun teardown)
+{
+	TCase *tc = tcase_create(name);
+
+	if (timeout_s > 0)
+		tcase_set_timeout(tc, timeout_s);
+	if (setup != NULL || teardown != NULL)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+static inline TCase *
+cu_tests_add(TCase *tc, const TTest *const *tests)
+{
+	for (; *tests != NULL; tests++)
+		tcase_add_test(tc, *tests);
+	return tc;
+}
+
+/* cu_tests(tc, test, ...): add those tests (START_TEST names), in that order. */
+#define cu_tests(tc, ...)						\
+	cu_tests_add((tc), (const TTest *const[]){ __VA_ARGS__, NULL })
+
+/*
+ * cu_tcase(s, "name", timeout_s, setup, teardown, test, ...): the test
+ * case of cu_tcase_new() with those tests, run in that order.
+ */
+#define cu_tcase(s, name, timeout_s, setup, teardown, ...)		\
+	cu_tests(cu_tcase_new((s), (name), (timeout_s), (setup),	\
+	    (teardown)), __VA_ARGS__)
+
 /* --- scratch files ------------------------------------------------------ */
 
 /*
