@@ -47,15 +47,6 @@ load(const char *name)
 	return l;
 }
 
-static int64_t
-T(const char *s)
-{
-	int64_t ms;
-
-	ck_assert_msg(ts_parse(s, &ms) == 0, "bad time %s", s);
-	return ms;
-}
-
 /* Parse doc, expecting exactly the error want. */
 static void
 ck_bad(const char *doc, size_t len, const char *want)
@@ -111,8 +102,8 @@ END_TEST
 START_TEST(watch_lookup)
 {
 	struct lists *l = load("valid.json");
-	int64_t now = T("2026-11-15T00:00:00Z");
-	int64_t until = T("2026-12-01T00:00:00+08:00");
+	int64_t now = cu_ms("2026-11-15T00:00:00Z");
+	int64_t until = cu_ms("2026-12-01T00:00:00+08:00");
 
 	/* 豫A12345: entry 1 any colour until, entry 2 yellow, no until. */
 	ck_assert(lists_watch_hit(l, "豫Ａ１２３４５", PC_BLUE, now));
@@ -140,7 +131,7 @@ END_TEST
 START_TEST(exempt_lookup)
 {
 	struct lists *l = load("valid.json");
-	int64_t until = T("2026-12-01T00:00:00.500Z");
+	int64_t until = cu_ms("2026-12-01T00:00:00.500Z");
 
 	ck_assert(lists_exempt_hit(l, "豫A 12345", PC_GREEN, 0));
 	ck_assert(!lists_exempt_hit(l, "豫A12345", PC_UNKNOWN, 0));
@@ -158,7 +149,7 @@ START_TEST(permit_lookup)
 {
 	struct lists *l = load("valid.json");
 	const struct permit *p[4];
-	int64_t mid = T("2026-11-15T00:00:00Z");
+	int64_t mid = cu_ms("2026-11-15T00:00:00Z");
 	size_t n;
 
 	n = lists_permits(l, "豫A12345", PC_YELLOW, mid, p, 4);
@@ -182,16 +173,16 @@ START_TEST(permit_lookup)
 	n = lists_permits(l, "豫A12345", PC_YELLOW, mid + 1, p, 4);
 	ck_assert_uint_eq(n, 2);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-01T00:00:00Z"), p, 4);
+	    cu_ms("2026-11-01T00:00:00Z"), p, 4);
 	ck_assert_uint_eq(n, 2);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-01T00:00:00Z") - 1, p, 4);
+	    cu_ms("2026-11-01T00:00:00Z") - 1, p, 4);
 	ck_assert_uint_eq(n, 1);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-30T23:59:59Z"), p, 4);
+	    cu_ms("2026-11-30T23:59:59Z"), p, 4);
 	ck_assert_uint_eq(n, 2);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-30T23:59:59Z") + 1, p, 4);
+	    cu_ms("2026-11-30T23:59:59Z") + 1, p, 4);
 	ck_assert_uint_eq(n, 1);
 	/* max truncates what is filled, not the count; skip passes over. */
 	p[1] = NULL;
@@ -446,7 +437,7 @@ START_TEST(large_document)
 	struct lists *l;
 	const struct permit *p[2];
 	char err[256], plate[32];
-	int64_t t0, t1, june = T("2026-06-01T00:00:00Z");
+	int64_t t0, t1, june = cu_ms("2026-06-01T00:00:00Z");
 	int i, hits = 0;
 
 	sbuf_init(&b);
@@ -510,7 +501,8 @@ START_TEST(same_plate_many)
 	ck_assert_msg(lists_parse(b.p, b.len, &l, err, sizeof(err)) == 0,
 	    "%s", err);
 	sbuf_fini(&b);
-	n = lists_permits(l, "豫A·12345", PC_BLUE, T("2026-01-01T00:00:00Z"), p, 600);
+	n = lists_permits(l, "豫A·12345", PC_BLUE, cu_ms("2026-01-01T00:00:00Z"),
+	    p, 600);
 	ck_assert_uint_eq(n, 500);
 	for (i = 0; i < 500; i++) {
 		snprintf(id, sizeof(id), "P%d", i);

@@ -23,16 +23,7 @@ static void
 load(struct config *cfg, const char *ctl, const char *rules, const char *l1,
     const char *l2)
 {
-	char path[] = "/tmp/check_reload.XXXXXX", err[512];
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, BASE_CONF, ctl, rules, l1, l2);
-	fclose(f);
-	if (cfg_load(path, CFG_DAEMON, cfg, err, sizeof(err)) != 0)
-		ck_abort_msg("%s", err);
-	unlink(path);
+	cu_load_conf(cfg, BASE_CONF, ctl, rules, l1, l2);
 }
 
 static struct config a, b;

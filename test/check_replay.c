@@ -27,22 +27,18 @@
 	"\"reason\":\"test\"}],\"exempt\":[],\"permits\":[]}"
 #define EMPTY_DOC "{\"version\":\"t-2\",\"watch\":[],\"exempt\":[],\"permits\":[]}"
 
-static char dir[] = "/tmp/check_replay.XXXXXX";
+static char dir[256];
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/check_replay.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 }
 
 static void
 teardown(void)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 
 static const char *

@@ -24,20 +24,14 @@ static char db[300];
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/check_store.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(db, sizeof(db), "%s/wg.db", dir);
 }
 
 static void
 teardown(void)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	cu_rmtree(dir);
 }
 
 static store_t *

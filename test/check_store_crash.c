@@ -222,9 +222,7 @@ setup(void)
 {
 	const char *env = getenv("CRASH_SEED");
 
-	snprintf(dir, sizeof(dir), "%s/check_store_crash.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(db, sizeof(db), "%s/wg.db", dir);
 	rng = env != NULL ? strtoull(env, NULL, 0) :
 	    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -236,11 +234,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	cu_rmtree(dir);
 }
 
 static Suite *
