@@ -6,6 +6,8 @@
 #include "weighgate/clockwatch.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 #define WALL0	INT64_C(1796000000000)	/* some wall time, ms */
 #define BOOT0	INT64_C(5000000)
 #define DAY	INT64_C(86400000)
@@ -253,36 +255,13 @@ static Suite *
 clockwatch_suite(void)
 {
 	Suite *s = suite_create("clockwatch");
-	TCase *tc = tcase_create("watch");
 
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, steady_clock);
-	tcase_add_test(tc, step_ahead_and_back);
-	tcase_add_test(tc, small_steps_add_up);
-	tcase_add_test(tc, step_back_in_time);
-	tcase_add_test(tc, platform_clears_a_step);
-	tcase_add_test(tc, platform_disagrees);
-	tcase_add_test(tc, step_and_skew_together);
-	tcase_add_test(tc, date_across_a_step);
-	tcase_add_test(tc, kernel_alarm_only);
-	tcase_add_test(tc, event_bodies);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("http_date");
-	tcase_add_test(tc, http_dates);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "watch", 30, setup, NULL, steady_clock, step_ahead_and_back,
+	    small_steps_add_up, step_back_in_time, platform_clears_a_step,
+	    platform_disagrees, step_and_skew_together, date_across_a_step,
+	    kernel_alarm_only, event_bodies);
+	cu_tcase(s, "http_date", 0, NULL, NULL, http_dates);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(clockwatch_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(clockwatch_suite)

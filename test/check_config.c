@@ -9,6 +9,8 @@
 
 #include "weighgate/config.h"
 
+#include "check_util.h"
+
 static char errbuf[2048];
 
 /* The source tree: $ROOT as tools/run-tests.sh exports it, else ".". */
@@ -24,14 +26,6 @@ static void
 fixture_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/test/fixtures/config/%s", root(), name);
-}
-
-/* A fresh directory under /tmp for files a test writes. */
-static void
-make_tmpdir(char *dir, size_t len)
-{
-	snprintf(dir, len, "/tmp/check_config.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
 static void
@@ -69,15 +63,6 @@ assert_error(const char *path, int line, const char *msg)
 	    "error '%s' does not begin with '%s'", errbuf, prefix);
 	ck_assert_msg(strstr(errbuf + strlen(prefix), msg) != NULL,
 	    "error '%s' does not say '%s'", errbuf, msg);
-}
-
-static void
-rm_tmpdir(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
 }
 
 /* --- bad configuration fixtures ---------------------------------------- */
@@ -264,7 +249,7 @@ START_TEST(test_lane_names)
 	struct config cfg;
 	size_t i;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	for (i = 0; i < sizeof(badnames) / sizeof(badnames[0]); i++) {
 		snprintf(text, sizeof(text), "[rules]\n[lane %s]\n", badnames[i]);
 		ck_assert_int_eq(load_text(dir, text, CFG_RULES, &cfg, path,
@@ -275,7 +260,7 @@ START_TEST(test_lane_names)
 	    CFG_RULES, &cfg, path, sizeof(path)), 0);
 	ck_assert_str_eq(cfg.lanes[0].name, "L0123456789ABCD");
 	ck_assert_str_eq(cfg.lanes[1].name, "a_-9");
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -287,7 +272,7 @@ START_TEST(test_sixteen_lanes)
 	size_t n = 0;
 	int i;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	n += (size_t)snprintf(text, sizeof(text),
 	    "[controller]\nid = T\ndb = /tmp/x.db\n");
 	for (i = 1; i <= 16; i++)
@@ -302,7 +287,7 @@ START_TEST(test_sixteen_lanes)
 	ck_assert_str_eq(cfg.lanes[15].name, "L16");
 	ck_assert_int_eq(cfg.lanes[15].dev[ROLE_LED].addr.unit, 48);
 	ck_assert_int_eq(cfg.lanes[15].line, 3 + 15 * 4 + 1);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -313,7 +298,7 @@ START_TEST(test_line_length)
 	struct config cfg;
 	int i, n;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	n = snprintf(text, sizeof(text), "[rules]\n;");
 	memset(text + n, 'x', 999);
 	snprintf(text + n + 999, sizeof(text) - (size_t)n - 999,
@@ -334,7 +319,7 @@ START_TEST(test_line_length)
 	ck_assert_msg(load_text(dir, text, CFG_RULES, &cfg, path,
 	    sizeof(path)) == 0, "%s", errbuf);
 	ck_assert_uint_eq(strlen(cfg.lanes[0].led_text[LED_IDLE]), 300);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -349,7 +334,7 @@ check_secret(const char *section, const char *key, int daemon)
 	struct config cfg;
 	int line;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(tok, sizeof(tok), "%s/secret", dir);
 	write_file(tok, "s3cret\n", 0644);
 	if (strcmp(section, "controller") == 0) {
@@ -380,7 +365,7 @@ check_secret(const char *section, const char *key, int daemon)
 	ck_assert_int_eq(chmod(tok, 0600), 0);
 	ck_assert_msg(cfg_load(path, mode, &cfg, errbuf, sizeof(errbuf)) == 0,
 	    "%s", errbuf);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 
 START_TEST(test_token_file_mode)
@@ -398,7 +383,7 @@ START_TEST(test_overrides_on)
 	char dir[64], path[128], tok[128], text[1024];
 	struct config cfg;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(tok, sizeof(tok), "%s/override-token", dir);
 	write_file(tok, "t\n", 0600);
 	snprintf(text, sizeof(text), "[controller]\nid = T\ndb = x.db\n"
@@ -409,7 +394,7 @@ START_TEST(test_overrides_on)
 	    sizeof(path)) == 0, "%s", errbuf);
 	ck_assert(cfg.rules.overrides);
 	ck_assert_str_eq(cfg.controller.override_token_file, tok);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -435,7 +420,7 @@ START_TEST(test_check_named_files)
 {
 	char dir[64], path[128], ca[128], cert[128], key[128], msg[512];
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	snprintf(cert, sizeof(cert), "%s/client.pem", dir);
 	snprintf(key, sizeof(key), "%s/client.key", dir);
@@ -480,7 +465,7 @@ START_TEST(test_check_named_files)
 	    sizeof(path)), -1);
 	snprintf(msg, sizeof(msg), "[platform] key_file %s: No such file", key);
 	assert_error(path, 8, msg);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -505,7 +490,7 @@ START_TEST(test_unknown_key_hint)
 	struct config cfg;
 	size_t i;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		ck_assert_int_eq(load_text(dir, t[i].text, CFG_RULES, &cfg, path,
 		    sizeof(path)), -1);
@@ -519,7 +504,7 @@ START_TEST(test_unknown_key_hint)
 	ck_assert_int_eq(load_text(dir, "[limits]\n7 = 1000\n", CFG_RULES,
 	    &cfg, path, sizeof(path)), -1);
 	ck_assert_msg(strstr(errbuf, "did you mean") == NULL, "%s", errbuf);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -614,7 +599,7 @@ START_TEST(test_range)
 	struct config cfg;
 	int line;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	ck_assert_msg(load_range(dir, r, r->lo, &cfg, path, sizeof(path),
 	    &line) == 0, "%s", errbuf);
 	ck_assert_int_eq(field_value(&cfg, r), r->lo);
@@ -640,7 +625,7 @@ START_TEST(test_range)
 		    sizeof(path), &line), -1);
 		assert_error(path, line, "out of range 0-65535");
 	}
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -667,7 +652,7 @@ START_TEST(test_scale_class)
 	struct config cfg;
 	size_t i;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(line, sizeof(line), "scale_class = %s", ok[i].s);
 		ck_assert_msg(load_rules_line(dir, line, &cfg) == 0, "%s", errbuf);
@@ -679,7 +664,7 @@ START_TEST(test_scale_class)
 		    "%s accepted", no[i]);
 		ck_assert_ptr_nonnull(strstr(errbuf, ":2: [rules] scale_class"));
 	}
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -700,7 +685,7 @@ START_TEST(test_tolerance_pct)
 	struct config cfg;
 	size_t i;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	ck_assert_int_eq(load_rules_line(dir, "max_retries = 1", &cfg), 0);
 	ck_assert_int_eq(cfg.rules.tolerance_pct_x100, -1);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -714,7 +699,7 @@ START_TEST(test_tolerance_pct)
 		    "%s accepted", no[i].s);
 		ck_assert_msg(strstr(errbuf, no[i].why) != NULL, "%s", errbuf);
 	}
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -738,7 +723,7 @@ START_TEST(test_enums)
 	size_t i;
 	int v;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(text, sizeof(text), "[lane L01]\n%s\n", ok[i].line);
 		ck_assert_msg(load_text(dir, text, CFG_RULES, &cfg, path,
@@ -757,7 +742,7 @@ START_TEST(test_enums)
 	ck_assert_int_eq(load_rules_line(dir, "overrides = off", &cfg), 0);
 	ck_assert(!cfg.rules.overrides);
 	ck_assert_int_eq(load_rules_line(dir, "overrides = 1", &cfg), -1);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -965,7 +950,7 @@ START_TEST(test_defaults)
 	struct config cfg, def;
 	struct rules r;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	ck_assert_int_eq(load_text(dir, "", CFG_RULES, &cfg, path,
 	    sizeof(path)), 0);
 	cfg_defaults(&def);
@@ -990,7 +975,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cfg.platform.request_timeout_s, 120);
 	ck_assert_int_eq(def.platform.retry_max_ms, 300000);
 	ck_assert_int_eq(cfg.n_lanes, 0);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -1016,7 +1001,7 @@ START_TEST(test_shipped_conf)
 	ck_assert_int_eq(cfg.lanes[0].dev[ROLE_LED].addr.type, DEV_RTU);
 
 	/* the lane shown equals a lane with only its devices set */
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	ck_assert_int_eq(load_text(dir, "[lane L01]\n", CFG_RULES, &empty,
 	    epath, sizeof(epath)), 0);
 	empty.lanes[0].dev[ROLE_SCALE].addr = cfg.lanes[0].dev[ROLE_SCALE].addr;
@@ -1032,7 +1017,7 @@ START_TEST(test_shipped_conf)
 	ck_assert_int_eq(empty.controller.retention_days,
 	    cfg.controller.retention_days);
 	ck_assert_int_eq(empty.platform.batch_max, cfg.platform.batch_max);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -1121,7 +1106,7 @@ START_TEST(test_hash)
 	struct config cfg;
 	size_t i;
 
-	make_tmpdir(dir, sizeof(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	ck_assert_int_eq(load_text(dir, base, CFG_RULES, &cfg, path,
 	    sizeof(path)), 0);
 	cfg_hash(&cfg, h1);
@@ -1153,7 +1138,7 @@ START_TEST(test_hash)
 	    path, sizeof(path)), 0);
 	cfg_hash(&cfg, h3);
 	ck_assert_str_ne(h1, h3);
-	rm_tmpdir(dir);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
 
@@ -1326,61 +1311,26 @@ config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *tc;
 
-	tc = tcase_create("bad");
-	tcase_set_timeout(tc, 30);
+	tc = cu_tcase_new(s, "bad", 30, NULL, NULL);
 	tcase_add_loop_test(tc, test_bad_fixture, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
-	tcase_add_test(tc, test_daemon_only_checks);
-	tcase_add_test(tc, test_missing_file);
-	tcase_add_test(tc, test_failure_keeps_cfg);
-	tcase_add_test(tc, test_lane_names);
-	tcase_add_test(tc, test_line_length);
-	tcase_add_test(tc, test_token_file_mode);
-	tcase_add_test(tc, test_overrides_on);
-	tcase_add_test(tc, test_check_named_files);
-	tcase_add_test(tc, test_unknown_key_hint);
-	suite_add_tcase(s, tc);
+	cu_tests(tc, test_daemon_only_checks, test_missing_file,
+	    test_failure_keeps_cfg, test_lane_names, test_line_length,
+	    test_token_file_mode, test_overrides_on, test_check_named_files,
+	    test_unknown_key_hint);
 
-	tc = tcase_create("values");
-	tcase_set_timeout(tc, 30);
+	tc = cu_tcase_new(s, "values", 30, NULL, NULL);
 	tcase_add_loop_test(tc, test_range, 0,
 	    (int)(sizeof(ranges) / sizeof(ranges[0])));
-	tcase_add_test(tc, test_scale_class);
-	tcase_add_test(tc, test_tolerance_pct);
-	tcase_add_test(tc, test_enums);
-	suite_add_tcase(s, tc);
+	cu_tests(tc, test_scale_class, test_tolerance_pct, test_enums);
 
-	tc = tcase_create("good");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_good_full);
-	tcase_add_test(tc, test_rules_only);
-	tcase_add_test(tc, test_crlf_bom);
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_sixteen_lanes);
-	tcase_add_test(tc, test_shipped_conf);
-	tcase_add_test(tc, test_conf_documents_every_key);
-	tcase_add_test(tc, test_demo_conf);
-	tcase_add_test(tc, test_hash);
-	tcase_add_test(tc, test_led_msg_key);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("devaddr");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_devaddr_good);
-	tcase_add_test(tc, test_devaddr_bad);
-	tcase_add_test(tc, test_devaddr_url_forms);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "good", 30, NULL, NULL, test_good_full, test_rules_only,
+	    test_crlf_bom, test_defaults, test_sixteen_lanes, test_shipped_conf,
+	    test_conf_documents_every_key, test_demo_conf, test_hash,
+	    test_led_msg_key);
+	cu_tcase(s, "devaddr", 30, NULL, NULL, test_devaddr_good,
+	    test_devaddr_bad, test_devaddr_url_forms);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+CU_MAIN(config_suite)

@@ -6,6 +6,8 @@
 
 #include "weighgate/decode.h"
 
+#include "check_util.h"
+
 static const enum word_order orders[] = { WO_ABCD, WO_CDAB, WO_BADC, WO_DCBA };
 
 /* 0x12345678 as each word order puts it in two registers, written by hand. */
@@ -463,14 +465,4 @@ decode_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(decode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(decode_suite)

@@ -11,6 +11,8 @@
 #include "weighgate/lists.h"
 #include "weighgate/rules.h"
 
+#include "check_util.h"
+
 static struct config cfg;
 static struct lane lane;
 static struct lane_ctx ctx;
@@ -29,20 +31,11 @@ static const char *lane_extra = "min_result_interval_ms = 0\n";
 static void
 setup_with(const char *rules_extra)
 {
-	char path[] = "/tmp/check_lane.XXXXXX", err[512];
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "[controller]\nid = T\ndb = /tmp/x.db\n[rules]\n%s\n"
+	cu_load_conf(&cfg, "[controller]\nid = T\ndb = /tmp/x.db\n[rules]\n%s\n"
 	    "[lane L01]\nscale = tcp://127.0.0.1:1502?unit=1\n"
 	    "io = tcp://127.0.0.1:1502?unit=2\nled = tcp://127.0.0.1:1502?unit=3\n"
 	    "fault_after_ms = 1000\npass_timeout_s = 60\nbarrier_timeout_ms = 3000\n"
 	    "%s", rules_extra, lane_extra);
-	fclose(f);
-	if (cfg_load(path, CFG_DAEMON, &cfg, err, sizeof(err)) != 0)
-		ck_abort_msg("config: %s", err);
-	unlink(path);
 	rules_id(&cfg.rules, ruleset);
 	ctx.rules = &cfg.rules;
 	ctx.lists = NULL;
@@ -126,22 +119,16 @@ io(bool up, bool down, bool pass, bool presence)
 	feed(&in);
 }
 
+/* cu_truck() with the gross spread over the axles, the rest on the first. */
 static void
 truck(struct measurement *m, int axles, enum vconfig c, int64_t gross)
 {
 	int i;
 
-	meas_init(m);
-	m->kind = VK_TRUCK;
-	m->config = c;
-	m->axles = axles;
-	m->gross_kg = gross;
+	cu_truck(m, axles, c, gross);
 	m->n_axle_kg = axles;
 	for (i = 0; i < axles; i++)
 		m->axle_kg[i] = (int32_t)(gross / axles + (i == 0 ? gross % axles : 0));
-	m->speed_dkmh = 50;
-	snprintf(m->plate, sizeof(m->plate), "豫A12345");
-	m->plate_color = PC_YELLOW;
 }
 
 static void
@@ -1325,14 +1312,4 @@ lane_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(lane_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(lane_suite)

@@ -8,6 +8,8 @@
 #include "weighgate/sbuf.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 /* test/fixtures/lists/NAME, from $ROOT (tools/run-tests.sh) or the cwd. */
 static char *
 fixture(const char *name, size_t *len)
@@ -43,15 +45,6 @@ load(const char *name)
 	    "%s: %s", name, err);
 	free(doc);
 	return l;
-}
-
-static int64_t
-T(const char *s)
-{
-	int64_t ms;
-
-	ck_assert_msg(ts_parse(s, &ms) == 0, "bad time %s", s);
-	return ms;
 }
 
 /* Parse doc, expecting exactly the error want. */
@@ -109,8 +102,8 @@ END_TEST
 START_TEST(watch_lookup)
 {
 	struct lists *l = load("valid.json");
-	int64_t now = T("2026-11-15T00:00:00Z");
-	int64_t until = T("2026-12-01T00:00:00+08:00");
+	int64_t now = cu_ms("2026-11-15T00:00:00Z");
+	int64_t until = cu_ms("2026-12-01T00:00:00+08:00");
 
 	/* 豫A12345: entry 1 any colour until, entry 2 yellow, no until. */
 	ck_assert(lists_watch_hit(l, "豫Ａ１２３４５", PC_BLUE, now));
@@ -138,7 +131,7 @@ END_TEST
 START_TEST(exempt_lookup)
 {
 	struct lists *l = load("valid.json");
-	int64_t until = T("2026-12-01T00:00:00.500Z");
+	int64_t until = cu_ms("2026-12-01T00:00:00.500Z");
 
 	ck_assert(lists_exempt_hit(l, "豫A 12345", PC_GREEN, 0));
 	ck_assert(!lists_exempt_hit(l, "豫A12345", PC_UNKNOWN, 0));
@@ -156,7 +149,7 @@ START_TEST(permit_lookup)
 {
 	struct lists *l = load("valid.json");
 	const struct permit *p[4];
-	int64_t mid = T("2026-11-15T00:00:00Z");
+	int64_t mid = cu_ms("2026-11-15T00:00:00Z");
 	size_t n;
 
 	n = lists_permits(l, "豫A12345", PC_YELLOW, mid, p, 4);
@@ -180,16 +173,16 @@ START_TEST(permit_lookup)
 	n = lists_permits(l, "豫A12345", PC_YELLOW, mid + 1, p, 4);
 	ck_assert_uint_eq(n, 2);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-01T00:00:00Z"), p, 4);
+	    cu_ms("2026-11-01T00:00:00Z"), p, 4);
 	ck_assert_uint_eq(n, 2);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-01T00:00:00Z") - 1, p, 4);
+	    cu_ms("2026-11-01T00:00:00Z") - 1, p, 4);
 	ck_assert_uint_eq(n, 1);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-30T23:59:59Z"), p, 4);
+	    cu_ms("2026-11-30T23:59:59Z"), p, 4);
 	ck_assert_uint_eq(n, 2);
 	n = lists_permits(l, "豫A12345", PC_UNKNOWN,
-	    T("2026-11-30T23:59:59Z") + 1, p, 4);
+	    cu_ms("2026-11-30T23:59:59Z") + 1, p, 4);
 	ck_assert_uint_eq(n, 1);
 	/* max truncates what is filled, not the count; skip passes over. */
 	p[1] = NULL;
@@ -444,7 +437,7 @@ START_TEST(large_document)
 	struct lists *l;
 	const struct permit *p[2];
 	char err[256], plate[32];
-	int64_t t0, t1, june = T("2026-06-01T00:00:00Z");
+	int64_t t0, t1, june = cu_ms("2026-06-01T00:00:00Z");
 	int i, hits = 0;
 
 	sbuf_init(&b);
@@ -508,7 +501,8 @@ START_TEST(same_plate_many)
 	ck_assert_msg(lists_parse(b.p, b.len, &l, err, sizeof(err)) == 0,
 	    "%s", err);
 	sbuf_fini(&b);
-	n = lists_permits(l, "豫A·12345", PC_BLUE, T("2026-01-01T00:00:00Z"), p, 600);
+	n = lists_permits(l, "豫A·12345", PC_BLUE, cu_ms("2026-01-01T00:00:00Z"),
+	    p, 600);
 	ck_assert_uint_eq(n, 500);
 	for (i = 0; i < 500; i++) {
 		snprintf(id, sizeof(id), "P%d", i);
@@ -522,40 +516,15 @@ static Suite *
 lists_suite(void)
 {
 	Suite *s = suite_create("lists");
-	TCase *tc = tcase_create("parse");
-	TCase *tl = tcase_create("lookup");
-	TCase *tb = tcase_create("large");
 
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, valid_fixture);
-	tcase_add_test(tc, minimal_and_missing_arrays);
-	tcase_add_test(tc, fixture_errors);
-	tcase_add_test(tc, error_messages);
-	tcase_add_test(tc, version_length);
-	tcase_add_test(tc, length_bounds);
-	suite_add_tcase(s, tc);
-	tcase_set_timeout(tl, 30);
-	tcase_add_test(tl, watch_lookup);
-	tcase_add_test(tl, exempt_lookup);
-	tcase_add_test(tl, permit_lookup);
-	tcase_add_test(tl, same_plate_many);
-	suite_add_tcase(s, tl);
-	tcase_set_timeout(tb, 120);
-	tcase_add_test(tb, too_large);
-	tcase_add_test(tb, too_many_entries);
-	tcase_add_test(tb, large_document);
-	suite_add_tcase(s, tb);
+	cu_tcase(s, "parse", 30, NULL, NULL, valid_fixture,
+	    minimal_and_missing_arrays, fixture_errors, error_messages,
+	    version_length, length_bounds);
+	cu_tcase(s, "lookup", 30, NULL, NULL, watch_lookup, exempt_lookup,
+	    permit_lookup, same_plate_many);
+	cu_tcase(s, "large", 120, NULL, NULL, too_large, too_many_entries,
+	    large_document);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(lists_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(lists_suite)

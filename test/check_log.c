@@ -14,6 +14,8 @@
 
 #include "weighgate/log.h"
 
+#include "check_util.h"
+
 static char out[4096];
 
 /*
@@ -165,27 +167,12 @@ static Suite *
 log_suite(void)
 {
 	Suite *s = suite_create("log");
-	TCase *tc = tcase_create("prefix");
 
-	tcase_add_test(tc, test_journal_prefix);
-	tcase_add_test(tc, test_no_journal);
-	tcase_add_test(tc, test_journal_stream_forms);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("limits");
-	tcase_add_test(tc, test_libevent_rate_limited);
-	tcase_add_test(tc, test_limited_summary);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "prefix", 0, NULL, NULL, test_journal_prefix,
+	    test_no_journal, test_journal_stream_forms);
+	cu_tcase(s, "limits", 0, NULL, NULL, test_libevent_rate_limited,
+	    test_limited_summary);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(log_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(log_suite)

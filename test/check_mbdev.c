@@ -23,6 +23,8 @@
 #include "weighgate/mbdev.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 #define NUNITS 16
 #define MAX_REPORTS 8192
 
@@ -900,37 +902,14 @@ static Suite *
 mbdev_suite(void)
 {
 	Suite *s = suite_create("mbdev");
-	TCase *tc = tcase_create("lk");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_first_data);
-	tcase_add_test(tc, test_change_only);
-	tcase_add_test(tc, test_write_prompt);
-	tcase_add_test(tc, test_write_prompt_fast_poll);
-	tcase_add_test(tc, test_write_regs);
-	tcase_add_test(tc, test_write_pulse);
-	tcase_add_test(tc, test_down_once_and_reconnect);
-	tcase_add_test(tc, test_exception_one_unit);
-	tcase_add_test(tc, test_wrong_unit_reply);
-	tcase_add_test(tc, test_stray_replies);
-	tcase_add_test(tc, test_rtu_fd_setsize);
-	tcase_add_test(tc, test_dead_unit_shared_address);
-	tcase_add_test(tc, test_refused);
-	tcase_add_test(tc, test_stop_flushes_writes);
-	tcase_add_test(tc, test_abandon_stuck);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "lk", 30, setup, teardown, test_first_data,
+	    test_change_only, test_write_prompt, test_write_prompt_fast_poll,
+	    test_write_regs, test_write_pulse, test_down_once_and_reconnect,
+	    test_exception_one_unit, test_wrong_unit_reply, test_stray_replies,
+	    test_rtu_fd_setsize, test_dead_unit_shared_address, test_refused,
+	    test_stop_flushes_writes, test_abandon_stuck);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(mbdev_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(mbdev_suite)

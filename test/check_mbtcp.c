@@ -14,6 +14,8 @@
 #include "weighgate/mbtcp.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 /* ---- codec ---- */
 
 static int
@@ -647,44 +649,18 @@ static Suite *
 mbtcp_suite(void)
 {
 	Suite *s = suite_create("mbtcp");
-	TCase *tc = tcase_create("codec");
-	TCase *tn = tcase_create("connection");
 
-	tcase_add_test(tc, test_encode_reads);
-	tcase_add_test(tc, test_encode_single_writes);
-	tcase_add_test(tc, test_encode_multiple_writes);
-	tcase_add_test(tc, test_encode_invalid);
-	tcase_add_test(tc, test_parse_read_regs);
-	tcase_add_test(tc, test_parse_read_bits);
-	tcase_add_test(tc, test_parse_write_echoes);
-	tcase_add_test(tc, test_parse_stray);
-	tcase_add_test(tc, test_parse_exception);
-	tcase_add_test(tc, test_parse_truncated);
-	tcase_add_test(tc, test_parse_byte_count);
-	tcase_add_test(tc, test_parse_bad_mbap);
-	tcase_add_test(tc, test_parse_two_frames);
-	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(tn, srv_setup, srv_teardown);
-	tcase_set_timeout(tn, 10);
-	tcase_add_test(tn, test_conn_read_and_fresh_tids);
-	tcase_add_test(tn, test_conn_stray_first);
-	tcase_add_test(tn, test_conn_surplus_drained);
-	tcase_add_test(tn, test_conn_split);
-	tcase_add_test(tn, test_conn_errors);
-	tcase_add_test(tn, test_conn_refused_and_names);
-	tcase_add_test(tn, test_conn_host_name);
-	suite_add_tcase(s, tn);
+	cu_tcase(s, "codec", 0, NULL, NULL, test_encode_reads,
+	    test_encode_single_writes, test_encode_multiple_writes,
+	    test_encode_invalid, test_parse_read_regs, test_parse_read_bits,
+	    test_parse_write_echoes, test_parse_stray, test_parse_exception,
+	    test_parse_truncated, test_parse_byte_count, test_parse_bad_mbap,
+	    test_parse_two_frames);
+	cu_tcase(s, "connection", 10, srv_setup, srv_teardown,
+	    test_conn_read_and_fresh_tids, test_conn_stray_first,
+	    test_conn_surplus_drained, test_conn_split, test_conn_errors,
+	    test_conn_refused_and_names, test_conn_host_name);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(mbtcp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(mbtcp_suite)

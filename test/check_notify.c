@@ -12,6 +12,8 @@
 
 #include "weighgate/notify.h"
 
+#include "check_util.h"
+
 /* A datagram socket bound to name ("@x": abstract), 2 s receive timeout. */
 static int
 listener(const char *name)
@@ -175,26 +177,11 @@ static Suite *
 notify_suite(void)
 {
 	Suite *s = suite_create("notify");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, unset_is_a_noop);
-	tcase_add_test(tc, bad_values_are_ignored);
-	tcase_add_test(tc, path_socket);
-	tcase_add_test(tc, abstract_socket);
-	tcase_add_test(tc, too_long_is_refused);
-	tcase_add_test(tc, watchdog_semantics);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "core", 0, NULL, NULL, unset_is_a_noop,
+	    bad_values_are_ignored, path_socket, abstract_socket,
+	    too_long_is_refused, watchdog_semantics);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(notify_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(notify_suite)

@@ -5,6 +5,8 @@
 
 #include "weighgate/plate.h"
 
+#include "check_util.h"
+
 static void
 ck_norm(const char *in, const char *want)
 {
@@ -90,26 +92,11 @@ static Suite *
 plate_suite(void)
 {
 	Suite *s = suite_create("plate");
-	TCase *tc = tcase_create("normalize");
 
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, spec_spellings);
-	tcase_add_test(tc, full_width_and_case);
-	tcase_add_test(tc, removed_characters);
-	tcase_add_test(tc, invalid_utf8);
-	tcase_add_test(tc, buffer_bounds);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "normalize", 10, NULL, NULL, spec_spellings,
+	    full_width_and_case, removed_characters, invalid_utf8,
+	    buffer_bounds);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(plate_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(plate_suite)

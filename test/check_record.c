@@ -7,6 +7,8 @@
 #include "weighgate/record.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 #define DESIGN_EXAMPLE \
 	"{\"lane\":\"L01\",\"ts\":\"2026-11-22T03:24:23.123Z\",\"seq\":812," \
 	"\"kind\":\"truck\",\"config\":\"combination\",\"axles\":6," \
@@ -800,14 +802,4 @@ record_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(record_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(record_suite)

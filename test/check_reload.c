@@ -9,6 +9,8 @@
 #include "weighgate/reload.h"
 #include "weighgate/sbuf.h"
 
+#include "check_util.h"
+
 #define BASE_CONF \
     "[controller]\nid = T-1\ndb = /tmp/x.db\n%s\n" \
     "[rules]\nscale_class = 2\n%s\n" \
@@ -21,16 +23,7 @@ static void
 load(struct config *cfg, const char *ctl, const char *rules, const char *l1,
     const char *l2)
 {
-	char path[] = "/tmp/check_reload.XXXXXX", err[512];
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, BASE_CONF, ctl, rules, l1, l2);
-	fclose(f);
-	if (cfg_load(path, CFG_DAEMON, cfg, err, sizeof(err)) != 0)
-		ck_abort_msg("%s", err);
-	unlink(path);
+	cu_load_conf(cfg, BASE_CONF, ctl, rules, l1, l2);
 }
 
 static struct config a, b;
@@ -159,14 +152,4 @@ reload_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(reload_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(reload_suite)

@@ -13,6 +13,8 @@
 #include "weighgate/store.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 /*
  * Each test builds databases the way the daemon writes them: weighing
  * events whose body is the decision (decided here under a class 5 scale,
@@ -25,22 +27,18 @@
 	"\"reason\":\"test\"}],\"exempt\":[],\"permits\":[]}"
 #define EMPTY_DOC "{\"version\":\"t-2\",\"watch\":[],\"exempt\":[],\"permits\":[]}"
 
-static char dir[] = "/tmp/check_replay.XXXXXX";
+static char dir[256];
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/check_replay.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 }
 
 static void
 teardown(void)
 {
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 
 static const char *
@@ -265,14 +263,4 @@ replay_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(replay_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(replay_suite)

@@ -9,36 +9,22 @@
 #include "weighgate/sbuf.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 static const enum vconfig configs[4] = {
 	VC_RIGID, VC_COMBINATION, VC_COMBINATION_SINGLE_DRIVE, VC_UNKNOWN
 };
 
-static int64_t
-T(const char *s)
-{
-	int64_t ms;
+#define NOW cu_ms("2026-02-01T00:00:00Z")
 
-	ck_assert_msg(ts_parse(s, &ms) == 0, "bad time %s", s);
-	return ms;
-}
-
-#define NOW T("2026-02-01T00:00:00Z")
-
-/* A valid weighing of a yellow-plated truck at 5 km/h, no axle weights. */
+/* cu_truck() on lane L01: a valid weighing at 5 km/h, no axle weights. */
 static struct measurement
 truck(int axles, enum vconfig cfg, int64_t gross)
 {
 	struct measurement m;
 
-	meas_init(&m);
+	cu_truck(&m, axles, cfg, gross);
 	snprintf(m.lane, sizeof(m.lane), "L01");
-	m.kind = VK_TRUCK;
-	m.config = cfg;
-	m.axles = axles;
-	m.gross_kg = gross;
-	m.speed_dkmh = 50;
-	snprintf(m.plate, sizeof(m.plate), "豫A12345");
-	m.plate_color = PC_YELLOW;
 	return m;
 }
 
@@ -651,7 +637,7 @@ END_TEST
 START_TEST(watch_list)
 {
 	struct lists *l = load("rules.json");
-	int64_t until = T("2026-06-01T00:00:00Z");
+	int64_t until = cu_ms("2026-06-01T00:00:00Z");
 	struct measurement m;
 	struct decision d;
 	struct rules r;
@@ -747,7 +733,7 @@ END_TEST
 START_TEST(exempt_list)
 {
 	struct lists *l = load("rules.json");
-	int64_t until = T("2026-06-01T00:00:00Z");
+	int64_t until = cu_ms("2026-06-01T00:00:00Z");
 	struct measurement m;
 	struct decision d;
 	struct rules r;
@@ -837,8 +823,8 @@ START_TEST(permits)
 	ck_permit(&r, l, C, PC_BLUE, 5, CO, 51000, now, DEC_PASS, "permit", "P-5");
 	ck_permit(&r, l, C, PC_BLUE, 5, CO, 51001, now, DEC_TURNBACK,
 	    "over_gross,permit_mismatch", "");
-	ck_permit(&r, l, C, PC_BLUE, 6, CO, 55000, T("2026-12-31T23:59:59Z") + 1,
-	    DEC_TURNBACK, "over_gross", "");		/* none counts */
+	ck_permit(&r, l, C, PC_BLUE, 6, CO, 55000,
+	    cu_ms("2026-12-31T23:59:59Z") + 1, DEC_TURNBACK, "over_gross", "");		/* none counts */
 	/* Tolerance of rule 6 on max_gross_kg: class 5 gives 60 000 + 3 000. */
 	r.scale_class_x100 = 500;
 	ck_permit(&r, l, P, PC_BLUE, 6, CO, 63000, now, DEC_PASS, "permit", "P-A");
@@ -861,7 +847,8 @@ START_TEST(permit_window_and_colour)
 {
 	struct lists *l = load("rules.json");
 	const char *Y = "豫P00012";
-	int64_t from = T("2026-02-28T16:00:00Z"), until = T("2026-03-31T15:59:59.999Z");
+	int64_t from = cu_ms("2026-02-28T16:00:00Z");
+	int64_t until = cu_ms("2026-03-31T15:59:59.999Z");
 	const enum vconfig CO = VC_COMBINATION;
 	struct rules r;
 
@@ -1029,14 +1016,14 @@ ck_doubt(const struct rules *r, const struct lists *l, const char *plate,
 START_TEST(doubt_watch_until_ignored)
 {
 	struct lists *l = load("rules.json");
-	int64_t until = T("2026-06-01T00:00:00Z");
+	int64_t until = cu_ms("2026-06-01T00:00:00Z");
 	struct rules r;
 
 	rules_defaults(&r);
 	ck_doubt(&r, l, "豫W00003", PC_YELLOW, 6, 40000, until + 1,
 	    DEC_INTERCEPT, "watch", "");
-	ck_doubt(&r, l, "豫W00003", PC_YELLOW, 6, 40000, T("2099-01-01T00:00:00Z"),
-	    DEC_INTERCEPT, "watch", "");
+	ck_doubt(&r, l, "豫W00003", PC_YELLOW, 6, 40000,
+	    cu_ms("2099-01-01T00:00:00Z"), DEC_INTERCEPT, "watch", "");
 	ck_doubt(&r, l, "豫W00001", PC_YELLOW, 6, 40000, NOW, DEC_INTERCEPT,
 	    "watch", "");
 	/* the colour still counts: a yellow-only entry, a blue plate */
@@ -1060,14 +1047,14 @@ START_TEST(doubt_permit_window)
 {
 	struct lists *l = load("rules.json");
 	const char *P = "豫P00011", *Y = "豫P00012", *C = "豫P00013";
-	int64_t after = T("2027-01-01T00:00:00Z");
+	int64_t after = cu_ms("2027-01-01T00:00:00Z");
 	struct rules r;
 
 	rules_defaults(&r);
 	/* fails only on its window (expired, not yet valid): hold */
 	ck_doubt(&r, l, P, PC_BLUE, 6, 55000, after, DEC_HOLD,
 	    "clock_doubt,permit,over_gross", "P-A");
-	ck_doubt(&r, l, Y, PC_YELLOW, 6, 55000, T("2026-02-28T15:59:59Z"),
+	ck_doubt(&r, l, Y, PC_YELLOW, 6, 55000, cu_ms("2026-02-28T15:59:59Z"),
 	    DEC_HOLD, "clock_doubt,permit,over_gross", "P-Y");
 	/* in its window by the doubtful clock: held too */
 	ck_doubt(&r, l, P, PC_BLUE, 6, 55000, NOW, DEC_HOLD,
@@ -1100,7 +1087,7 @@ END_TEST
 START_TEST(doubt_exempt)
 {
 	struct lists *l = load("rules.json");
-	int64_t until = T("2026-06-01T00:00:00Z");
+	int64_t until = cu_ms("2026-06-01T00:00:00Z");
 	struct rules r;
 
 	rules_defaults(&r);
@@ -1120,7 +1107,8 @@ END_TEST
 START_TEST(doubt_off_unchanged)
 {
 	struct lists *l = load("rules.json");
-	int64_t until = T("2026-06-01T00:00:00Z"), after = T("2027-01-01T00:00:00Z");
+	int64_t until = cu_ms("2026-06-01T00:00:00Z");
+	int64_t after = cu_ms("2027-01-01T00:00:00Z");
 	struct measurement m;
 	struct decision d;
 	struct rules r;
@@ -1152,59 +1140,18 @@ static Suite *
 rules_suite(void)
 {
 	Suite *s = suite_create("rules");
-	TCase *tc;
 
-	tc = tcase_create("limits");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, defaults);
-	tcase_add_test(tc, names);
-	tcase_add_test(tc, limit_table);
-	tcase_add_test(tc, limit_rows);
-	tcase_add_test(tc, tolerance_sources);
-	tcase_add_test(tc, spec_example);
-	tcase_add_test(tc, over_pct_rounding);
-	tcase_add_test(tc, flag_100t);
-	tcase_add_test(tc, ruleset_id);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("validity");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, validity_gross_speed);
-	tcase_add_test(tc, validity_axle_sum);
-	tcase_add_test(tc, validity_flags_and_axles);
-	tcase_add_test(tc, validity_all);
-	tcase_add_test(tc, fault_bit);
-	tcase_add_test(tc, retry_hold);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("lists");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, watch_list);
-	tcase_add_test(tc, passenger);
-	tcase_add_test(tc, exempt_list);
-	tcase_add_test(tc, permits);
-	tcase_add_test(tc, permit_window_and_colour);
-	tcase_add_test(tc, permit_document_order);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("clock_doubt");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, doubt_watch_until_ignored);
-	tcase_add_test(tc, doubt_permit_window);
-	tcase_add_test(tc, doubt_exempt);
-	tcase_add_test(tc, doubt_off_unchanged);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "limits", 30, NULL, NULL, defaults, names, limit_table,
+	    limit_rows, tolerance_sources, spec_example, over_pct_rounding,
+	    flag_100t, ruleset_id);
+	cu_tcase(s, "validity", 30, NULL, NULL, validity_gross_speed,
+	    validity_axle_sum, validity_flags_and_axles, validity_all,
+	    fault_bit, retry_hold);
+	cu_tcase(s, "lists", 30, NULL, NULL, watch_list, passenger, exempt_list,
+	    permits, permit_window_and_colour, permit_document_order);
+	cu_tcase(s, "clock_doubt", 30, NULL, NULL, doubt_watch_until_ignored,
+	    doubt_permit_window, doubt_exempt, doubt_off_unchanged);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(rules_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(rules_suite)

@@ -10,6 +10,8 @@
 
 #include "weighgate/status.h"
 
+#include "check_util.h"
+
 static bool
 peer4(const char *ip)
 {
@@ -462,32 +464,13 @@ static Suite *
 suite(void)
 {
 	Suite *s = suite_create("status");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_loopback_peers);
-	tcase_add_test(tc, test_bearer);
-	tcase_add_test(tc, test_parse_override);
-	tcase_add_test(tc, test_histogram);
-	tcase_add_test(tc, test_renders_escape);
-	tcase_add_test(tc, test_lockout);
-	tcase_add_test(tc, test_lockout_window);
-	tcase_add_test(tc, test_server_metrics);
-	tcase_add_test(tc, test_lane_event_metrics);
-	tcase_add_test(tc, test_renamed_metrics);
-	tcase_add_test(tc, test_proc_read);
-	tcase_add_test(tc, test_conn_room);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "core", 0, NULL, NULL, test_loopback_peers, test_bearer,
+	    test_parse_override, test_histogram, test_renders_escape,
+	    test_lockout, test_lockout_window, test_server_metrics,
+	    test_lane_event_metrics, test_renamed_metrics,
+	    test_proc_read, test_conn_room);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(suite)

@@ -16,26 +16,22 @@
 #include "weighgate/store.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 static char dir[256];
 static char db[300];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/check_store.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(db, sizeof(db), "%s/wg.db", dir);
 }
 
 static void
 teardown(void)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	cu_rmtree(dir);
 }
 
 static store_t *
@@ -1325,14 +1321,4 @@ store_suite(void)
 	return su;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+CU_MAIN(store_suite)

@@ -22,6 +22,8 @@
 
 #include "weighgate/store.h"
 
+#include "check_util.h"
+
 #define ROUNDS		100
 #define MAX_DELAY_US	30000
 #define BODY_MAX	1024
@@ -220,9 +222,7 @@ setup(void)
 {
 	const char *env = getenv("CRASH_SEED");
 
-	snprintf(dir, sizeof(dir), "%s/check_store_crash.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(db, sizeof(db), "%s/wg.db", dir);
 	rng = env != NULL ? strtoull(env, NULL, 0) :
 	    (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -234,28 +234,16 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	cu_rmtree(dir);
 }
 
-int
-main(void)
+static Suite *
+store_crash_suite(void)
 {
-	Suite *su = suite_create("store_crash");
-	TCase *tc = tcase_create("kill9");
-	SRunner *sr;
-	int failed;
+	Suite *s = suite_create("store_crash");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, t_crash);
-	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	cu_tcase(s, "kill9", 120, setup, teardown, t_crash);
+	return s;
 }
+
+CU_MAIN(store_crash_suite)

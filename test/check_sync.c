@@ -16,6 +16,8 @@
 #include "weighgate/sync.h"
 #include "weighgate/timefmt.h"
 
+#include "check_util.h"
+
 static struct store_event *
 mk_events(size_t n, size_t body_len)
 {
@@ -426,20 +428,14 @@ static char db[300];
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/check_sync.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cu_mkdtemp(dir, sizeof(dir));
 	snprintf(db, sizeof(db), "%s/wg.db", dir);
 }
 
 static void
 teardown(void)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	cu_rmtree(dir);
 }
 
 static int64_t
@@ -577,14 +573,4 @@ sync_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(sync_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(sync_suite)

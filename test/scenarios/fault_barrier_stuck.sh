@@ -29,9 +29,7 @@ stop_pid "$WG_PID" || fail "weighgated exit status $?"
 stop_pid "$SIM_PID" || true
 
 # The first truck: decided pass, the raise commanded, the barrier never up.
-[ "$(sql "SELECT json_extract(body, '$.decision') FROM events WHERE kind = 'weighing'
-	AND json_extract(body, '$.measurement.plate') = '豫B11111'")" = pass ] ||
-	fail "the first truck was not decided pass"
+[ "$(decision_of 豫B11111)" = pass ] || fail "the first truck was not decided pass"
 awk '/"what":"fault_start"/ { on = 1 } on && /"what":"fault_end"/ { exit }
 	on && /"what":"barrier","state":"up"/ { bad = 1 } END { exit bad }' \
 	"$WORK/timeline.jsonl" || fail "the stuck barrier moved"
@@ -48,8 +46,7 @@ awk '/"what":"barrier_cmd","value":1/ { up = 1 } up && /"what":"barrier_cmd","va
 	END { exit !ok }' "$WORK/timeline.jsonl" || fail "the raise was not taken back"
 # Only one raise before the second truck: none during the FAULT.
 assert_no_raise_between '"what":"barrier_cmd","value":0' '"what":"arrive","plate":"豫B22222"'
-[ "$(sql "SELECT json_extract(body, '$.decision') FROM events WHERE kind = 'weighing'
-	AND json_extract(body, '$.measurement.plate') = '豫B22222'")" = pass ] ||
+[ "$(decision_of 豫B22222)" = pass ] ||
 	fail "the truck after the fault was not decided pass"
 assert_no_lowering_on_occupied_loop
 assert_barrier_authorized

@@ -37,8 +37,7 @@ wait_for 15 "the over-limit truck turned back" timeline_has '"what":"reversed","
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
 stop_pid "$SIM_PID" || true
 
-[ "$(sql "SELECT json_extract(body, '$.decision') FROM events WHERE kind = 'weighing' AND
-	json_extract(body, '$.measurement.plate') = '浙D11111'")" = pass ] || fail "legal truck not pass"
+[ "$(decision_of 浙D11111)" = pass ] || fail "legal truck not pass"
 [ "$(sql "SELECT json_extract(body, '$.decision') || ' ' || json_extract(body, '$.over_kg')
 	FROM events WHERE kind = 'weighing' AND
 	json_extract(body, '$.measurement.plate') = '浙D22222'")" = "turnback 7000" ] ||

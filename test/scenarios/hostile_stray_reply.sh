@@ -34,15 +34,6 @@ start_daemon_devices "$SCALE_PORT" "$SIM_PORT" 100 500
 wait_for 10 "the daemon's baseline" \
 	grep -q 'lane L01: result sequence baseline' "$WORK/weighgated.log"
 
-weighing_of() {
-	sql "SELECT count(*) FROM events WHERE kind = 'weighing' AND
-		json_extract(body, '$.measurement.plate') = '$1'"
-}
-decision_of() {
-	sql "SELECT json_extract(body, '$.decision') FROM events WHERE
-		kind = 'weighing' AND json_extract(body, '$.measurement.plate') = '$1'"
-}
-
 # The overweight truck stays on the scale for 3 s, with the stray frames.
 phase truck1
 wait_for 10 "the 30 t truck's weighing" sql_ge 1 "SELECT count(*) FROM events

@@ -35,8 +35,7 @@ wait_for 20 "the fourth truck through" timeline_has '"what":"drove_through","pla
 stop_pid "$WG_PID" || fail "weighgated exit status $?"
 stop_pid "$SIM_PID" || true
 
-[ "$(sql "SELECT json_extract(body, '$.decision') FROM events WHERE kind = 'weighing'
-	AND json_extract(body, '$.measurement.plate') = '豫P10002'")" = turnback ] ||
+[ "$(decision_of 豫P10002)" = turnback ] ||
 	fail "the overloaded truck was not turned back"
 ! timeline_has '"what":"drove_through","plate":"豫P10002"' || fail "the overloaded truck drove through"
 [ "$(tl_count '"what":"barrier_cmd","value":1')" -ge 3 ] || fail "fewer than three raises"

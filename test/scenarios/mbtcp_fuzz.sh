@@ -25,15 +25,5 @@ s exc3 '\x02\x01\x0a\x0b\x00\x00\x00\x01\x0a\x0b\x00\x00\x00\x03\x01\x83\x02'
 s bits2 '\x01\x02\x00\x05\x00\x00\x00\x09\x00\x05\x00\x00\x00\x05\x02\x02\x02\x05\x02'
 s coil5 '\x04\x03\x00\x07\x00\x02\x00\x01\x00\x07\x00\x00\x00\x06\x03\x05\x00\x02\xff\x00'
 s regs16 '\x07\x03\x00\x07\x00\x02\x00\x03\x00\x07\x00\x00\x00\x06\x03\x10\x00\x02\x00\x03'
-(cd "$W" && ./fuzz_mbtcp -max_total_time="$SECS" -max_len=1024 -timeout=10 \
-    -print_final_stats=1 corpus >"$W/fuzz.log" 2>&1) || {
-	tail -n 40 "$W/fuzz.log" >&2
-	for f in "$W"/crash-* "$W"/leak-* "$W"/timeout-* "$W"/oom-*; do
-		[ -e "$f" ] || continue
-		cp "$f" "${TMPDIR:-/tmp}/mbtcp_fuzz_$(basename "$f")"
-		echo "input kept: ${TMPDIR:-/tmp}/mbtcp_fuzz_$(basename "$f")" >&2
-	done
-	fail "fuzz_mbtcp found a problem (report above)"
-}
-grep -E '^stat::number_of_executed_units' "$W/fuzz.log" | sed 's/^/fuzz_mbtcp: /'
+fuzz_run fuzz_mbtcp corpus 1024
 echo "mbtcp_fuzz: ok"

@@ -24,10 +24,6 @@ stop_pid "$WG_PID" || fail "weighgated exit status $?"
 cat "$WORK/dev.out"
 
 dev_has() { grep -Eq "$1" "$WORK/dev.out"; }
-decision_of() {
-	sql "SELECT json_extract(body, '$.decision') FROM events WHERE
-		kind = 'weighing' AND json_extract(body, '$.measurement.plate') = '$1'"
-}
 [ "$(decision_of 豫A11111)" = pass ] || fail "the legal truck: '$(decision_of 豫A11111)'"
 [ "$(decision_of 豫A30000)" = turnback ] || fail "the 30 t truck: '$(decision_of 豫A30000)'"
 [ "$(sql "SELECT count(*) FROM events WHERE kind = 'weighing'")" = 2 ] ||

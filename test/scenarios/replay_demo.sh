@@ -2,27 +2,9 @@
 # weighgate replay (docs/design.md §8) on the bundled demo traffic and on fixtures:
 # byte-identical output, hand-worked decisions, the summary, bad lines,
 # --strict, per-lane retries, -c rules, exit statuses.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WG_BIN=${WG_BIN:-$ROOT/build}
-WG="$WG_BIN/weighgate"
-FIX="$ROOT/test/fixtures/replay"
+. "$(dirname "$0")/replay_lib.inc"
 TRAFFIC="$ROOT/conf/demo/traffic.jsonl"
 LISTS="$ROOT/conf/demo/lists.json"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# has FILE TEXT: FILE holds TEXT as a fixed string.
-has() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
-# status WANT CMD...: CMD exits with WANT.
-status() {
-	local want=$1 rc=0; shift
-	"$@" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "exit $rc, want $want: $*"
-}
-
-[ -x "$WG" ] || fail "no $WG (build first)"
 
 # -- the demo traffic, twice: byte-identical output and summary
 "$WG" replay --lists "$LISTS" --out "$W/a.jsonl" "$TRAFFIC" 2>"$W/a.err"

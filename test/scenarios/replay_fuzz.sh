@@ -28,21 +28,6 @@ head -n 300 conf/demo/traffic.jsonl | split -l 1 - "$W/json/demo_"
 cp test/fixtures/replay/*.jsonl "$W/json/"
 cp test/fixtures/replay/*.csv "$W/csv/"
 
-run() {
-	local t=$1 corpus=$2
-	(cd "$W" && ./"fuzz_$t" -max_total_time="$SECS" -max_len=2048 \
-	    -timeout=10 -print_final_stats=1 "$corpus" >"$W/$t.log" 2>&1) || {
-		tail -n 40 "$W/$t.log" >&2
-		for f in "$W"/crash-* "$W"/leak-* "$W"/timeout-* "$W"/oom-*; do
-			[ -e "$f" ] || continue
-			cp "$f" "${TMPDIR:-/tmp}/replay_fuzz_$(basename "$f")"
-			echo "input kept: ${TMPDIR:-/tmp}/replay_fuzz_$(basename "$f")" >&2
-		done
-		fail "fuzz_$t found a problem (report above)"
-	}
-	grep -E '^stat::number_of_executed_units' "$W/$t.log" |
-	    sed "s/^/fuzz_$t: /"
-}
-run jsonrec json
-run csvrec csv
+fuzz_run fuzz_jsonrec json 2048
+fuzz_run fuzz_csvrec csv 2048
 echo "replay_fuzz: ok"

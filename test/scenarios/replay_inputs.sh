@@ -4,22 +4,8 @@
 # hand-worked file; --diff; byte-identical output on generated traffic; bad
 # lines with FILE:LINE; --strict; no progress when standard error is not a
 # terminal.  (Databases: test/check_replay.c.)
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WG_BIN=${WG_BIN:-$ROOT/build}
-WG="$WG_BIN/weighgate"
+. "$(dirname "$0")/replay_lib.inc"
 SIM="$WG_BIN/weighgate-sim"
-FIX="$ROOT/test/fixtures/replay"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-status() {
-	local want=$1 rc=0; shift
-	"$@" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "exit $rc, want $want: $*"
-}
-[ -x "$WG" ] || fail "no $WG (build first)"
 cd "$W"
 cp "$FIX"/handworked.* .
 

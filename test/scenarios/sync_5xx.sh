@@ -27,10 +27,8 @@ BATCH_MAX=2 BATCH_WAIT_MS=50 RETRY_MAX_MS=1500 write_sync_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
 go_traffic
 wait_for 40 "five weighings in the store" weighings_ge 5
-wait_for 30 "every event synced" all_synced
-N=$(sql "SELECT max(seq) FROM events")
-wait_for 5 "the platform to hold $N events" plat_eq "$N"
-assert_report_whole "$N"
+wait_all_synced 30
+assert_platform_whole "$N"
 
 grep -q 'fault switch' "$WORK/platform.log" || fail "no 503 was injected"
 # Each 503 counted as an http_5xx failure; the garbage answers are bad_answer.
@@ -42,7 +40,5 @@ grep -q 'sync: HTTP 503; .* retry [0-9]* in' "$WORK/weighgated.log" ||
 ! grep -E 'sync: HTTP 503; .* in [0-9]{1,3} ms' "$WORK/weighgated.log" ||
 	fail "a retry after a 503 came sooner than its Retry-After"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_5xx: ok"

@@ -56,10 +56,8 @@ assert_sync_failures "auth>=$((n - 1))"
 stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
 (umask 077; printf '%s\n' "$RIGHT" >"$WORK/token")
 start_daemon "$WORK/wg.conf"
-wait_for 15 "every event synced" all_synced
-N=$(sql "SELECT max(seq) FROM events")
-wait_for 5 "the platform to hold $N events" plat_eq "$N"
-assert_report_whole "$N"
+wait_all_synced 15
+assert_platform_whole "$N"
 stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
 
 # 403 for every batch (same port and database): alarm, nothing accepted.
@@ -84,7 +82,5 @@ assert_report_whole "$N"
 
 ! grep -q -e "$RIGHT" -e "$WRONG" "$WORK/weighgated.log" "$WORK/platform.log" ||
 	fail "a token in a log"
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_auth401: ok ($N events)"

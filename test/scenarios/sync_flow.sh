@@ -22,18 +22,12 @@ wait_for 5 "the startup event at the platform (urgent, before batch_wait_ms)" \
 go_traffic
 wait_for 30 "three weighings in the store" weighings_ge 3
 # batch_wait_ms is 10 s here: the rest follows within that bound.
-wait_for 20 "every event synced" all_synced
-N=$(sql "SELECT max(seq) FROM events")
+wait_all_synced 20
 [ "$N" -ge 4 ] || fail "only $N events"
-wait_for 5 "the platform to hold $N events" plat_eq "$N"
-assert_report_whole "$N"
+assert_platform_whole "$N"
 # The platform holds exactly the stored bodies and hashes.
-[ "$(sqlite3 "$WORK/platform.db" "SELECT group_concat(hash, ',') FROM (SELECT hash FROM events ORDER BY seq)")" = \
-  "$(sql "SELECT group_concat(hash, ',') FROM (SELECT hash FROM events ORDER BY seq)")" ] ||
-	fail "hashes differ between the store and the platform"
+assert_platform_same hash "hashes differ between the store and the platform"
 ! grep -qi 'bearer\|BEGIN.*PRIVATE' "$WORK/weighgated.log" || fail "a secret in the log"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_flow: ok"

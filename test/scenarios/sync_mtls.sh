@@ -40,17 +40,11 @@ key_file = $WORK/certs/client.key
 pinned_pubkey = sha256//$(pin "$WORK/certs/other-server.pem");sha256//$(pin "$WORK/certs/server.pem")" \
 	write_sync_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
-wait_for 15 "every event synced" all_synced
-N=$(sql "SELECT max(seq) FROM events")
+wait_all_synced 15
 [ "$N" -gt "$N0" ] || fail "no new startup event"
-wait_for 5 "the platform to hold $N events" plat_eq "$N"
-assert_report_whole "$N"
-[ "$(sqlite3 "$WORK/platform.db" "SELECT group_concat(uuid, ',') FROM (SELECT uuid FROM events ORDER BY seq)")" = \
-  "$(sql "SELECT group_concat(uuid, ',') FROM (SELECT uuid FROM events ORDER BY seq)")" ] ||
-	fail "the platform's events differ from the store's"
+assert_platform_whole "$N"
+assert_platform_same uuid "the platform's events differ from the store's"
 ! grep -q 'PRIVATE' "$WORK/weighgated.log" || fail "a key in the log"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_mtls: ok ($N events)"

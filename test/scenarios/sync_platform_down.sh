@@ -52,7 +52,5 @@ assert_report_whole "$N"
 grep -q 'platform answering again' "$WORK/weighgated.log" ||
 	fail "no recovery logged"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_platform_down: ok"

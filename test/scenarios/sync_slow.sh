@@ -60,7 +60,5 @@ plat_report | grep -q 'duplicates [1-9]' || fail "no duplicate counted: $(plat_r
 	fail "events arrived out of seq order"
 grep -q 'platform answering again' "$WORK/weighgated.log" || fail "no recovery logged"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_slow: ok ($N events, $(plat_report | tail -n 1))"

@@ -42,12 +42,8 @@ stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
 PLATFORM_EXTRA="pinned_pubkey = sha256//$(pin "$WORK/certs/server.pem")" \
 	write_sync_conf "$WORK/wg.conf"
 start_daemon "$WORK/wg.conf"
-wait_for 15 "every event synced" all_synced
-N=$(sql "SELECT max(seq) FROM events")
-wait_for 5 "the platform to hold $N events" plat_eq "$N"
-assert_report_whole "$N"
+wait_all_synced 15
+assert_platform_whole "$N"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-stop_pid "$PLAT_PID" || fail "weighgate-platform exit status $?"
+stop_sync_all
 echo "sync_wrong_ca: ok"
