@@ -49,6 +49,35 @@ static const enum mb_read_kind table_kind[] = {
 	[PT_HOLDING] = MB_READ_HOLDING, [PT_INPUT] = MB_READ_INPUT
 };
 
+/* The profile's command words, written after each connect (PW_CONNECT). */
+static int
+connect_cmds(const struct profile *pr, struct mb_poll *p)
+{
+	const struct profile_write *w;
+	struct mb_cmd *c;
+	int k;
+
+	for (k = 0; k < profile_nwrites(pr); k++) {
+		w = profile_write(pr, k);
+		if (w->when != PW_CONNECT)
+			continue;
+		if (p->ncmd == MB_MAX_CMDS || w->count > MB_CMD_REGS ||
+		    (w->table == PT_COIL && w->count != 1)) {
+			log_errx("profile %s: more command words than a link "
+			    "writes after connecting (%d of at most %d "
+			    "registers, or one coil)", profile_name(pr),
+			    MB_MAX_CMDS, MB_CMD_REGS);
+			return -1;
+		}
+		c = &p->cmd[p->ncmd++];
+		c->coil = w->table == PT_COIL;
+		c->addr = w->start;
+		c->count = w->count;
+		memcpy(c->regs, w->v, (size_t)w->count * sizeof(c->regs[0]));
+	}
+	return 0;
+}
+
 /* The poll of lane i's device dev: its profile's planned requests. */
 static int
 poll_of(struct daemon *d, int i, enum dev_role dev, struct mb_poll *p)
@@ -59,6 +88,8 @@ poll_of(struct daemon *d, int i, enum dev_role dev, struct mb_poll *p)
 	p->lane = i;
 	p->device = dev;
 	p->unit = d->lanes[i].lane.cfg->dev[dev].addr.unit;
+	if (connect_cmds(pr, p) != 0)
+		return -1;
 	if (dev == ROLE_LED) {
 		/* the counter (the executor goes on from it), else a register
 		 * the sign answers, for its health */
@@ -99,6 +130,11 @@ load_profile(struct daemon *d, int i, enum dev_role dev)
 		return -1;
 	}
 	dl->hb_known = dl->hb_frozen = false;
+	/* a file profile's outputs and sign; the built-in: the lane's keys */
+	if (dev == ROLE_IO)
+		dl->ex.io_prof = in_file ? dl->prof[dev] : NULL;
+	else if (dev == ROLE_LED)
+		dl->ex.led_prof = in_file ? dl->prof[dev] : NULL;
 	return 0;
 }
 

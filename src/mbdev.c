@@ -427,6 +427,7 @@ link_drop(struct mblink *l, int e)
 }
 
 static void link_connect(struct mblink *l);
+static void connect_cmds(struct mblink *l);
 
 /*
  * After a TCP transaction: the frames mbtcp discarded as not the reply in
@@ -562,6 +563,7 @@ link_connect(struct mblink *l)
 		return;
 	l->connected = true;
 	l->nstray = 0;
+	connect_cmds(l);
 }
 
 static void
@@ -653,6 +655,32 @@ write_one(struct mblink *l, const struct mb_write *w, bool on)
 	}
 	sleep_ms(w->pulse_ms);	/* too many at once: end this one here */
 	write_one(l, w, false);
+}
+
+
+/* The polls' command words, once after each connect (a device's PLC mode). */
+static void
+connect_cmds(struct mblink *l)
+{
+	struct mb_write w;
+	int i, k;
+
+	for (i = 0; i < l->npolls && l->connected; i++)
+		for (k = 0; k < l->polls[i].p.ncmd && l->connected; k++) {
+			const struct mb_cmd *c = &l->polls[i].p.cmd[k];
+
+			memset(&w, 0, sizeof(w));
+			w.kind = c->coil ? MB_WRITE_COIL : MB_WRITE_REGS;
+			w.lane = l->polls[i].p.lane;
+			w.device = l->polls[i].p.device;
+			w.unit = l->polls[i].p.unit;
+			w.addr = c->addr;
+			w.count = c->count;
+			w.on = c->regs[0] != 0;
+			memcpy(w.regs, c->regs, sizeof(c->regs));
+			w.queued_mono_ms = ts_mono_ms();
+			write_one(l, &w, w.on);
+		}
 }
 
 /* The ends of pulses that are due (all of them when force). */
@@ -1155,6 +1183,23 @@ reqs_valid(const struct mb_poll *p)
 	return words <= MB_POLL_WORDS;
 }
 
+static bool
+cmds_valid(const struct mb_poll *p)
+{
+	int i;
+
+	if (p->ncmd < 0 || p->ncmd > MB_MAX_CMDS)
+		return false;
+	for (i = 0; i < p->ncmd; i++) {
+		const struct mb_cmd *c = &p->cmd[i];
+
+		if (c->count < 1 || c->count > (c->coil ? 1 : MB_CMD_REGS) ||
+		    c->addr < 0 || c->addr + c->count > 0x10000)
+			return false;
+	}
+	return true;
+}
+
 int
 mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 {
@@ -1162,6 +1207,10 @@ mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 
 	if (l->started || l->npolls >= MAX_POLLS) {
 		log_warnx("%s: no more reads can be added", l->name);
+		return -1;
+	}
+	if (!cmds_valid(p)) {
+		log_warnx("%s: bad command words (%d)", l->name, p->ncmd);
 		return -1;
 	}
 	if (p->nreq != 0) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "profile_int.h"
+#include "weighgate/mbdev.h"
 
 static const char *const wo_words[] = { "ABCD", "CDAB", "BADC", "DCBA" };
 
@@ -243,7 +244,10 @@ static int
 lane_fit(const profile_t *p, const struct lane_cfg *lc, enum dev_role r,
     char *err, size_t errlen)
 {
+	static const char *const io_inputs[] = { "barrier_is_up",
+	    "barrier_is_down", "pass_loop", "presence_loop" };
 	const struct devaddr *a = &lc->dev[r].addr;
+	int k, ncmd = 0;
 
 	if (p->kind != role_kinds[r]) {
 		snprintf(err, errlen, "profile %s is a %s profile, not a %s one",
@@ -254,6 +258,27 @@ lane_fit(const profile_t *p, const struct lane_cfg *lc, enum dev_role r,
 		snprintf(err, errlen, "profile %s has no seq field: the lane "
 		    "cannot tell one result from the next", p->name);
 		return -1;
+	}
+	for (k = 0; r == ROLE_IO && k < 4; k++)
+		if (!profile_has(p, (enum profile_field)(PF_BARRIER_IS_UP + k))) {
+			snprintf(err, errlen, "profile %s has no %s input: the "
+			    "lane needs the barrier's positions and both loops",
+			    p->name, io_inputs[k]);
+			return -1;
+		}
+	for (k = 0; k < p->nwrites; k++) {
+		const struct profile_write *w = &p->w[k];
+
+		if (w->when != PW_CONNECT)
+			continue;
+		if (++ncmd > MB_MAX_CMDS || w->count > MB_CMD_REGS ||
+		    (w->table == PT_COIL && w->count != 1)) {
+			snprintf(err, errlen, "profile %s: a link writes at most "
+			    "%d command words after connecting, each of at most "
+			    "%d registers or one coil", p->name, MB_MAX_CMDS,
+			    MB_CMD_REGS);
+			return -1;
+		}
 	}
 	if (a->type != DEV_NONE &&
 	    profile_unit_check(p, a->type, a->unit, err, errlen) != 0)

@@ -45,6 +45,17 @@ struct mb_req {
 	int count;		/* registers (<= MB_MAX_REGS) or bits */
 };
 
+#define MB_MAX_CMDS 4		/* command words after each connect, per poll */
+#define MB_CMD_REGS 16
+
+/* A write made once after each connect, before the first poll (PLC mode). */
+struct mb_cmd {
+	bool coil;		/* one coil (regs[0] != 0: on), else registers */
+	int addr;
+	int count;		/* registers, <= MB_CMD_REGS; a coil: 1 */
+	uint16_t regs[MB_CMD_REGS];
+};
+
 /*
  * A read the thread makes every poll_ms for one lane's device: one
  * request (kind, addr, count), or, when nreq > 0, the nreq requests of
@@ -61,6 +72,8 @@ struct mb_poll {
 	int count;		/* registers or bits, <= MB_MAX_REGS / MB_MAX_BITS */
 	int nreq;		/* > 0: req[] instead of kind, addr, count */
 	struct mb_req req[MB_MAX_REQS];
+	int ncmd;		/* written after each connect, in order */
+	struct mb_cmd cmd[MB_MAX_CMDS];
 };
 
 /* What the thread hands the loop. */
