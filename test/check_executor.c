@@ -398,6 +398,40 @@ START_TEST(profile_outputs_and_sign)
 }
 END_TEST
 
+/* A file profile's sign with a counter: message, then the counter after the sign's. */
+START_TEST(profile_sign_counter)
+{
+	static const char led[] = "[device]\nname = sign\nkind = led\n[led]\n"
+	    "counter = 5\ncolour = 6\ntext = 7\ntext_registers = 4\n"
+	    "encoding = ASCII\nred = 9\n";
+	struct lane_actions acts;
+	profile_t *pled;
+	char err[256];
+
+	pled = profile_parse("sign", led, sizeof(led) - 1, err, sizeof(err));
+	ck_assert_msg(pled != NULL, "%s", err);
+	ex.led_prof = pled;
+	executor_led_read(&ex, 10);
+	acts.n = 0;
+	add_output(&acts, LA_LED, false);
+	acts.a[0].colour = LED_RED;
+	executor_run(&ex, &ctx, &acts, NULL);
+	ck_assert_int_eq(nwrites, 2);
+	ck_assert_int_eq(writes[0].addr, 6);		/* colour and text */
+	ck_assert_int_eq(writes[0].count, 5);
+	ck_assert_uint_eq(writes[0].regs[0], 9);
+	ck_assert_int_eq(writes[1].addr, 5);		/* then the counter */
+	ck_assert_uint_eq(writes[1].regs[0], 11);
+	executor_led_read(&ex, 11);
+	acts.n = 0;
+	add_output(&acts, LA_LED, false);
+	executor_run(&ex, &ctx, &acts, NULL);
+	ck_assert_int_eq(nwrites, 4);
+	ck_assert_uint_eq(writes[3].regs[0], 12);
+	profile_free(pled);
+}
+END_TEST
+
 static Suite *
 executor_suite(void)
 {
@@ -415,6 +449,7 @@ executor_suite(void)
 	tcase_add_test(tc, level_mode_clears_nothing);
 	tcase_add_test(tc, pulse_mode_barrier_is_a_pulse);
 	tcase_add_test(tc, profile_outputs_and_sign);
+	tcase_add_test(tc, profile_sign_counter);
 	suite_add_tcase(s, tc);
 	return s;
 }
