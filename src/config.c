@@ -24,6 +24,7 @@
 #include "weighgate/iniline.h"
 #include "weighgate/chain.h"
 #include "weighgate/config.h"
+#include "weighgate/profile.h"
 #include "weighgate/sbuf.h"
 
 #define CFG_LINE_MAX	1000	/* bytes of one line, without its newline */
@@ -97,6 +98,8 @@ static const struct key keys[] = {
 	    CF(controller.db_max_mb)),
 	K_INT(S_CONTROLLER, "disk_min_free_mb", 0, 100000, "200",
 	    CF(controller.disk_min_free_mb)),
+	K_STR(S_CONTROLLER, "profile_dir", KC_NONE, PROFILE_DIR_DEFAULT,
+	    CF(controller.profile_dir)),
 
 	K_TYPE(S_RULES, "scale_class", KT_CLASS, 0, NULL,
 	    CF(rules.scale_class_x100)),
@@ -161,6 +164,9 @@ static const struct key keys[] = {
 	    LF(min_result_interval_ms)),
 	K_INT(S_LANE, "reset_settle_ms", 0, 600000, "5000",
 	    LF(reset_settle_ms)),
+	K_STR(S_LANE, "scale_profile", KC_NONE, NULL, LF(profile[ROLE_SCALE])),
+	K_STR(S_LANE, "io_profile", KC_NONE, NULL, LF(profile[ROLE_IO])),
+	K_STR(S_LANE, "led_profile", KC_NONE, NULL, LF(profile[ROLE_LED])),
 	K_INT(S_LANE, "scale_base", 0, 65535, "0", LF(scale_base)),
 	K_ENUM(S_LANE, "word_order", w_word_order, "ABCD", LF(word_order)),
 	K_ENUM(S_LANE, "plate_encoding", w_encoding, "GB18030",
@@ -769,6 +775,10 @@ platform_check(struct parse *p)
 	return 0;
 }
 
+static const char *const profile_keys[ROLE_NMODBUS] = {
+	"scale_profile", "io_profile", "led_profile"
+};
+
 /* A block of n registers from base must end at 65535 at the latest. */
 static int
 span_check(struct parse *p, const char *key, int base, int n)
@@ -785,7 +795,12 @@ span_check(struct parse *p, const char *key, int base, int n)
 static int
 lane_check(struct parse *p)
 {
-	const struct lane_cfg *l = p->lane;
+	struct lane_cfg *l = p->lane;
+	int r;
+
+	for (r = 0; r < ROLE_NMODBUS; r++)
+		l->profile_line[r] = p->key_line[key_find(S_LANE,
+		    profile_keys[r])];
 
 	if (l->fault_after_ms < 2 * l->timeout_ms)
 		return fail(p, l->line, "%s fault_after_ms %d must be at least "
@@ -1208,6 +1223,46 @@ devices_check(struct parse *p)
 	return 0;
 }
 
+/*
+ * Every lane's device profiles load and fit the lane's addresses (a
+ * profile's own error is "PROFILE:LINE: message"; the lane and key that
+ * name it follow).
+ */
+static int
+profiles_check(struct parse *p)
+{
+	const struct config *c = p->cfg;
+	char perr[768];
+	profile_t *pr;
+	bool in_file;
+	int i, r, line;
+
+	for (i = 0; i < c->n_lanes; i++)
+		for (r = 0; r < ROLE_NMODBUS; r++) {
+			const struct lane_cfg *l = &c->lanes[i];
+
+			pr = profile_for_lane(c->controller.profile_dir, l,
+			    (enum dev_role)r, &in_file, perr, sizeof(perr));
+			if (pr != NULL) {
+				profile_free(pr);
+				continue;
+			}
+			line = l->profile_line[r] > 0 ? l->profile_line[r] :
+			    l->line;
+			if (!in_file)
+				return fail(p, line, "[lane %s] %s: %s", l->name,
+				    l->profile[r][0] != '\0' ? profile_keys[r] :
+				    cfg_role_names[r], perr);
+			if (p->failed || p->err == NULL || p->errlen == 0)
+				return -1;
+			p->failed = 1;
+			snprintf(p->err, p->errlen, "%s (%s of [lane %s], %s:%d)",
+			    perr, profile_keys[r], l->name, p->path, line);
+			return -1;
+		}
+	return 0;
+}
+
 /* overrides = on needs an override token file that exists (daemon only). */
 static int
 override_check(struct parse *p)
@@ -1289,7 +1344,8 @@ daemon_check(struct parse *p)
 	if (c->n_lanes == 0)
 		return fail(p, 0, "no [lane NAME] section: at least one lane "
 		    "is required");
-	if (devices_check(p) != 0 || override_check(p) != 0)
+	if (devices_check(p) != 0 || override_check(p) != 0 ||
+	    profiles_check(p) != 0)
 		return -1;
 	return 0;
 }

@@ -152,22 +152,20 @@ static bool
 report_data(struct daemon *d, const struct mb_report *r, struct lane_input *in)
 {
 	struct daemon_lane *dl = &d->lanes[r->lane];
-	int k;
 
-	if (r->device == ROLE_SCALE && r->count >= SCALE_NREGS) {
-		in->kind = LI_SCALE;
-		memcpy(in->regs, r->regs, sizeof(in->regs));
+	if (r->device == ROLE_SCALE) {
+		if (!daemon_links_scale_input(d, r->lane, r, in))
+			return false;
 		dl->stats.scale_read_mono_ms = r->mono_ms;
 		log_debug("lane %s: scale read at mono %lld ms, "
-		    "sequence %u", d->cfg->lanes[r->lane].name,
-		    (long long)r->mono_ms, r->regs[1]);
-	} else if (r->device == ROLE_IO && r->count >= IO_NINPUTS) {
+		    "sequence %lld", d->cfg->lanes[r->lane].name,
+		    (long long)r->mono_ms, (long long)in->scale.seq);
+	} else if (r->device == ROLE_IO) {
+		if (!daemon_links_io_input(d, r->lane, r, in))
+			return false;
 		/* no barrier write comes before the inputs are known */
 		if (!dl->lane.inputs_known)
 			executor_io_regained(&dl->ex);
-		in->kind = LI_IO;
-		for (k = 0; k < IO_NINPUTS; k++)
-			in->bits[k] = r->bits[k] != 0;
 	} else if (r->device == ROLE_LED) {
 		executor_led_read(&dl->ex, r->regs[0]);
 		in->kind = LI_UP;
@@ -199,6 +197,8 @@ report(struct daemon *d, const struct mb_report *r)
 		dl->stats.modbus_errors[in.dev]++;
 		break;
 	case MB_UP:
+		if (r->device == ROLE_SCALE)	/* its heartbeat watched afresh */
+			dl->hb_known = dl->hb_frozen = false;
 		if (r->device == ROLE_IO)
 			executor_io_regained(&dl->ex);
 		in.kind = LI_UP;
@@ -317,6 +317,7 @@ daemon_supervise(struct daemon *d)
 	int i;
 
 	daemon_links_supervise(d);
+	daemon_links_heartbeat_tick(d);
 	for (i = 0; i < d->cfg->n_lanes; i++)
 		daemon_reload_take_config(d, i);
 	daemon_notify_status(d);
@@ -543,6 +544,7 @@ daemon_fini(struct daemon *d)
 	/* Reports queued while stopping are read once more, then dropped. */
 	for (i = 0; i < d->n_links; i++)
 		mblink_free(d->links[i]);
+	daemon_links_fini(d);
 	if (d->sigint != NULL)
 		event_free(d->sigint);
 	if (d->sigterm != NULL)

@@ -54,6 +54,12 @@ struct daemon_lane {
 	struct status_counters stats;	/* figures for the status server */
 	struct cfg_gen *gen;		/* the configuration the lane runs on */
 	int64_t fault_since_ms;		/* mono ms it went FAULT; 0: not */
+	/* device profiles the links poll and decode with (daemon_links.c) */
+	struct profile *prof[ROLE_NMODBUS];
+	bool hb_known;			/* the scale's heartbeat seen */
+	bool hb_frozen;			/* reported silent: it stopped changing */
+	uint32_t hb_last;
+	int64_t hb_changed_ms;		/* mono ms it last changed */
 };
 
 struct daemon {
@@ -130,6 +136,12 @@ void daemon_links_rebuild(struct daemon *d, struct mblink **drop, int ndrop,
     int whole, int64_t since_ms, const char *why);
 void daemon_links_supervise(struct daemon *d);
 void daemon_links_test_stall_hook(struct daemon *d);
+bool daemon_links_scale_input(struct daemon *d, int i,
+    const struct mb_report *r, struct lane_input *in);
+bool daemon_links_io_input(struct daemon *d, int i,
+    const struct mb_report *r, struct lane_input *in);
+void daemon_links_heartbeat_tick(struct daemon *d);
+void daemon_links_fini(struct daemon *d);
 
 /* daemon_reload.c: SIGHUP, configurations in force (docs/reload.md). */
 int daemon_reload_init(struct daemon *d, const struct config *cfg);

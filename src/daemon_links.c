@@ -7,6 +7,7 @@
 #include "weighgate/lane.h"
 #include "weighgate/log.h"
 #include "weighgate/mbdev.h"
+#include "weighgate/profile.h"
 #include "weighgate/timefmt.h"
 
 /* --- link supervision: stalled I/O threads, rebuilt links ------------- */
@@ -43,38 +44,221 @@ link_for(struct daemon *d, const struct devaddr *a, const struct lane_cfg *lc)
 	return d->links[i];
 }
 
-static int
-add_poll(struct daemon *d, int i, enum dev_role dev, enum mb_read_kind kind,
-    int addr, int count)
-{
-	const struct devaddr *a = &d->lanes[i].lane.cfg->dev[dev].addr;
-	struct mb_poll p = { i, dev, a->unit, kind, addr, count };
-	struct mblink *l;
+static const enum mb_read_kind table_kind[] = {
+	[PT_COIL] = MB_READ_COILS, [PT_DISCRETE] = MB_READ_DISCRETE,
+	[PT_HOLDING] = MB_READ_HOLDING, [PT_INPUT] = MB_READ_INPUT
+};
 
-	if (a->type == DEV_NONE)
-		return 0;
-	if ((l = link_for(d, a, d->lanes[i].lane.cfg)) == NULL)
+/* The profile's command words, written after each connect (PW_CONNECT). */
+static int
+connect_cmds(const struct profile *pr, struct mb_poll *p)
+{
+	const struct profile_write *w;
+	struct mb_cmd *c;
+	int k;
+
+	for (k = 0; k < profile_nwrites(pr); k++) {
+		w = profile_write(pr, k);
+		if (w->when != PW_CONNECT)
+			continue;
+		if (p->ncmd == MB_MAX_CMDS || w->count > MB_CMD_REGS ||
+		    (w->table == PT_COIL && w->count != 1)) {
+			log_errx("profile %s: more command words than a link "
+			    "writes after connecting (%d of at most %d "
+			    "registers, or one coil)", profile_name(pr),
+			    MB_MAX_CMDS, MB_CMD_REGS);
+			return -1;
+		}
+		c = &p->cmd[p->ncmd++];
+		c->coil = w->table == PT_COIL;
+		c->addr = w->start;
+		c->count = w->count;
+		memcpy(c->regs, w->v, (size_t)w->count * sizeof(c->regs[0]));
+	}
+	return 0;
+}
+
+/* The poll of lane i's device dev: its profile's planned requests. */
+static int
+poll_of(struct daemon *d, int i, enum dev_role dev, struct mb_poll *p)
+{
+	const struct profile *pr = d->lanes[i].prof[dev];
+	int k, at;
+
+	p->lane = i;
+	p->device = dev;
+	p->unit = d->lanes[i].lane.cfg->dev[dev].addr.unit;
+	if (connect_cmds(pr, p) != 0)
 		return -1;
-	d->lanes[i].link[dev] = l;
-	return mblink_add_poll(l, &p);
+	if (dev == ROLE_LED) {
+		/* the counter (the executor goes on from it), else a register
+		 * the sign answers, for its health */
+		at = profile_led_counter(pr);
+		p->kind = MB_READ_HOLDING;
+		p->addr = at >= 0 ? at : profile_led_probe(pr);
+		p->count = 1;
+		return p->addr >= 0 ? 0 : -1;
+	}
+	p->nreq = profile_nrequests(pr);
+	if (p->nreq < 1 || p->nreq > MB_MAX_REQS)
+		return -1;
+	for (k = 0; k < p->nreq; k++) {
+		const struct profile_request *q = profile_request(pr, k);
+
+		p->req[k].kind = table_kind[q->table];
+		p->req[k].addr = q->start;
+		p->req[k].count = q->count;
+	}
+	return 0;
+}
+
+/* Lane i's profile of dev, loaded again (a rebuilt link: the new file). */
+static int
+load_profile(struct daemon *d, int i, enum dev_role dev)
+{
+	struct daemon_lane *dl = &d->lanes[i];
+	char err[768];
+	bool in_file;
+
+	if (dl->prof[dev] != NULL)
+		profile_free(dl->prof[dev]);
+	dl->prof[dev] = profile_for_lane(d->cfg->controller.profile_dir,
+	    dl->lane.cfg, dev, &in_file, err, sizeof(err));
+	if (dl->prof[dev] == NULL) {
+		log_errx("lane %s: its %s profile: %s", dl->lane.cfg->name,
+		    cfg_role_name(dev), err);
+		return -1;
+	}
+	dl->hb_known = dl->hb_frozen = false;
+	/* a file profile's outputs and sign; the built-in: the lane's keys */
+	if (dev == ROLE_IO)
+		dl->ex.io_prof = in_file ? dl->prof[dev] : NULL;
+	else if (dev == ROLE_LED)
+		dl->ex.led_prof = in_file ? dl->prof[dev] : NULL;
+	return 0;
 }
 
 /* The read of one device of lane i, by the lane's own configuration. */
 int
 daemon_links_add_dev_poll(struct daemon *d, int i, enum dev_role dev)
 {
-	const struct lane_cfg *lc = d->lanes[i].lane.cfg;
+	const struct devaddr *a = &d->lanes[i].lane.cfg->dev[dev].addr;
+	struct mb_poll p;
+	struct mblink *l;
 
-	switch (dev) {
-	case ROLE_SCALE:
-		return add_poll(d, i, ROLE_SCALE, MB_READ_HOLDING,
-		    lc->scale_base, SCALE_NREGS);
-	case ROLE_IO:
-		return add_poll(d, i, ROLE_IO, MB_READ_DISCRETE,
-		    lc->io_input_base, IO_NINPUTS);
-	default:
-		return add_poll(d, i, ROLE_LED, MB_READ_HOLDING,
-		    lc->led_base, 1);
+	if (a->type == DEV_NONE)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	if (load_profile(d, i, dev) != 0 || poll_of(d, i, dev, &p) != 0)
+		return -1;
+	if ((l = link_for(d, a, d->lanes[i].lane.cfg)) == NULL)
+		return -1;
+	d->lanes[i].link[dev] = l;
+	return mblink_add_poll(l, &p);
+}
+
+void
+daemon_links_fini(struct daemon *d)
+{
+	int i, k;
+
+	for (i = 0; i < CFG_MAX_LANES; i++)
+		for (k = 0; k < ROLE_NMODBUS; k++) {
+			profile_free(d->lanes[i].prof[k]);
+			d->lanes[i].prof[k] = NULL;
+		}
+}
+
+/* A poll's words as its profile's request images. */
+static int
+images(const struct profile *pr, const struct mb_report *r,
+    const uint16_t *img[PROFILE_MAX_REQUESTS])
+{
+	int k, at = 0, n = profile_nrequests(pr);
+
+	for (k = 0; k < n; k++) {
+		img[k] = r->regs + at;
+		at += profile_request(pr, k)->count;
+	}
+	return at <= r->count ? 0 : -1;
+}
+
+/*
+ * A scale poll as the lane's input: decoded by its profile, and its
+ * heartbeat watched.  False when it is no input (a short report, or the
+ * heartbeat frozen: the scale counts as silent until it moves).
+ */
+bool
+daemon_links_scale_input(struct daemon *d, int i, const struct mb_report *r,
+    struct lane_input *in)
+{
+	struct daemon_lane *dl = &d->lanes[i];
+	const struct profile *pr = dl->prof[ROLE_SCALE];
+	const uint16_t *img[PROFILE_MAX_REQUESTS];
+	static char err[160];
+
+	if (pr == NULL || images(pr, r, img) != 0)
+		return false;
+	in->kind = LI_SCALE;
+	if (profile_decode_scale(pr, img, &in->scale, err, sizeof(err)) != 0)
+		in->err = err;
+	if (in->scale.have & (1u << PF_HEARTBEAT)) {
+		if (!dl->hb_known || in->scale.heartbeat != dl->hb_last) {
+			dl->hb_known = true;
+			dl->hb_frozen = false;
+			dl->hb_last = in->scale.heartbeat;
+			dl->hb_changed_ms = r->mono_ms;
+		}
+		if (dl->hb_frozen)
+			return false;
+	}
+	return true;
+}
+
+/* An I/O module's poll as the lane's input, by its profile. */
+bool
+daemon_links_io_input(struct daemon *d, int i, const struct mb_report *r,
+    struct lane_input *in)
+{
+	const struct profile *pr = d->lanes[i].prof[ROLE_IO];
+	const uint16_t *img[PROFILE_MAX_REQUESTS];
+	uint32_t have;
+
+	if (pr == NULL || images(pr, r, img) != 0)
+		return false;
+	in->kind = LI_IO;
+	profile_decode_io(pr, img, in->bits, &have);
+	return true;
+}
+
+/*
+ * Every tick: a scale whose heartbeat has not changed for fault_after_ms
+ * counts as silent since its last change (FAULT as for a silent scale);
+ * its next change is its next input.
+ */
+void
+daemon_links_heartbeat_tick(struct daemon *d)
+{
+	int64_t now = ts_mono_ms();
+	struct lane_input in;
+	int i;
+
+	for (i = 0; i < d->cfg->n_lanes; i++) {
+		struct daemon_lane *dl = &d->lanes[i];
+
+		if (!dl->hb_known || dl->hb_frozen ||
+		    now - dl->hb_changed_ms < dl->lane.cfg->fault_after_ms)
+			continue;
+		dl->hb_frozen = true;
+		log_warnx("lane %s: the scale's heartbeat has not changed for "
+		    "%lld ms: it counts as silent", dl->lane.cfg->name,
+		    (long long)(now - dl->hb_changed_ms));
+		memset(&in, 0, sizeof(in));
+		in.kind = LI_DOWN;
+		in.dev = ROLE_SCALE;
+		in.since_mono_ms = dl->hb_changed_ms;
+		in.err = "heartbeat frozen";
+		daemon_step(d, i, &in);
 	}
 }
 

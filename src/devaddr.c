@@ -90,8 +90,8 @@ set_param(struct devaddr *a, enum qparam q, const char *v, size_t n,
 		a->parity = v[0];
 		return 0;
 	case QP_UNIT:
-		if (x < 0 || x > 247)
-			return addr_err(err, errlen, "unit out of range 0-247");
+		if (x < 0 || x > 255)
+			return addr_err(err, errlen, "unit out of range 0-255");
 		a->unit = (int)x;
 		return 0;
 	case QP_BAUD:
@@ -385,6 +385,9 @@ parse_rtu(const char *s, struct devaddr *a, char *err, size_t errlen)
 		return -1;
 	if (!seen[QP_BAUD])
 		return addr_err(err, errlen, "missing baud=B");
+	if (a->unit < 1 || a->unit > 247)
+		return addr_err(err, errlen, "unit %d: out of range 1-247 on "
+		    "RTU (0 is broadcast: a read gets no reply)", a->unit);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "weighgate/executor.h"
 #include "weighgate/led.h"
 #include "weighgate/log.h"
+#include "weighgate/profile.h"
 #include "weighgate/timefmt.h"
 
 /* What a list of actions came to: the input the lane is fed next. */
@@ -39,12 +40,63 @@ now(void)
 	return n;
 }
 
+/* One of a profile's writes as the link's write to device dev. */
+static void
+profile_send(struct executor *x, enum dev_role dev,
+    const struct profile_write *pw)
+{
+	struct mb_write w;
+
+	memset(&w, 0, sizeof(w));
+	w.lane = x->index;
+	w.device = dev;
+	w.unit = x->lane->cfg->dev[dev].addr.unit;
+	w.addr = pw->start;
+	w.count = pw->count;
+	w.on = pw->v[0] != 0;
+	w.pulse_ms = pw->pulse_ms;
+	if (pw->table == PT_COIL)
+		w.kind = pw->pulse_ms > 0 ? MB_WRITE_PULSE : MB_WRITE_COIL;
+	else {
+		w.kind = MB_WRITE_REGS;
+		memcpy(w.regs, pw->v, (size_t)pw->count * sizeof(w.regs[0]));
+	}
+	w.queued_mono_ms = ts_mono_ms();
+	x->ops->write(x->arg, &w);
+}
+
+/*
+ * An output of a file profile: a coil, a pulse or a register value; an
+ * output the module does not have is not written, nor the end of a pulse
+ * (the link writes it).
+ */
+static void
+profile_coil(struct executor *x, enum executor_coil coil, bool on)
+{
+	static const enum profile_output outs[] = {
+		[EXECUTOR_COIL_BARRIER] = PO_BARRIER_UP,
+		[EXECUTOR_COIL_LIGHT] = PO_LIGHT,
+		[EXECUTOR_COIL_ALARM] = PO_ALARM,
+		[EXECUTOR_COIL_LOWER] = PO_BARRIER_DOWN
+	};
+	struct profile_write pw;
+
+	if (profile_output(x->io_prof, outs[coil], on, &pw) != 0 ||
+	    pw.count == 0)
+		return;
+	profile_send(x, ROLE_IO, &pw);
+}
+
 static void
 write_coil(struct executor *x, enum executor_coil coil, bool on, bool pulse)
 {
 	const struct lane_cfg *lc = x->lane->cfg;
 	struct mb_write w;
 
+	if (x->io_prof != NULL) {
+		profile_coil(x, coil, on);
+		return;
+	}
 	memset(&w, 0, sizeof(w));
 	w.kind = pulse ? MB_WRITE_PULSE : MB_WRITE_COIL;
 	w.lane = x->index;
@@ -68,7 +120,7 @@ write_coil(struct executor *x, enum executor_coil coil, bool on, bool pulse)
 void
 executor_io_regained(struct executor *x)
 {
-	if (x->lane->cfg->barrier_mode != BARRIER_PULSE)
+	if (x->lane->cfg->barrier_mode != BARRIER_PULSE || x->io_prof != NULL)
 		return;
 	write_coil(x, EXECUTOR_COIL_BARRIER, false, false);
 	write_coil(x, EXECUTOR_COIL_LOWER, false, false);
@@ -77,11 +129,50 @@ executor_io_regained(struct executor *x)
 static void
 write_barrier(struct executor *x, bool up)
 {
+	struct profile_write pw;
+
+	if (x->io_prof != NULL) {
+		/* a raise pulse, or a lower pulse where the module has one */
+		if (!up && profile_output(x->io_prof, PO_BARRIER_DOWN, true,
+		    &pw) == 0 && pw.pulse_ms > 0)
+			profile_coil(x, EXECUTOR_COIL_LOWER, true);
+		else
+			profile_coil(x, EXECUTOR_COIL_BARRIER, up);
+		return;
+	}
 	if (x->lane->cfg->barrier_mode == BARRIER_PULSE)
 		write_coil(x, up ? EXECUTOR_COIL_BARRIER : EXECUTOR_COIL_LOWER,
 		    true, true);
 	else
 		write_coil(x, EXECUTOR_COIL_BARRIER, up, false);
+}
+
+/* The next counter value: a change the sign cannot miss, even against a stale read. */
+static uint16_t
+led_next(struct executor *x)
+{
+	if (++x->led_counter == x->led_seen)
+		++x->led_counter;
+	return x->led_counter;
+}
+
+/* A file profile's sign: its writes in order, the counter last if it has one. */
+static void
+write_led_profile(struct executor *x, const struct lane_action *a)
+{
+	struct profile_write pw[3];
+	int n, k;
+
+	if (profile_led_writes(x->led_prof, (int)a->colour, a->text,
+	    (uint16_t)(x->led_counter + 1), pw, &n) != 0) {
+		log_warnx("lane %s: LED text cannot be encoded: %s",
+		    x->lane->cfg->name, a->text);
+		return;
+	}
+	if (profile_led_counter(x->led_prof) >= 0)
+		pw[n - 1].v[0] = led_next(x);
+	for (k = 0; k < n; k++)
+		profile_send(x, ROLE_LED, &pw[k]);
 }
 
 /* Colour and text in one write, then the counter: never half a message. */
@@ -97,6 +188,10 @@ write_led(struct executor *x, const struct lane_action *a)
 		/* the counter must go on from the sign's: after its first read */
 		x->led_pend = *a;
 		x->led_pending = true;
+		return;
+	}
+	if (x->led_prof != NULL) {
+		write_led_profile(x, a);
 		return;
 	}
 	memset(&w, 0, sizeof(w));

@@ -371,11 +371,19 @@ set_reference(struct lane *l, int64_t seq, struct lane_actions *out)
 	push(out, LA_REFERENCE)->result_seq = seq;
 }
 
-/* How far seq is ahead of the reference, modulo the u16 counter. */
+/* The sequence counter's modulus, by its width (16 bits unless told). */
+static int64_t
+seq_mod(const struct lane *l)
+{
+	return (int64_t)1 << (l->seq_bits > 0 && l->seq_bits <= 32 ?
+	    l->seq_bits : 16);
+}
+
+/* How far seq is ahead of the reference, modulo the counter. */
 static int64_t
 seq_ahead(const struct lane *l, int64_t seq)
 {
-	return (seq - l->last_seq) & 0xffff;
+	return (seq - l->last_seq) & (seq_mod(l) - 1);
 }
 
 /*
@@ -460,17 +468,40 @@ implausible_result(struct lane *l, int64_t seq, int64_t gap_ms,
 	hold_result(l, out, "implausible result");
 }
 
-/* The same result (seq and registers) decided within LANE_RECENT_MS, or NULL. */
-static const struct lane_recent *
-recent_find(const struct lane *l, const uint16_t *regs, struct lane_now now)
+static uint64_t
+key_hash(const uint16_t *key, int n)
 {
+	uint64_t h = 14695981039346656037ull;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ (key[i] & 0xff)) * 1099511628211ull;
+		h = (h ^ (key[i] >> 8)) * 1099511628211ull;
+	}
+	return h;
+}
+
+static int
+key_kept(int n)
+{
+	return n < LANE_RECENT_WORDS ? n : LANE_RECENT_WORDS;
+}
+
+/* The same result (seq and result words) decided within LANE_RECENT_MS, or NULL. */
+static const struct lane_recent *
+recent_find(const struct lane *l, const struct profile_reading *rd,
+    struct lane_now now)
+{
+	uint64_t h = key_hash(rd->key, rd->key_len);
 	int i;
 
 	for (i = 0; i < LANE_RECENT_N; i++) {
 		const struct lane_recent *r = &l->recent[i];
 
 		if (r->mono_ms != 0 && now.mono_ms - r->mono_ms < LANE_RECENT_MS &&
-		    memcmp(r->regs, regs + 1, sizeof(r->regs)) == 0)
+		    r->len == rd->key_len && r->hash == h &&
+		    memcmp(r->key, rd->key, (size_t)key_kept(rd->key_len) *
+		    sizeof(r->key[0])) == 0)
 			return r;
 	}
 	return NULL;
@@ -478,12 +509,17 @@ recent_find(const struct lane *l, const uint16_t *regs, struct lane_now now)
 
 /* Remember a decided result; when the ring is full the oldest goes. */
 static void
-recent_add(struct lane *l, const uint16_t *regs, struct lane_now now)
+recent_add(struct lane *l, const struct profile_reading *rd,
+    struct lane_now now)
 {
 	struct lane_recent *r = &l->recent[l->recent_next];
 
 	r->mono_ms = now.mono_ms != 0 ? now.mono_ms : 1;
-	memcpy(r->regs, regs + 1, sizeof(r->regs));
+	memset(r->key, 0, sizeof(r->key));
+	memcpy(r->key, rd->key, (size_t)key_kept(rd->key_len) *
+	    sizeof(r->key[0]));
+	r->len = (uint16_t)rd->key_len;
+	r->hash = key_hash(rd->key, rd->key_len);
 	l->recent_next = (l->recent_next + 1) % LANE_RECENT_N;
 }
 
@@ -513,8 +549,7 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
 {
 	struct measurement m;
 	const struct lane_recent *r;
-	char err[128];
-	int64_t seq = in->regs[1], ahead = seq_ahead(l, seq);
+	int64_t seq = in->scale.seq & (seq_mod(l) - 1), ahead = seq_ahead(l, seq);
 	int64_t prev_ms = l->last_result_ms;
 
 	l->reset_pending = false;
@@ -533,15 +568,14 @@ new_result(struct lane *l, const struct lane_ctx *ctx,
 		implausible_result(l, seq, now.mono_ms - prev_ms, out);
 		return;
 	}
-	if ((r = recent_find(l, in->regs, now)) != NULL) {
+	if ((r = recent_find(l, &in->scale, now)) != NULL) {
 		repeated_result(l, seq, r, now, out);
 		return;
 	}
-	recent_add(l, in->regs, now);
-	meas_init(&m);
-	if (decode_scale(in->regs, l->cfg->word_order, l->cfg->plate_encoding,
-	    &m, err, sizeof(err)) != 0)
-		act_log(l, out, "seq %lld: %s", (long long)seq, err);
+	recent_add(l, &in->scale, now);
+	m = in->scale.m;
+	if (in->err != NULL && in->err[0] != '\0')
+		act_log(l, out, "seq %lld: %s", (long long)seq, in->err);
 	snprintf(m.lane, sizeof(m.lane), "%s", l->cfg->name);
 	m.ts_ms = now.wall_ms;
 	m.seq = seq;
@@ -564,7 +598,7 @@ seen_in_fault(struct lane *l, int64_t seq, struct lane_actions *out)
 
 	l->reset_pending = false;
 	l->last_result_ms = -1;
-	if (ahead > 1 && ahead < 0x8000) {
+	if (ahead > 1 && ahead < seq_mod(l) / 2) {
 		missed_results(l, out, l->last_seq, seq, ahead - 1);
 		l->last_seq = seq;
 	} else
@@ -577,15 +611,18 @@ static void
 scale_data(struct lane *l, const struct lane_ctx *ctx,
     const struct lane_input *in, struct lane_now now, struct lane_actions *out)
 {
-	uint16_t status = in->regs[0];
-	int64_t seq = in->regs[1];
+	const struct profile_reading *rd = &in->scale;
+	int64_t seq;
 
-	l->scale_present = (status & SCALE_ST_PRESENT) != 0;
-	if ((status & SCALE_ST_FAULT) && !l->scale_fault_bit) {
+	if (rd->seq_bits > 0)
+		l->seq_bits = rd->seq_bits;
+	seq = rd->seq & (seq_mod(l) - 1);
+	l->scale_present = rd->present;
+	if (rd->m.fault && !l->scale_fault_bit) {
 		l->scale_fault_bit = true;
 		record_fault(l, out, ROLE_SCALE, EC_FAULT_BIT, NULL);
 		enter_fault(l, out, "scale fault bit");
-	} else if (!(status & SCALE_ST_FAULT) && l->scale_fault_bit) {
+	} else if (!rd->m.fault && l->scale_fault_bit) {
 		l->scale_fault_bit = false;
 		record_recovered(l, out, ROLE_SCALE);
 		maybe_recover(l, out);
@@ -602,7 +639,7 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 		return;
 	if (l->state == LANE_FAULT || l->stopping)
 		seen_in_fault(l, seq, out);
-	else if (seq_ahead(l, seq) >= 0x8000)
+	else if (seq_ahead(l, seq) >= seq_mod(l) / 2)
 		seq_backwards(l, seq, out);
 	else
 		new_result(l, ctx, in, now, out);

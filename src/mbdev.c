@@ -107,7 +107,8 @@ struct poll_state {
 	struct mb_poll p;
 	enum health health;
 	bool have_last;
-	uint16_t regs[MB_MAX_REGS];
+	int nwords;			/* nreq > 0: words of all requests */
+	uint16_t regs[MB_POLL_WORDS];
 	uint8_t bits[MB_MAX_BITS];
 };
 
@@ -370,8 +371,9 @@ poll_up(struct mblink *l, struct poll_state *ps, const uint16_t *regs,
 	const void *src;
 	void *dst;
 
-	if (ps->p.kind == MB_READ_HOLDING) {
-		nbytes = (size_t)ps->p.count * sizeof(regs[0]);
+	if (ps->p.nreq > 0 || ps->p.kind == MB_READ_HOLDING) {
+		nbytes = (size_t)(ps->p.nreq > 0 ? ps->nwords : ps->p.count) *
+		    sizeof(regs[0]);
 		src = regs;
 		dst = ps->regs;
 	} else {
@@ -390,9 +392,9 @@ poll_up(struct mblink *l, struct poll_state *ps, const uint16_t *regs,
 	memcpy(dst, src, nbytes);
 	ps->have_last = true;
 	report_init(&r, MB_DATA, ps->p.lane, ps->p.device);
-	r.count = ps->p.count;
-	memcpy(ps->p.kind == MB_READ_HOLDING ? (void *)r.regs : (void *)r.bits,
-	    src, nbytes);
+	r.count = ps->p.nreq > 0 ? ps->nwords : ps->p.count;
+	memcpy(ps->p.nreq > 0 || ps->p.kind == MB_READ_HOLDING ?
+	    (void *)r.regs : (void *)r.bits, src, nbytes);
 	report_push(l, &r);
 }
 
@@ -425,6 +427,7 @@ link_drop(struct mblink *l, int e)
 }
 
 static void link_connect(struct mblink *l);
+static void connect_cmds(struct mblink *l);
 
 /*
  * After a TCP transaction: the frames mbtcp discarded as not the reply in
@@ -560,6 +563,7 @@ link_connect(struct mblink *l)
 		return;
 	l->connected = true;
 	l->nstray = 0;
+	connect_cmds(l);
 }
 
 static void
@@ -653,6 +657,32 @@ write_one(struct mblink *l, const struct mb_write *w, bool on)
 	write_one(l, w, false);
 }
 
+
+/* The polls' command words, once after each connect (a device's PLC mode). */
+static void
+connect_cmds(struct mblink *l)
+{
+	struct mb_write w;
+	int i, k;
+
+	for (i = 0; i < l->npolls && l->connected; i++)
+		for (k = 0; k < l->polls[i].p.ncmd && l->connected; k++) {
+			const struct mb_cmd *c = &l->polls[i].p.cmd[k];
+
+			memset(&w, 0, sizeof(w));
+			w.kind = c->coil ? MB_WRITE_COIL : MB_WRITE_REGS;
+			w.lane = l->polls[i].p.lane;
+			w.device = l->polls[i].p.device;
+			w.unit = l->polls[i].p.unit;
+			w.addr = c->addr;
+			w.count = c->count;
+			w.on = c->regs[0] != 0;
+			memcpy(w.regs, c->regs, sizeof(c->regs));
+			w.queued_mono_ms = ts_mono_ms();
+			write_one(l, &w, w.on);
+		}
+}
+
 /* The ends of pulses that are due (all of them when force). */
 static void
 pulses_run(struct mblink *l, bool force)
@@ -737,6 +767,81 @@ rtu_read(struct mblink *l, const struct poll_state *ps, uint16_t *regs,
 	return modbus_read_input_bits(l->ctx, ps->p.addr, ps->p.count, bits);
 }
 
+static const enum mbtcp_fc req_fc[] = {
+	[MB_READ_HOLDING] = MBTCP_READ_HOLDING,
+	[MB_READ_DISCRETE] = MBTCP_READ_DISCRETE,
+	[MB_READ_COILS] = MBTCP_READ_COILS,
+	[MB_READ_INPUT] = MBTCP_READ_INPUT
+};
+
+static bool
+req_bits(enum mb_read_kind k)
+{
+	return k == MB_READ_DISCRETE || k == MB_READ_COILS;
+}
+
+/* One request of a profile's poll into words (a bit: a 0/1 word); count or -1. */
+static int
+req_read(struct mblink *l, const struct poll_state *ps, const struct mb_req *q,
+    uint16_t *words)
+{
+	uint8_t bits[MB_POLL_WORDS];
+	int rc, e, i;
+
+	if (l->tcp) {
+		rc = req_bits(q->kind) ?
+		    mbtcp_read_bits(l->mt, ps->p.unit, req_fc[q->kind], q->addr,
+		    q->count, bits) :
+		    mbtcp_read_regs(l->mt, ps->p.unit, req_fc[q->kind], q->addr,
+		    q->count, words);
+		e = errno;
+		strays_check(l, ps->p.lane, ps->p.device);
+		errno = e;
+		rc = rc == 0 ? q->count : -1;
+	} else {
+		modbus_set_slave(l->ctx, ps->p.unit);
+		switch (q->kind) {
+		case MB_READ_HOLDING:
+			rc = modbus_read_registers(l->ctx, q->addr, q->count, words);
+			break;
+		case MB_READ_INPUT:
+			rc = modbus_read_input_registers(l->ctx, q->addr, q->count,
+			    words);
+			break;
+		case MB_READ_COILS:
+			rc = modbus_read_bits(l->ctx, q->addr, q->count, bits);
+			break;
+		default:
+			rc = modbus_read_input_bits(l->ctx, q->addr, q->count, bits);
+			break;
+		}
+	}
+	if (rc == q->count && req_bits(q->kind))
+		for (i = 0; i < q->count; i++)
+			words[i] = bits[i] != 0;
+	return rc;
+}
+
+/* Every request of a profile's poll, in order; the first failure ends it. */
+static enum outcome
+poll_io_reqs(struct mblink *l, struct poll_state *ps, uint16_t *words, int *err)
+{
+	int i, rc, at = 0;
+
+	for (i = 0; i < ps->p.nreq; i++) {
+		const struct mb_req *q = &ps->p.req[i];
+
+		atomic_fetch_add(&l->transactions, 1);
+		if ((rc = req_read(l, ps, q, words + at)) != q->count) {
+			*err = rc < 0 ? errno : EMBBADDATA;
+			return after_error(l, ps->p.lane, ps->p.device, *err);
+		}
+		at += q->count;
+	}
+	ps->nwords = at;
+	return OUT_OK;
+}
+
 /* One read; fills regs or bits.  Returns the outcome. */
 static enum outcome
 poll_io(struct mblink *l, struct poll_state *ps, uint16_t *regs, uint8_t *bits,
@@ -744,6 +849,8 @@ poll_io(struct mblink *l, struct poll_state *ps, uint16_t *regs, uint8_t *bits,
 {
 	int rc;
 
+	if (ps->p.nreq > 0)
+		return poll_io_reqs(l, ps, regs, err);
 	atomic_fetch_add(&l->transactions, 1);
 	if (l->tcp)
 		rc = tcp_read(l, ps, regs, bits) == 0 ? ps->p.count : -1;
@@ -759,7 +866,7 @@ poll_io(struct mblink *l, struct poll_state *ps, uint16_t *regs, uint8_t *bits,
 static enum outcome
 poll_one(struct mblink *l, struct poll_state *ps)
 {
-	uint16_t regs[MB_MAX_REGS];
+	uint16_t regs[MB_POLL_WORDS];
 	uint8_t bits[MB_MAX_BITS];
 	enum outcome o;
 	int e = 0;
@@ -1056,6 +1163,43 @@ fail:
 	return NULL;
 }
 
+/* The requests of a profile's poll fit one request each and the words. */
+static bool
+reqs_valid(const struct mb_poll *p)
+{
+	int i, words = 0;
+
+	if (p->nreq > MB_MAX_REQS)
+		return false;
+	for (i = 0; i < p->nreq; i++) {
+		const struct mb_req *q = &p->req[i];
+		int max = req_bits(q->kind) ? MB_POLL_WORDS : MB_MAX_REGS;
+
+		if ((unsigned)q->kind > MB_READ_INPUT || q->count < 1 ||
+		    q->count > max || q->addr < 0 || q->addr + q->count > 0x10000)
+			return false;
+		words += q->count;
+	}
+	return words <= MB_POLL_WORDS;
+}
+
+static bool
+cmds_valid(const struct mb_poll *p)
+{
+	int i;
+
+	if (p->ncmd < 0 || p->ncmd > MB_MAX_CMDS)
+		return false;
+	for (i = 0; i < p->ncmd; i++) {
+		const struct mb_cmd *c = &p->cmd[i];
+
+		if (c->count < 1 || c->count > (c->coil ? 1 : MB_CMD_REGS) ||
+		    c->addr < 0 || c->addr + c->count > 0x10000)
+			return false;
+	}
+	return true;
+}
+
 int
 mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 {
@@ -1065,7 +1209,17 @@ mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 		log_warnx("%s: no more reads can be added", l->name);
 		return -1;
 	}
-	if (p->count < 1 || p->count > max || p->addr < 0 ||
+	if (!cmds_valid(p)) {
+		log_warnx("%s: bad command words (%d)", l->name, p->ncmd);
+		return -1;
+	}
+	if (p->nreq != 0) {
+		if (p->nreq < 0 || !reqs_valid(p) || p->unit < 0 || p->unit > 255) {
+			log_warnx("%s: bad read (unit %d, %d requests)", l->name,
+			    p->unit, p->nreq);
+			return -1;
+		}
+	} else if (p->count < 1 || p->count > max || p->addr < 0 ||
 	    p->addr + p->count > 0x10000 || p->unit < 0 || p->unit > 255 ||
 	    (p->kind != MB_READ_HOLDING && p->kind != MB_READ_DISCRETE)) {
 		log_warnx("%s: bad read (unit %d, address %d, count %d)",

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "profile_int.h"
+#include "weighgate/mbdev.h"
 
 static const char *const wo_words[] = { "ABCD", "CDAB", "BADC", "DCBA" };
 
@@ -143,4 +144,178 @@ const struct profile_write *
 profile_write(const profile_t *p, int i)
 {
 	return i >= 0 && i < p->nwrites ? &p->w[i] : NULL;
+}
+
+bool
+profile_has(const profile_t *p, enum profile_field f)
+{
+	int i;
+
+	for (i = 0; i < p->nfields; i++)
+		if (p->f[i].id == f)
+			return true;
+	return false;
+}
+
+int
+profile_led_counter(const profile_t *p)
+{
+	return p->kind == PK_LED && p->led.defined ? p->led.counter_at : -1;
+}
+
+int
+profile_led_probe(const profile_t *p)
+{
+	if (p->kind != PK_LED || !p->led.defined)
+		return -1;
+	return p->led.counter_at >= 0 ? p->led.counter_at :
+	    p->led.colour_at >= 0 ? p->led.colour_at : p->led.text_at;
+}
+
+/* --- a lane's profiles ------------------------------------------------ */
+
+static const char *const builtin_names[ROLE_NMODBUS] = {
+	"weighgate", "weighgate-io", "weighgate-led"
+};
+static const enum profile_kind role_kinds[ROLE_NMODBUS] = {
+	PK_SCALE, PK_IO, PK_LED
+};
+static const char *const kind_names[] = { "scale", "io", "led" };
+
+/* Today's per-lane keys, as adjustments of the built-in profile of r. */
+static void
+lane_adjust(const struct lane_cfg *lc, enum dev_role r,
+    struct profile_adjust *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->word_order = lc->word_order;
+	a->barrier_mode = lc->barrier_mode;
+	a->led_registers = lc->led_registers;
+	if (r == ROLE_SCALE) {
+		a->base = lc->scale_base;
+		a->encoding = lc->plate_encoding;
+	} else if (r == ROLE_IO) {
+		a->base = lc->io_coil_base;
+		a->input_base = lc->io_input_base;
+	} else {
+		a->base = lc->led_base;
+		a->encoding = lc->led_encoding;
+	}
+}
+
+static bool
+readable(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return false;
+	fclose(fp);
+	return true;
+}
+
+/* A file profile by name: dir/NAME.profile, else the shipped one. */
+static profile_t *
+load_named(const char *dir, const char *name, bool *in_file, char *err,
+    size_t errlen)
+{
+	char path[1100], alt[1100];
+
+	if (strchr(name, '/') != NULL) {
+		*in_file = true;
+		return profile_load(name, err, errlen);
+	}
+	snprintf(path, sizeof(path), "%s/%s.profile", dir, name);
+	snprintf(alt, sizeof(alt), "%s/%s.profile", PROFILE_SHARE_DIR, name);
+	if (readable(path) || !readable(alt)) {
+		if (!readable(path)) {
+			snprintf(err, errlen, "profile %s: no readable %s (nor %s)",
+			    name, path, alt);
+			return NULL;
+		}
+	} else
+		snprintf(path, sizeof(path), "%s", alt);
+	*in_file = true;
+	return profile_load(path, err, errlen);
+}
+
+/* What the lane needs of the profile beyond its own checks. */
+static int
+lane_fit(const profile_t *p, const struct lane_cfg *lc, enum dev_role r,
+    char *err, size_t errlen)
+{
+	static const char *const io_inputs[] = { "barrier_is_up",
+	    "barrier_is_down", "pass_loop", "presence_loop" };
+	const struct devaddr *a = &lc->dev[r].addr;
+	int k, ncmd = 0;
+
+	if (p->kind != role_kinds[r]) {
+		snprintf(err, errlen, "profile %s is a %s profile, not a %s one",
+		    p->name, kind_names[p->kind], kind_names[role_kinds[r]]);
+		return -1;
+	}
+	if (r == ROLE_SCALE && !profile_has(p, PF_SEQ)) {
+		snprintf(err, errlen, "profile %s has no seq field: the lane "
+		    "cannot tell one result from the next", p->name);
+		return -1;
+	}
+	for (k = 0; r == ROLE_IO && k < 4; k++)
+		if (!profile_has(p, (enum profile_field)(PF_BARRIER_IS_UP + k))) {
+			snprintf(err, errlen, "profile %s has no %s input: the "
+			    "lane needs the barrier's positions and both loops",
+			    p->name, io_inputs[k]);
+			return -1;
+		}
+	for (k = 0; k < p->nwrites; k++) {
+		const struct profile_write *w = &p->w[k];
+
+		if (w->when != PW_CONNECT)
+			continue;
+		if (++ncmd > MB_MAX_CMDS || w->count > MB_CMD_REGS ||
+		    (w->table == PT_COIL && w->count != 1)) {
+			snprintf(err, errlen, "profile %s: a link writes at most "
+			    "%d command words after connecting, each of at most "
+			    "%d registers or one coil", p->name, MB_MAX_CMDS,
+			    MB_CMD_REGS);
+			return -1;
+		}
+	}
+	if (a->type != DEV_NONE &&
+	    profile_unit_check(p, a->type, a->unit, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+profile_t *
+profile_for_lane(const char *dir, const struct lane_cfg *lc, enum dev_role r,
+    bool *in_file, char *err, size_t errlen)
+{
+	const char *name = lc->profile[r];
+	struct profile_adjust adj;
+	profile_t *p;
+	int k;
+
+	*in_file = false;
+	if ((unsigned)r >= ROLE_NMODBUS) {
+		snprintf(err, errlen, "no profile for this role");
+		return NULL;
+	}
+	if (name[0] == '\0')
+		name = builtin_names[r];
+	for (k = 0; k < ROLE_NMODBUS; k++)
+		if (strcmp(name, builtin_names[k]) == 0)
+			break;
+	if (k < ROLE_NMODBUS) {
+		lane_adjust(lc, r, &adj);
+		p = profile_builtin(name, &adj, err, errlen);
+	} else
+		p = load_named(dir, name, in_file, err, errlen);
+	if (p == NULL)
+		return NULL;
+	if (lane_fit(p, lc, r, err, errlen) != 0) {
+		*in_file = false;
+		profile_free(p);
+		return NULL;
+	}
+	return p;
 }

@@ -58,6 +58,8 @@ controller_diff(struct diff *d, const struct config *a, const struct config *b)
 	    "[controller] db_max_mb");
 	note(d, a->controller.disk_min_free_mb != b->controller.disk_min_free_mb,
 	    "[controller] disk_min_free_mb");
+	note(d, str_differs(a->controller.profile_dir, b->controller.profile_dir),
+	    "[controller] profile_dir");
 }
 
 static void
@@ -112,6 +114,13 @@ reload_devices_changed(const struct lane_cfg *a, const struct lane_cfg *b)
 	for (r = 0; r < ROLE_NMODBUS; r++)
 		if (addr_differs(&a->dev[r].addr, &b->dev[r].addr))
 			return true;
+	/* the profiles are loaded as the links are made (docs/devices.md) */
+	for (r = 0; r < ROLE_NMODBUS; r++)
+		if (strcmp(a->profile[r], b->profile[r]) != 0)
+			return true;
+	if (a->word_order != b->word_order ||
+	    a->plate_encoding != b->plate_encoding)
+		return true;
 	return a->poll_ms != b->poll_ms ||
 	    a->timeout_ms != b->timeout_ms || a->scale_base != b->scale_base ||
 	    a->io_input_base != b->io_input_base || a->led_base != b->led_base;

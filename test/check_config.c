@@ -154,7 +154,7 @@ static const struct bad {
 	{ "bad_dev_port.conf", CFG_RULES, 2,
 	    "[lane L01] scale = tcp://127.0.0.1:70000?unit=1: port out of "
 	    "range 1-65535" },
-	{ "bad_dev_unit.conf", CFG_RULES, 2, "unit out of range 0-247" },
+	{ "bad_dev_unit.conf", CFG_RULES, 2, "unit out of range 0-255" },
 	{ "bad_dev_unknown_param.conf", CFG_RULES, 2,
 	    "unknown parameter 'baud'" },
 	{ "bad_dev_duplicate_param.conf", CFG_RULES, 2,
@@ -1027,7 +1027,7 @@ START_TEST(test_conf_documents_every_key)
 	static const char *const keys[] = {
 		"[controller]", "id", "db", "status_listen", "override_token_file",
 		"status_max_connections",
-		"retention_days", "db_max_mb", "disk_min_free_mb",
+		"retention_days", "db_max_mb", "disk_min_free_mb", "profile_dir",
 		"[rules]", "scale_class", "tolerance_pct", "tolerance_kg",
 		"max_speed_kmh", "axle_sum_tolerance_pct", "min_gross_kg",
 		"max_gross_kg", "max_retries", "on_scale_fault", "overrides",
@@ -1039,6 +1039,7 @@ START_TEST(test_conf_documents_every_key)
 		"[lane L01]", "scale", "io", "led", "poll_ms", "timeout_ms",
 		"fault_after_ms", "pass_timeout_s", "barrier_timeout_ms",
 		"min_result_interval_ms", "reset_settle_ms",
+		"scale_profile", "io_profile", "led_profile",
 		"scale_base", "word_order", "plate_encoding", "io_coil_base",
 		"io_input_base", "barrier_mode", "led_base", "led_registers",
 		"led_encoding", "led_idle", "led_pass", "led_turnback",
@@ -1267,8 +1268,10 @@ START_TEST(test_devaddr_bad)
 		{ "tcp://10.0.0.5:502?", "missing ?unit=N" },
 		{ "tcp://10.0.0.5:502?unit=", "has no value" },
 		{ "tcp://10.0.0.5:502?unit", "has no value" },
-		{ "tcp://10.0.0.5:502?unit=-1", "unit out of range 0-247" },
-		{ "tcp://10.0.0.5:502?unit=248", "unit out of range 0-247" },
+		{ "tcp://10.0.0.5:502?unit=-1", "unit out of range 0-255" },
+		{ "tcp://10.0.0.5:502?unit=256", "unit out of range 0-255" },
+		{ "rtu:/dev/ttyS1?baud=9600&unit=0", "out of range 1-247 on RTU" },
+		{ "rtu:/dev/ttyS1?baud=9600&unit=248", "out of range 1-247 on RTU" },
 		{ "tcp://10.0.0.5:502?unit=1x", "unit out of range" },
 		{ "tcp://10.0.0.5:502?unit=1&unit=2", "duplicate parameter 'unit'" },
 		{ "tcp://10.0.0.5:502?unit=1&&", "empty parameter" },
@@ -1305,6 +1308,90 @@ START_TEST(test_devaddr_bad)
 }
 END_TEST
 
+/* A scratch configuration of one lane whose [lane] ends with extra. */
+static void
+profile_conf(const char *dir, const char *extra, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/wg.conf", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fprintf(f, "[controller]\nid = T\ndb = %s/x.db\nprofile_dir = %s\n"
+	    "[lane L01]\nscale = tcp://127.0.0.1:1502?unit=1\n"
+	    "io = tcp://127.0.0.1:1502?unit=2\n"
+	    "led = tcp://127.0.0.1:1502?unit=3\n%s", dir, dir, extra);
+	fclose(f);
+}
+
+START_TEST(test_profile_keys)
+{
+	char dir[512], path[600], prof[600], extra[1400];
+	static struct config cfg;
+	FILE *f;
+
+	cu_mkdtemp(dir, sizeof(dir));
+	/* defaults: no key, the built-in maps, profile_dir as documented */
+	profile_conf(dir, "", path, sizeof(path));
+	ck_assert_int_eq(cfg_load(path, CFG_DAEMON, &cfg, errbuf, sizeof(errbuf)), 0);
+	ck_assert_str_eq(cfg.lanes[0].profile[ROLE_SCALE], "");
+	cfg_defaults(&cfg);
+	ck_assert_str_eq(cfg.controller.profile_dir, "/etc/weighgate/profiles");
+	/* a name in profile_dir, a path, a built-in name */
+	snprintf(prof, sizeof(prof), "%s/myscale.profile", dir);
+	ck_assert_ptr_nonnull(f = fopen(prof, "w"));
+	fputs("[device]\nname = myscale\n[field valid]\naddress = 0\n"
+	    "type = bit\nbit = 0\n[field seq]\naddress = 1\n", f);
+	fclose(f);
+	snprintf(extra, sizeof(extra), "scale_profile = myscale\n"
+	    "io_profile = weighgate-io\nled_profile = %s/profiles/"
+	    "embeddedart-led.profile\n", root());
+	profile_conf(dir, extra, path, sizeof(path));
+	ck_assert_msg(cfg_load(path, CFG_CHECK, &cfg, errbuf, sizeof(errbuf)) == 0,
+	    "%s", errbuf);
+	ck_assert_str_eq(cfg.lanes[0].profile[ROLE_SCALE], "myscale");
+	ck_assert_str_eq(cfg.lanes[0].profile[ROLE_IO], "weighgate-io");
+	/* the file goes bad: refused with its FILE:LINE, cfg as it was */
+	ck_assert_ptr_nonnull(f = fopen(prof, "w"));
+	fputs("[device]\nname = myscale\n[field weight]\naddress = 0\n", f);
+	fclose(f);
+	ck_assert_int_eq(cfg_load(path, CFG_DAEMON, &cfg, errbuf, sizeof(errbuf)), -1);
+	snprintf(extra, sizeof(extra), "%s:3: [field weight]: unknown field",
+	    prof);
+	ck_assert_msg(strncmp(errbuf, extra, strlen(extra)) == 0, "%s", errbuf);
+	snprintf(extra, sizeof(extra), "(scale_profile of [lane L01], %s:9)",
+	    path);
+	ck_assert_msg(strstr(errbuf, extra) != NULL, "%s", errbuf);
+	ck_assert_str_eq(cfg.lanes[0].profile[ROLE_SCALE], "myscale");
+	/* the wrong kind, named at the key's line */
+	profile_conf(dir, "\nled_profile = weighgate\n", path, sizeof(path));
+	ck_assert_int_eq(cfg_load(path, CFG_CHECK, &cfg, errbuf, sizeof(errbuf)), -1);
+	snprintf(extra, sizeof(extra), "%s:10: [lane L01] led_profile: profile "
+	    "weighgate is a scale profile, not a led one", path);
+	ck_assert_str_eq(errbuf, extra);
+	/* replay (rules only) does not load profiles */
+	profile_conf(dir, "scale_profile = nowhere\n", path, sizeof(path));
+	ck_assert_int_eq(cfg_load(path, CFG_RULES, &cfg, errbuf, sizeof(errbuf)), 0);
+	ck_assert_int_eq(cfg_load(path, CFG_DAEMON, &cfg, errbuf, sizeof(errbuf)), -1);
+	ck_assert_ptr_nonnull(strstr(errbuf, "profile nowhere: no readable "));
+	cu_rmtree(dir);
+}
+END_TEST
+
+START_TEST(test_devaddr_units)
+{
+	struct devaddr a;
+	char e[256];
+
+	ck_assert_int_eq(devaddr_parse("tcp://10.0.0.5:502?unit=255", &a, e,
+	    sizeof(e)), 0);
+	ck_assert_int_eq(a.unit, 255);
+	ck_assert_int_eq(devaddr_parse("rtu:/dev/ttyS1?baud=9600&unit=247", &a,
+	    e, sizeof(e)), 0);
+	ck_assert_int_eq(devaddr_parse("rtu:/dev/ttyS1?baud=9600&unit=1", &a,
+	    e, sizeof(e)), 0);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1329,7 +1416,8 @@ config_suite(void)
 	    test_conf_documents_every_key, test_demo_conf, test_hash,
 	    test_led_msg_key);
 	cu_tcase(s, "devaddr", 30, NULL, NULL, test_devaddr_good,
-	    test_devaddr_bad, test_devaddr_url_forms);
+	    test_devaddr_bad, test_devaddr_url_forms, test_devaddr_units);
+	cu_tcase(s, "profiles", 30, NULL, NULL, test_profile_keys);
 	return s;
 }
 

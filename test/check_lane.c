@@ -131,13 +131,25 @@ truck(struct measurement *m, int axles, enum vconfig c, int64_t gross)
 		m->axle_kg[i] = (int32_t)(gross / axles + (i == 0 ? gross % axles : 0));
 }
 
+/* The block as the daemon reads it: decoded by the lane's built-in profile. */
 static void
 scale(const struct measurement *m, uint16_t status, uint16_t seq)
 {
 	struct lane_input in = { .kind = LI_SCALE };
+	uint16_t regs[SCALE_NREGS];
+	const uint16_t *img[1] = { regs };
+	static char err[160];
+	profile_t *p;
+	bool in_file;
 
 	ck_assert_int_eq(encode_scale(m, status, seq, cfg.lanes[0].word_order,
-	    cfg.lanes[0].plate_encoding, in.regs), 0);
+	    cfg.lanes[0].plate_encoding, regs), 0);
+	p = profile_for_lane("", &cfg.lanes[0], ROLE_SCALE, &in_file, err,
+	    sizeof(err));
+	ck_assert_ptr_nonnull(p);
+	if (profile_decode_scale(p, img, &in.scale, err, sizeof(err)) != 0)
+		in.err = err;
+	profile_free(p);
 	feed(&in);
 }
 

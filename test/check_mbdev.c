@@ -305,7 +305,8 @@ static void
 add_poll(int lane, enum dev_role dev, int unit, enum mb_read_kind kind,
     int addr, int count)
 {
-	struct mb_poll p = { lane, dev, unit, kind, addr, count };
+	struct mb_poll p = { .lane = lane, .device = dev, .unit = unit,
+	    .kind = kind, .addr = addr, .count = count };
 
 	ck_assert_int_eq(mblink_add_poll(lk, &p), 0);
 }

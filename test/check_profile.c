@@ -9,6 +9,8 @@
 #include "weighgate/decode.h"
 #include "weighgate/profile.h"
 
+#include "check_util.h"
+
 static char err[512];
 
 /* The source tree: $ROOT as tools/run-tests.sh exports it, else ".". */
@@ -760,45 +762,196 @@ START_TEST(test_bad_memory)
 }
 END_TEST
 
+/* A lane of the daemon's defaults, its devices on TCP units 1, 2, 3. */
+static void
+lane_of(struct lane_cfg *lc)
+{
+	static struct config cfg;
+
+	cu_load_conf(&cfg, "[controller]\nid = T\ndb = /tmp/x.db\n"
+	    "[lane L01]\nscale = tcp://127.0.0.1:1502?unit=1\n"
+	    "io = tcp://127.0.0.1:1502?unit=2\n"
+	    "led = tcp://127.0.0.1:1502?unit=3\n");
+	*lc = cfg.lanes[0];
+}
+
+START_TEST(test_lane_builtin_adjusted)
+{
+	struct lane_cfg lc;
+	profile_t *p;
+	bool in_file = true;
+
+	lane_of(&lc);
+	lc.scale_base = 100;
+	lc.io_input_base = 40;
+	/* no key: the built-in map, moved by the lane's keys */
+	p = profile_for_lane("/nonexistent", &lc, ROLE_SCALE, &in_file, err,
+	    sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert(!in_file);
+	ck_assert_str_eq(profile_name(p), "weighgate");
+	ck_assert_int_eq(profile_nrequests(p), 1);
+	ck_assert_int_eq(profile_request(p, 0)->start, 100);
+	ck_assert_int_eq(profile_request(p, 0)->count, SCALE_NREGS);
+	profile_free(p);
+	p = profile_for_lane("/nonexistent", &lc, ROLE_IO, &in_file, err,
+	    sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_int_eq(profile_request(p, 0)->table, PT_DISCRETE);
+	ck_assert_int_eq(profile_request(p, 0)->start, 40);
+	profile_free(p);
+	p = profile_for_lane("/nonexistent", &lc, ROLE_LED, &in_file, err,
+	    sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_int_eq(profile_led_counter(p), 0);
+	profile_free(p);
+	/* the built-in name written out is the same */
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]), "weighgate");
+	p = profile_for_lane("/nonexistent", &lc, ROLE_SCALE, &in_file, err,
+	    sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_int_eq(profile_request(p, 0)->start, 100);
+	profile_free(p);
+}
+END_TEST
+
+START_TEST(test_lane_named_and_path)
+{
+	struct lane_cfg lc;
+	char dir[512];
+	profile_t *p;
+	bool in_file;
+
+	lane_of(&lc);
+	snprintf(dir, sizeof(dir), "%s/profiles", root());
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]), "flintec-ft112");
+	p = profile_for_lane(dir, &lc, ROLE_SCALE, &in_file, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert(in_file);
+	ck_assert_str_eq(profile_name(p), "flintec-ft112");
+	ck_assert(profile_has(p, PF_HEARTBEAT));
+	ck_assert(!profile_has(p, PF_PLATE));
+	profile_free(p);
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]),
+	    "%s/profiles/wim-example.profile", root());
+	p = profile_for_lane("/nonexistent", &lc, ROLE_SCALE, &in_file, err,
+	    sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_str_eq(profile_name(p), "wim-example");
+	profile_free(p);
+	snprintf(lc.profile[ROLE_LED], sizeof(lc.profile[0]), "embeddedart-led");
+	p = profile_for_lane(dir, &lc, ROLE_LED, &in_file, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_int_eq(profile_led_counter(p), -1);
+	ck_assert_int_eq(profile_led_probe(p), 1000);
+	profile_free(p);
+}
+END_TEST
+
+START_TEST(test_lane_refused)
+{
+	struct lane_cfg lc;
+	char dir[512], path[400];
+	bool in_file;
+
+	lane_of(&lc);
+	snprintf(dir, sizeof(dir), "%s/profiles", root());
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]), "no-such");
+	ck_assert_ptr_null(profile_for_lane(dir, &lc, ROLE_SCALE, &in_file,
+	    err, sizeof(err)));
+	ck_assert(!in_file);
+	ck_assert_ptr_nonnull(strstr(err, "profile no-such: no readable "));
+	/* the wrong kind; a live-weight indicator has no result sequence */
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]), "rlh-smart8");
+	ck_assert_ptr_null(profile_for_lane(dir, &lc, ROLE_SCALE, &in_file,
+	    err, sizeof(err)));
+	ck_assert_str_eq(err, "profile rlh-smart8 is a io profile, not a "
+	    "scale one");
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]),
+	    "rinstrum-c530");
+	ck_assert_ptr_null(profile_for_lane(dir, &lc, ROLE_SCALE, &in_file,
+	    err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "has no seq field"));
+	/* a relay board alone: no inputs for the lane */
+	snprintf(lc.profile[ROLE_IO], sizeof(lc.profile[0]), "rlh-smart8");
+	ck_assert_ptr_null(profile_for_lane(dir, &lc, ROLE_IO, &in_file, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "has no barrier_is_up input"));
+	/* a bad file: its own FILE:LINE */
+	snprintf(path, sizeof(path), "%s/test/fixtures/profiles/"
+	    "bad_unknown_field.profile", root());
+	snprintf(lc.profile[ROLE_SCALE], sizeof(lc.profile[0]), "%s", path);
+	ck_assert_ptr_null(profile_for_lane(dir, &lc, ROLE_SCALE, &in_file,
+	    err, sizeof(err)));
+	ck_assert(in_file);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0 &&
+	    strncmp(err + strlen(path), ":4: ", 4) == 0, "%s", err);
+}
+END_TEST
+
+START_TEST(test_lane_unit)
+{
+	struct lane_cfg lc;
+	profile_t *p;
+	bool in_file;
+
+	lane_of(&lc);
+	lc.dev[ROLE_SCALE].addr.unit = 255;	/* TCP: 255 is a unit */
+	p = profile_for_lane("", &lc, ROLE_SCALE, &in_file, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	profile_free(p);
+	lc.dev[ROLE_SCALE].addr.type = DEV_RTU;	/* RTU: 255 is not */
+	ck_assert_ptr_null(profile_for_lane("", &lc, ROLE_SCALE, &in_file, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "1-247"));
+	lc.dev[ROLE_SCALE].addr.unit = 0;
+	ck_assert_ptr_null(profile_for_lane("", &lc, ROLE_SCALE, &in_file, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "broadcast"));
+}
+END_TEST
+
+START_TEST(test_lane_connect_words)
+{
+	static const char text[] =
+	    "[device]\nname = cmd\nkind = scale\n"
+	    "[field valid]\naddress = 0\ntype = bit\nbit = 0\n"
+	    "[field seq]\naddress = 1\n"
+	    "[write plc_mode]\nwhen = connect\naddress = 50\nvalue = 7\n";
+	profile_t *p = profile_parse("cmd", text, sizeof(text) - 1, err,
+	    sizeof(err));
+	const struct profile_write *w;
+
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_int_eq(profile_nwrites(p), 1);
+	w = profile_write(p, 0);
+	ck_assert_int_eq(w->when, PW_CONNECT);
+	ck_assert_int_eq(w->table, PT_HOLDING);
+	ck_assert_int_eq(w->start, 50);
+	ck_assert_int_eq(w->count, 1);
+	ck_assert_uint_eq(w->v[0], 7);
+	profile_free(p);
+}
+END_TEST
+
 static Suite *
 profile_suite(void)
 {
 	Suite *s = suite_create("profile");
-	TCase *tc = tcase_create("core");
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_builtin_plan);
-	tcase_add_test(tc, test_builtin_decode_cases);
-	tcase_add_test(tc, test_builtin_decode_random);
-	tcase_add_test(tc, test_builtin_round_trip);
-	tcase_add_test(tc, test_builtin_io_led);
-	tcase_add_test(tc, test_ind570);
-	tcase_add_test(tc, test_float_cdab);
-	tcase_add_test(tc, test_siwarex_dr30);
-	tcase_add_test(tc, test_rinstrum_c530);
-	tcase_add_test(tc, test_flintec_ft112);
-	tcase_add_test(tc, test_wim_example);
-	tcase_add_test(tc, test_rlh_smart8);
-	tcase_add_test(tc, test_embeddedart_led);
-	tcase_add_test(tc, test_types);
-	tcase_add_test(tc, test_rounding);
-	tcase_add_test(tc, test_plan);
-	tcase_add_test(tc, test_unit_check);
-	tcase_add_loop_test(tc, test_bad_profile, 0,
-	    (int)(sizeof(bad) / sizeof(bad[0])));
-	tcase_add_test(tc, test_bad_memory);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "core", 60, NULL, NULL, test_builtin_plan,
+	    test_builtin_decode_cases, test_builtin_decode_random,
+	    test_builtin_round_trip, test_builtin_io_led, test_ind570,
+	    test_float_cdab, test_siwarex_dr30, test_rinstrum_c530,
+	    test_flintec_ft112, test_wim_example, test_rlh_smart8,
+	    test_embeddedart_led, test_types, test_rounding, test_plan,
+	    test_unit_check, test_bad_memory);
+	tcase_add_loop_test(cu_tcase_new(s, "bad", 60, NULL, NULL),
+	    test_bad_profile, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	cu_tcase(s, "lane", 60, NULL, NULL, test_lane_builtin_adjusted,
+	    test_lane_named_and_path, test_lane_refused, test_lane_unit,
+	    test_lane_connect_words);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(profile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(profile_suite)

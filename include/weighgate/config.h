@@ -65,6 +65,10 @@ struct lane_cfg {
 	int led_registers;
 	enum text_encoding led_encoding;
 	char led_text[LED_NMSG][CFG_TEXT_MAX];	/* defaults of §4.3 unless set */
+	/* scale_profile, io_profile, led_profile (docs/devices.md): a name
+	 * in profile_dir, a built-in name or a path; "": the built-in one */
+	char profile[ROLE_NMODBUS][CFG_PATH_MAX];
+	int profile_line[ROLE_NMODBUS];	/* where set; 0: not set */
 };
 
 struct config {
@@ -78,6 +82,7 @@ struct config {
 		int retention_days;
 		int64_t db_max_mb;
 		int64_t disk_min_free_mb;
+		char profile_dir[CFG_PATH_MAX];	/* device profiles */
 	} controller;
 	struct rules rules;		/* [rules] and [limits] */
 	struct {

@@ -17,7 +17,7 @@ struct devaddr {
 	char parity;		/* 'N', 'E' or 'O' */
 	int data_bits;
 	int stop_bits;
-	int unit;		/* 0-247 */
+	int unit;		/* 0-255 on TCP, 1-247 on RTU */
 };
 
 /* Returns 0, or -1 with err saying what is wrong with the address. */

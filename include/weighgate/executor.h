@@ -71,6 +71,10 @@ struct executor {
 	bool led_read;			/* the sign's counter read once */
 	bool led_pending;		/* a message waits for that read */
 	struct lane_action led_pend;
+	/* a file profile of the I/O module and the sign (docs/devices.md);
+	 * NULL: the built-in map, written as the lane's keys say */
+	const struct profile *io_prof;
+	const struct profile *led_prof;
 };
 
 /* What one executor_step() or executor_run() came to. */

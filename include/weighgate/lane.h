@@ -17,6 +17,7 @@
 #include "weighgate/decode.h"
 #include "weighgate/event.h"
 #include "weighgate/measurement.h"
+#include "weighgate/profile.h"
 #include "weighgate/rules.h"
 
 struct lists;
@@ -31,7 +32,7 @@ enum { IO_BARRIER_UP, IO_BARRIER_DOWN, IO_PASS_LOOP, IO_PRESENCE, IO_NINPUTS };
 
 enum lane_input_kind {
 	LI_TICK,		/* time passes */
-	LI_SCALE,		/* a new scale block (regs) */
+	LI_SCALE,		/* a new scale reading, decoded by its profile */
 	LI_IO,			/* new I/O module inputs (bits) */
 	LI_DOWN,		/* dev stopped answering at since_mono_ms */
 	LI_UP,			/* dev answers again */
@@ -45,10 +46,10 @@ struct lane_input {
 	enum lane_input_kind kind;
 	enum dev_role dev;			/* LI_DOWN, LI_UP */
 	int64_t since_mono_ms;			/* LI_DOWN */
-	uint16_t regs[SCALE_NREGS];		/* LI_SCALE */
+	struct profile_reading scale;		/* LI_SCALE (err: why unreadable) */
 	bool bits[IO_NINPUTS];			/* LI_IO */
 	const char *uuid;			/* LI_COMMITTED */
-	const char *err;			/* LI_DOWN, LI_COMMIT_FAILED */
+	const char *err;			/* LI_DOWN, LI_COMMIT_FAILED, LI_SCALE */
 	const char *operator_id;		/* LI_OVERRIDE */
 	const char *reason;			/* LI_OVERRIDE */
 };
@@ -110,16 +111,21 @@ struct lane_last {
 };
 
 /*
- * A result the lane decided, for LANE_RECENT_MS: the sequence and the
- * result registers (scale registers 1..28; the status word is not part of
- * it, its present and valid bits change as the vehicle leaves).
+ * A result the lane decided, for LANE_RECENT_MS: the raw words of its
+ * result fields as its profile reads them (struct profile_reading's key:
+ * the sequence and the result, not the conditions, whose present and
+ * valid bits change as the vehicle leaves).  The first LANE_RECENT_WORDS
+ * words are kept (all of the built-in map's 28), the rest by a hash.
  */
 #define LANE_RECENT_N 128
 #define LANE_RECENT_MS (10 * 60 * 1000)
+#define LANE_RECENT_WORDS (SCALE_NREGS - 1)
 
 struct lane_recent {
 	int64_t mono_ms;		/* when decided; 0: slot unused */
-	uint16_t regs[SCALE_NREGS - 1];
+	uint16_t key[LANE_RECENT_WORDS];
+	uint16_t len;			/* words of the whole key */
+	uint64_t hash;			/* FNV-1a of the whole key */
 };
 
 struct lane {
@@ -131,6 +137,7 @@ struct lane {
 	bool have_seq;			/* a baseline or decided sequence */
 	int64_t last_seq;		/* the reference: last seq accounted for */
 	int64_t seen_seq;		/* the seq the scale shows now */
+	int seq_bits;			/* its width (8, 16, 32), by the profile */
 	bool reset_pending;		/* a step back, not yet the reference */
 	int64_t reset_seq;		/* the seq it went back to */
 	int64_t reset_since_ms;		/* held, vehicle gone, since; or -1 */

@@ -26,15 +26,43 @@ struct mblink;
 
 #define MB_MAX_REGS 125		/* one read or write of holding registers */
 #define MB_MAX_BITS 16
+#define MB_MAX_REQS 32		/* requests of one device's poll (a profile's) */
+#define MB_POLL_WORDS 512	/* words all requests of one poll carry */
 #define MB_ERR_MAX 128
 
 
 enum mb_read_kind {
 	MB_READ_HOLDING,	/* holding registers (scale block, LED counter) */
-	MB_READ_DISCRETE	/* discrete inputs (lane I/O module) */
+	MB_READ_DISCRETE,	/* discrete inputs (lane I/O module) */
+	MB_READ_COILS,		/* coils (01) */
+	MB_READ_INPUT		/* input registers (04) */
 };
 
-/* A read the thread makes every poll_ms for one lane's device. */
+/* One request of a device's poll (a profile's planned request). */
+struct mb_req {
+	enum mb_read_kind kind;
+	int addr;
+	int count;		/* registers (<= MB_MAX_REGS) or bits */
+};
+
+#define MB_MAX_CMDS 4		/* command words after each connect, per poll */
+#define MB_CMD_REGS 16
+
+/* A write made once after each connect, before the first poll (PLC mode). */
+struct mb_cmd {
+	bool coil;		/* one coil (regs[0] != 0: on), else registers */
+	int addr;
+	int count;		/* registers, <= MB_CMD_REGS; a coil: 1 */
+	uint16_t regs[MB_CMD_REGS];
+};
+
+/*
+ * A read the thread makes every poll_ms for one lane's device: one
+ * request (kind, addr, count), or, when nreq > 0, the nreq requests of
+ * req[] made one after the other in each cycle and reported together
+ * (MB_DATA's regs: every request's words in order, a bit as a 0/1 word),
+ * so that no decode ever mixes two cycles.
+ */
 struct mb_poll {
 	int lane;		/* index into the daemon's lanes */
 	enum dev_role device;
@@ -42,6 +70,10 @@ struct mb_poll {
 	enum mb_read_kind kind;
 	int addr;
 	int count;		/* registers or bits, <= MB_MAX_REGS / MB_MAX_BITS */
+	int nreq;		/* > 0: req[] instead of kind, addr, count */
+	struct mb_req req[MB_MAX_REQS];
+	int ncmd;		/* written after each connect, in order */
+	struct mb_cmd cmd[MB_MAX_CMDS];
 };
 
 /* What the thread hands the loop. */
@@ -72,7 +104,7 @@ struct mb_report {
 	enum dev_role device;
 	int64_t mono_ms;	/* when the read completed / failed */
 	int count;
-	uint16_t regs[MB_MAX_REGS];	/* MB_DATA, holding */
+	uint16_t regs[MB_POLL_WORDS];	/* MB_DATA, holding; all words of req[] */
 	uint8_t bits[MB_MAX_BITS];	/* MB_DATA, discrete */
 	int64_t down_since_ms;	/* MB_DOWN: time of the first failure */
 	char err[MB_ERR_MAX];	/* MB_DOWN, MB_WRITE_FAILED: libmodbus's words */

@@ -168,6 +168,31 @@ int profile_output(const profile_t *p, enum profile_output o, bool on,
 int profile_led_writes(const profile_t *p, int colour, const char *text,
     uint16_t counter, struct profile_write w[3], int *n);
 
+/* Where a lane's profile names are looked up (weighgate.conf(5)). */
+#define PROFILE_DIR_DEFAULT	"/etc/weighgate/profiles"
+#define PROFILE_SHARE_DIR	"/usr/share/weighgate/profiles"
+
+/*
+ * The profile of lane lc's device r (docs/devices.md): its key
+ * (scale_profile, io_profile, led_profile) empty or a built-in name: the
+ * built-in one adjusted by the lane's scale_base, word_order, ...; a name
+ * with a '/': that file; any other name: NAME.profile in dir, else in
+ * PROFILE_SHARE_DIR.  Checked for its kind, the lane's unit id and (a
+ * scale) a result sequence.  NULL with err; *in_file is then true when
+ * err is the profile file's own "FILE:LINE: message".
+ */
+profile_t *profile_for_lane(const char *dir, const struct lane_cfg *lc,
+    enum dev_role r, bool *in_file, char *err, size_t errlen);
+
+/* The profile describes field f. */
+bool profile_has(const profile_t *p, enum profile_field f);
+
+/* The LED sign's counter register (protocol address), or -1: none. */
+int profile_led_counter(const profile_t *p);
+
+/* A holding register the sign answers a read of (counter, colour or text). */
+int profile_led_probe(const profile_t *p);
+
 /* Mass rounding of weighgate-profiles(5): half away from zero to whole kg. */
 int64_t profile_round_kg(double kg);
 
