@@ -9,6 +9,7 @@
 #include "weighgate/config.h"
 #include "weighgate/executor.h"
 #include "weighgate/lane.h"
+#include "weighgate/profile.h"
 #include "weighgate/rules.h"
 
 #define COIL_BASE 16
@@ -340,6 +341,63 @@ START_TEST(pulse_mode_barrier_is_a_pulse)
 }
 END_TEST
 
+/*
+ * File profiles: outputs written as a relay board's register values (an
+ * output the module lacks is not written), the sign without a counter
+ * given colour and text in one write.
+ */
+START_TEST(profile_outputs_and_sign)
+{
+	static const char io[] = "[device]\nname = relay-io\nkind = io\n"
+	    "[field barrier_is_up]\ntable = discrete\naddress = 0\ntype = bit\n"
+	    "[field barrier_is_down]\ntable = discrete\naddress = 1\ntype = bit\n"
+	    "[field pass_loop]\ntable = discrete\naddress = 2\ntype = bit\n"
+	    "[field presence_loop]\ntable = discrete\naddress = 3\ntype = bit\n"
+	    "[output barrier_up]\ntable = holding\naddress = 100\nmode = value\n"
+	    "on = 2\noff = 1\n"
+	    "[output light]\ntable = holding\naddress = 101\nmode = value\n"
+	    "on = 2\noff = 1\n";
+	static const char led[] = "[device]\nname = sign\nkind = led\n[led]\n"
+	    "colour = 10\ntext = 11\ntext_registers = 8\nencoding = ASCII\n";
+	struct lane_actions acts;
+	profile_t *pio, *pled;
+	char err[256];
+	int k;
+
+	pio = profile_parse("relay-io", io, sizeof(io) - 1, err, sizeof(err));
+	ck_assert_msg(pio != NULL, "%s", err);
+	pled = profile_parse("sign", led, sizeof(led) - 1, err, sizeof(err));
+	ck_assert_msg(pled != NULL, "%s", err);
+	ex.io_prof = pio;
+	ex.led_prof = pled;
+	executor_led_read(&ex, 0);
+	decision(&acts, EV_WEIGHING);
+	acts.n++;
+	acts.a[acts.n - 1] = acts.a[acts.n - 2];	/* and the alarm: none */
+	acts.a[acts.n - 2].kind = LA_ALARM;
+	acts.a[acts.n - 2].on = true;
+	executor_run(&ex, &ctx, &acts, NULL);
+	ck_assert_int_eq(strncmp(calls, "RWWW", 4), 0);
+	ck_assert_int_eq(writes[0].kind, MB_WRITE_REGS);
+	ck_assert_int_eq(writes[0].addr, 100);
+	ck_assert_int_eq(writes[0].count, 1);
+	ck_assert_uint_eq(writes[0].regs[0], 2);
+	ck_assert_int_eq(writes[1].addr, 101);
+	ck_assert_uint_eq(writes[1].regs[0], 2);
+	ck_assert_int_eq(writes[2].device, ROLE_LED);
+	ck_assert_int_eq(writes[2].addr, 10);
+	ck_assert_int_eq(writes[2].count, 9);
+	ck_assert_uint_eq(writes[2].regs[1], ('P' << 8) | 'A');
+	ck_assert_uint_eq(writes[2].regs[2], ('S' << 8) | 'S');
+	/* no alarm output, no counter */
+	for (k = 0; k < nwrites; k++)
+		ck_assert_msg(writes[k].addr == 100 || writes[k].addr == 101 ||
+		    writes[k].addr == 10, "write at %d", writes[k].addr);
+	profile_free(pio);
+	profile_free(pled);
+}
+END_TEST
+
 static Suite *
 executor_suite(void)
 {
@@ -356,6 +414,7 @@ executor_suite(void)
 	tcase_add_test(tc, pulse_coils_cleared_on_regained_module);
 	tcase_add_test(tc, level_mode_clears_nothing);
 	tcase_add_test(tc, pulse_mode_barrier_is_a_pulse);
+	tcase_add_test(tc, profile_outputs_and_sign);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -154,7 +154,7 @@ server_start(struct server *s)
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	for (u = 1; u <= 3; u++)
-		s->map[u] = modbus_mapping_new(16, 16, 64, 0);
+		s->map[u] = modbus_mapping_new(16, 16, 64, 16);
 	server_listen(s, 0);
 }
 
@@ -899,6 +899,91 @@ START_TEST(test_abandon_stuck)
 }
 END_TEST
 
+/*
+ * A profile's poll: holding, input registers, coils and discrete inputs
+ * read in one cycle and reported together, a bit as a 0/1 word; its
+ * command word written once after the connect, before the first report.
+ */
+START_TEST(test_profile_requests)
+{
+	struct devaddr a = tcp_addr(srv.port);
+	struct mb_poll p;
+	int i, from;
+
+	pthread_mutex_lock(&srv.mu);
+	srv.map[3]->tab_registers[2] = 11;
+	srv.map[3]->tab_registers[4] = 13;
+	srv.map[3]->tab_input_registers[5] = 0xabcd;
+	srv.map[3]->tab_input_registers[6] = 0x1234;
+	srv.map[3]->tab_bits[2] = 1;
+	srv.map[3]->tab_input_bits[1] = 1;
+	pthread_mutex_unlock(&srv.mu);
+	memset(&p, 0, sizeof(p));
+	p.lane = 1;
+	p.device = ROLE_SCALE;
+	p.unit = 3;
+	p.nreq = 4;
+	p.req[0] = (struct mb_req){ MB_READ_HOLDING, 2, 3 };
+	p.req[1] = (struct mb_req){ MB_READ_INPUT, 5, 2 };
+	p.req[2] = (struct mb_req){ MB_READ_COILS, 1, 3 };
+	p.req[3] = (struct mb_req){ MB_READ_DISCRETE, 0, 2 };
+	p.ncmd = 1;
+	p.cmd[0].addr = 40;
+	p.cmd[0].count = 2;
+	p.cmd[0].regs[0] = 0x0102;
+	p.cmd[0].regs[1] = 0x0304;
+	lk = mblink_new(&a, 20, 200, wake);
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(mblink_add_poll(lk, &p), 0);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	i = wait_for(0, MB_DATA, 1, ROLE_SCALE, 2000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(reports[i].count, 10);
+	ck_assert_uint_eq(reports[i].regs[0], 11);
+	ck_assert_uint_eq(reports[i].regs[2], 13);
+	ck_assert_uint_eq(reports[i].regs[3], 0xabcd);
+	ck_assert_uint_eq(reports[i].regs[4], 0x1234);
+	ck_assert_uint_eq(reports[i].regs[5], 0);	/* coil 1 */
+	ck_assert_uint_eq(reports[i].regs[6], 1);	/* coil 2 */
+	ck_assert_uint_eq(reports[i].regs[8], 0);	/* input 0 */
+	ck_assert_uint_eq(reports[i].regs[9], 1);	/* input 1 */
+	ck_assert_uint_eq(get_reg(3, 40), 0x0102);
+	ck_assert_uint_eq(get_reg(3, 41), 0x0304);
+	/* a change in the last request is one report of all the words */
+	from = nreports;
+	set_input(3, 0, 1);
+	i = wait_for(from, MB_DATA, 1, ROLE_SCALE, 1000);
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(reports[i].regs[8], 1);
+	ck_assert_uint_eq(reports[i].regs[0], 11);
+	ck_assert_uint_eq(get_reg(3, 40), 0x0102);
+}
+END_TEST
+
+START_TEST(test_profile_requests_refused)
+{
+	struct devaddr a = tcp_addr(srv.port);
+	struct mb_poll p;
+
+	memset(&p, 0, sizeof(p));
+	p.unit = 1;
+	p.nreq = 1;
+	p.req[0] = (struct mb_req){ MB_READ_INPUT, 65530, 10 };
+	lk = mblink_new(&a, 20, 200, wake);
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(mblink_add_poll(lk, &p), -1);	/* past 65535 */
+	p.req[0] = (struct mb_req){ MB_READ_HOLDING, 0, 126 };
+	ck_assert_int_eq(mblink_add_poll(lk, &p), -1);	/* over one request */
+	p.req[0] = (struct mb_req){ MB_READ_HOLDING, 0, 10 };
+	p.ncmd = 1;
+	p.cmd[0].addr = 0;
+	p.cmd[0].count = MB_CMD_REGS + 1;
+	ck_assert_int_eq(mblink_add_poll(lk, &p), -1);	/* command too long */
+	p.cmd[0].count = 1;
+	ck_assert_int_eq(mblink_add_poll(lk, &p), 0);
+}
+END_TEST
+
 static Suite *
 mbdev_suite(void)
 {
@@ -910,6 +995,8 @@ mbdev_suite(void)
 	    test_exception_one_unit, test_wrong_unit_reply, test_stray_replies,
 	    test_rtu_fd_setsize, test_dead_unit_shared_address, test_refused,
 	    test_stop_flushes_writes, test_abandon_stuck);
+	cu_tcase(s, "profile", 30, setup, teardown, test_profile_requests,
+	    test_profile_requests_refused);
 	return s;
 }
 
