@@ -5,14 +5,13 @@
  * the images written here is the reading given (masses to the field's unit).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "weighgate/decode.h"
 #include "profile_int.h"
 
-/* The state of one encode: the first error is kept. */
+/* The state of one encode: the first field that could not be written is named. */
 struct enc {
 	const struct profile *p;
 	uint16_t *const *img;
@@ -21,20 +20,14 @@ struct enc {
 	int rc;
 };
 
-static void bad(struct enc *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
+/* Field what (element el when > 0) cannot hold v. */
 static void
-bad(struct enc *e, const char *fmt, ...)
+cannot(struct enc *e, const char *what, int el, int64_t v)
 {
-	va_list ap;
-
-	if (e->rc == 0 && e->errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(e->err, e->errlen, fmt, ap);
-		va_end(ap);
-	}
-	e->rc = -1;
+	if (e->rc++ == 0 && e->errlen > 0)
+		snprintf(e->err, e->errlen, el > 0 ? "%s %d: the field cannot "
+		    "hold %lld" : "%s%.0d: the field cannot hold %lld", what, el,
+		    (long long)v);
 }
 
 static uint16_t
@@ -171,12 +164,12 @@ put_cond(const struct enc *e, const struct pfield *f, bool on)
 static const struct pfield *
 field(const struct profile *p, enum profile_field id)
 {
-	int i;
+	const struct pfield *f;
 
-	for (i = 0; i < p->nfields; i++)
-		if (p->f[i].id == id)
-			return &p->f[i];
-	return NULL;
+	for (f = p->f; f < p->f + p->nfields; f++)
+		if (f->id == id)
+			break;
+	return f < p->f + p->nfields ? f : NULL;
 }
 
 /* The decimals the encoder writes: none (the code that reads as 0). */
@@ -256,7 +249,7 @@ enc_counters(struct enc *e, const struct profile_reading *r)
 		    (r->heartbeat & 0xffff));
 	if ((f = field(e->p, PF_DECIMALS)) != NULL &&
 	    put_int(e, f, 0, decimals_code(f)) != 0)
-		bad(e, "decimals: no code for 0 decimals");
+		cannot(e, "decimals", 0, decimals_code(f));
 }
 
 static void
@@ -285,34 +278,37 @@ enc_numbers(struct enc *e, const struct measurement *m)
 			continue;
 		if ((n[i].quantity ? put_quantity(e, f, 0, v[i]) :
 		    put_code(e, f, v[i])) != 0)
-			bad(e, "%s %lld: the field cannot hold it", n[i].what,
-			    (long long)v[i]);
+			cannot(e, n[i].what, 0, v[i]);
 	}
 	if ((f = field(e->p, PF_AXLE_KG)) == NULL)
 		return;
 	for (el = 0; el < f->count && el < MEAS_MAX_AXLES; el++)
 		if (put_quantity(e, f, el, el < m->n_axle_kg ? m->axle_kg[el] :
 		    0) != 0)
-			bad(e, "axle weight %d: the field cannot hold it",
-			    el + 1);
+			cannot(e, "axle weight", el + 1, m->axle_kg[el]);
 }
 
-/* UTF-8 -> the field's bytes; -1 when it cannot be converted. */
+/* n bytes of ASCII (fenc FE_ASCII) or of UTF-8 / GB18030 converted: out gets them, NUL ended. */
 static int
-text_bytes(int fenc, const char *s, char *out, size_t outsz)
+text_conv(int fenc, bool to_utf8, const char *in, size_t n, char *out,
+    size_t outsz)
 {
-	size_t n = strlen(s), i;
+	enum text_encoding enc = fenc == FE_UTF8 ? ENC_UTF8 : ENC_GB18030;
+	size_t i;
+	int r;
 
-	if (fenc != FE_ASCII)
-		return text_from_utf8(fenc == FE_UTF8 ? ENC_UTF8 : ENC_GB18030,
-		    s, out, outsz);
-	if (n > outsz)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
+	if (fenc == FE_ASCII) {
+		for (i = 0; i < n && (unsigned char)in[i] < 0x80; i++)
+			;
+		if (i < n || n >= outsz)
 			return -1;
-	memcpy(out, s, n);
-	return (int)n;
+		memcpy(out, in, n);
+		r = (int)n;
+	} else if ((r = to_utf8 ? text_to_utf8(enc, in, n, out, outsz - 1) :
+	    text_from_utf8(enc, in, out, outsz - 1)) < 0)
+		return -1;
+	out[r] = '\0';
+	return r;
 }
 
 static void
@@ -326,10 +322,10 @@ enc_plate(struct enc *e, const char *plate)
 	if (f == NULL)
 		return;
 	memset(raw, 0, sizeof(raw));
-	n = text_bytes((int)f->encoding, plate, raw, sizeof(raw));
+	n = text_conv((int)f->encoding, false, plate, strlen(plate), raw,
+	    sizeof(raw));
 	if (n < 0 || n > 2 * f->registers) {
-		bad(e, "plate \"%s\": does not fit %lld registers", plate,
-		    (long long)f->registers);
+		cannot(e, "plate", 0, (int64_t)strlen(plate));
 		n = 0;
 		memset(raw, 0, sizeof(raw));
 	}
@@ -354,7 +350,7 @@ profile_encode_scale(const profile_t *p, const struct profile_reading *r,
 	enc_counters(&e, r);
 	enc_numbers(&e, &r->m);
 	enc_plate(&e, r->m.plate);
-	return e.rc;
+	return e.rc == 0 ? 0 : -1;
 }
 
 void
@@ -393,24 +389,6 @@ profile_output_state(const profile_t *p, enum profile_output o,
 	return v == out->off ? 0 : -1;
 }
 
-/* Bytes -> UTF-8 up to the first NUL; -1 when not valid in fenc. */
-static int
-text_utf8(int fenc, const char *raw, size_t n, char *out, size_t outsz)
-{
-	size_t i;
-
-	if (fenc != FE_ASCII)
-		return text_to_utf8(fenc == FE_UTF8 ? ENC_UTF8 : ENC_GB18030,
-		    raw, n, out, outsz);
-	if (n >= outsz)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)raw[i] >= 0x80)
-			return -1;
-	memcpy(out, raw, n);
-	return (int)n;
-}
-
 int
 profile_led_read(const profile_t *p, const uint16_t *regs, int nregs,
     int *colour, int *counter, char *text, size_t textsz)
@@ -441,9 +419,6 @@ profile_led_read(const profile_t *p, const uint16_t *regs, int nregs,
 	}
 	for (n = 0; n < 2 * l->text_registers && raw[n] != '\0'; n++)
 		;
-	if ((n = text_utf8((int)l->encoding, raw, (size_t)n, text,
-	    textsz - 1)) < 0)
-		return -1;
-	text[n] = '\0';
-	return 0;
+	return text_conv((int)l->encoding, true, raw, (size_t)n, text,
+	    textsz) < 0 ? -1 : 0;
 }

@@ -26,13 +26,11 @@ and the lane's timeline are those of pymodbus_lane.py: a legal truck
 with the wall clock in ms ("coil N = V" is the device's log of writes).
 """
 import asyncio
-import logging
 import struct
-import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock
-from pymodbus.server.async_io import ModbusTcpServer
 
+import pymodbus_lane
 from pymodbus_lane import Block, Lane, say
 
 ST_MOTION, ST_READY, ST_ERROR, ST_ON, ST_REVERSING = 1 << 3, 1 << 6, 1 << 9, 1 << 12, 1 << 13
@@ -82,18 +80,6 @@ class CdabLane(Lane):
             self.inputs.setValues(3, [0])
 
 
-async def main():
-    logging.basicConfig(level=logging.ERROR)
-    lane = CdabLane(asyncio.get_running_loop())
-    server = ModbusTcpServer(lane.context, address=("127.0.0.1", 0),
-                             allow_reuse_address=True)
-    task = asyncio.create_task(server.serve_forever())
-    await server.serving
-    sys.stdout.write("listening %d\n" % server.server.sockets[0].getsockname()[1])
-    sys.stdout.flush()
-    await lane.timeline()
-    await task
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    pymodbus_lane.Lane = CdabLane       # its main() serves the lane it names
+    asyncio.run(pymodbus_lane.main())
