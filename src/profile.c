@@ -247,7 +247,7 @@ lane_fit(const profile_t *p, const struct lane_cfg *lc, enum dev_role r,
 	static const char *const io_inputs[] = { "barrier_is_up",
 	    "barrier_is_down", "pass_loop", "presence_loop" };
 	const struct devaddr *a = &lc->dev[r].addr;
-	int k, ncmd = 0;
+	int k, ncmd = 0, words = 0;
 
 	if (p->kind != role_kinds[r]) {
 		snprintf(err, errlen, "profile %s is a %s profile, not a %s one",
@@ -266,6 +266,14 @@ lane_fit(const profile_t *p, const struct lane_cfg *lc, enum dev_role r,
 			    p->name, io_inputs[k]);
 			return -1;
 		}
+	for (k = 0; k < p->nreq; k++)
+		words += p->req[k].count;
+	if (words > MB_POLL_WORDS) {
+		snprintf(err, errlen, "profile %s reads %d registers and bits a "
+		    "poll, more than the %d a link carries", p->name, words,
+		    MB_POLL_WORDS);
+		return -1;
+	}
 	for (k = 0; k < p->nwrites; k++) {
 		const struct profile_write *w = &p->w[k];
 

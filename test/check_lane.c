@@ -1268,6 +1268,50 @@ START_TEST(test_interval_after_silent_scale)
 }
 END_TEST
 
+/* A reading of a profile whose result sequence is bits wide. */
+static void
+scale_width(const struct measurement *m, int bits, int64_t seq)
+{
+	struct lane_input in = { .kind = LI_SCALE };
+
+	in.scale.m = *m;
+	in.scale.present = true;
+	in.scale.seq = seq;
+	in.scale.seq_bits = bits;
+	in.scale.key[0] = (uint16_t)seq;
+	in.scale.key[1] = (uint16_t)(seq >> 16);
+	in.scale.key_len = 2;
+	feed(&in);
+}
+
+/* The profile's width is the modulus of forward steps and resets. */
+START_TEST(test_seq_width_from_profile)
+{
+	struct measurement m;
+
+	truck(&m, 6, VC_COMBINATION, 55000);
+	/* 8 bits: 250 -> 3 is 9 ahead (8 missed), not a step back */
+	lane_init(&lane, &cfg.lanes[0], true, 250);
+	io(false, true, false, false);
+	scale_width(&m, 8, 3);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	assert_body_has(find_record("missed_results"), "\"missed\":8");
+	ck_assert_int_eq(count_records("scale_reset"), 0);
+	/* 8 bits: 3 -> 200 is 197 ahead: half the range or more, behind */
+	tick(1000);
+	scale_width(&m, 8, 200);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	ck_assert_int_eq(count_records("scale_reset"), 1);
+	/* 32 bits: 0xfffffff0 -> 0x10005 is a forward step past 16 bits */
+	lane_init(&lane, &cfg.lanes[0], true, 0xfffffff0);
+	io(false, true, false, false);
+	scale_width(&m, 32, 0x10005);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	assert_body_has(find_record("missed_results"), "\"missed\":65556");
+	ck_assert_int_eq(lane.last_seq, 0x10005);
+}
+END_TEST
+
 static Suite *
 lane_suite(void)
 {
@@ -1320,6 +1364,7 @@ lane_suite(void)
 	tcase_add_test(tc, test_interval_after_silent_scale);
 	tcase_add_test(tc, test_reweigh_after_retry);
 	tcase_add_test(tc, test_reference_of_baseline_and_fault);
+	tcase_add_test(tc, test_seq_width_from_profile);
 	suite_add_tcase(s, tc);
 	return s;
 }

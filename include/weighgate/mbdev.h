@@ -27,7 +27,7 @@ struct mblink;
 #define MB_MAX_REGS 125		/* one read or write of holding registers */
 #define MB_MAX_BITS 16
 #define MB_MAX_REQS 32		/* requests of one device's poll (a profile's) */
-#define MB_POLL_WORDS 512	/* words all requests of one poll carry */
+#define MB_POLL_WORDS 256	/* words all requests of one poll carry */
 #define MB_ERR_MAX 128
 
 

@@ -11,9 +11,10 @@ CN, the consecutive label number.  Units 2 and 3 are the lane's own I/O
 module and LED sign (docs/simulator.md): discrete inputs 0-3 (barrier
 down, nothing on the loops), coils 0-3, sign registers 0-40.
 
-Timeline: the heartbeat counts from the start; at 1.5 s a 15 000 kg
-dynamic result with label number 1 is published; at 3 s the heartbeat
-stops (the indicator still answers); at 6 s it counts again; at 8 s
+Timeline: the heartbeat counts from the start; once the indicator has
+been read 25 times (the daemon has its baseline), a 15 000 kg dynamic
+result with label number 1 is published; 1.5 s later the heartbeat stops
+(the indicator still answers); 3 s later it counts again; 2 s later
 "done".  Standard output: "listening PORT", then "<wall ms> <event>"
 lines: publish, frozen, beating, done.
 """
@@ -32,9 +33,19 @@ def say(line):
     sys.stdout.flush()
 
 
+class Counted(ModbusSequentialDataBlock):
+    """Registers that count the reads made of them."""
+
+    reads = 0
+
+    def getValues(self, address, count=1):  # pylint: disable=invalid-name
+        Counted.reads += 1
+        return super().getValues(address, count)
+
+
 class Indicator:
     def __init__(self):
-        self.regs = ModbusSequentialDataBlock(0, [0] * 20)
+        self.regs = Counted(0, [0] * 20)
         self.regs.setValues(6, [0x8000, 0x0000])     # 40007: B31, stable, no result
         self.beat = 0
         self.beating = True
@@ -47,7 +58,8 @@ class Indicator:
             await asyncio.sleep(0.1)
 
     async def timeline(self):
-        await asyncio.sleep(1.5)
+        while Counted.reads < 25:
+            await asyncio.sleep(0.02)
         gross = 15000
         self.regs.setValues(4, [gross >> 16, gross & 0xFFFF])
         self.regs.setValues(6, [0x8000, 0x0002])     # B1: dynamic result

@@ -10,14 +10,7 @@
 # heartbeat counts again.
 . "$(dirname "$0")/lib.inc"
 
-if ! /usr/bin/python3 -c 'import pymodbus.server.async_io' 2>/dev/null; then
-	echo "profile_heartbeat: SKIPPED: Debian's python3-pymodbus is not installed"
-	exit 0
-fi
-/usr/bin/python3 "$ROOT/test/devices/flintec_ft112.py" >"$WORK/dev.out" 2>"$WORK/dev.log" &
-PIDS+=($!)
-wait_for 10 "the indicator's port" grep -q '^listening ' "$WORK/dev.out"
-PORT=$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$WORK/dev.out")
+py_device profile_heartbeat flintec_ft112.py
 STATUS_PORT=$(free_port)
 cat >"$WORK/wg.conf" <<CONF
 [controller]
