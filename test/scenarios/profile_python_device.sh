@@ -9,14 +9,7 @@
 # raise the device logged comes after the committed pass of its truck.
 . "$(dirname "$0")/lib.inc"
 
-if ! /usr/bin/python3 -c 'import pymodbus.server.async_io' 2>/dev/null; then
-	echo "profile_python_device: SKIPPED: Debian's python3-pymodbus is not installed"
-	exit 0
-fi
-/usr/bin/python3 "$ROOT/test/devices/cdab_scale.py" >"$WORK/dev.out" 2>"$WORK/dev.log" &
-PIDS+=($!)
-wait_for 10 "the Python lane's port" grep -q '^listening ' "$WORK/dev.out"
-PORT=$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$WORK/dev.out")
+py_device profile_python_device cdab_scale.py
 cat >"$WORK/wg.conf" <<CONF
 [controller]
 id = TEST-0001
