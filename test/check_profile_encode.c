@@ -168,10 +168,10 @@ START_TEST(test_cdab_registers)
 	struct profile_reading r;
 
 	ck_assert_int_eq(profile_nrequests(p), 1);
-	images(p, buf, 512, img);
 	truck(&r);
 	r.m.gross_kg = 15000;
 	r.seq = 1;
+	images(p, buf, 512, img);
 	ck_assert_int_eq(profile_encode_scale(p, &r, img, err, sizeof(err)), 0);
 	/* 15000.0f = 0x466A6000, low word first */
 	ck_assert_uint_eq(img[0][0], 0x6000);
@@ -188,13 +188,13 @@ END_TEST
 
 START_TEST(test_encode_refused)
 {
-	profile_t *p = load("profiles/wim-example.profile");
 	uint16_t buf[512], *img[PROFILE_MAX_REQUESTS];
+	profile_t *p = load("profiles/wim-example.profile");
 	struct profile_reading r;
 
-	images(p, buf, 512, img);
 	truck(&r);
 	snprintf(r.m.plate, sizeof(r.m.plate), "%s", "苏A1000123456789012");
+	images(p, buf, 512, img);
 	ck_assert_int_eq(profile_encode_scale(p, &r, img, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "plate: the field cannot hold"));
 	truck(&r);
