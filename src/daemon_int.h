@@ -56,6 +56,7 @@ struct daemon_lane {
 	int64_t fault_since_ms;		/* mono ms it went FAULT; 0: not */
 	/* device profiles the links poll and decode with (daemon_links.c) */
 	struct profile *prof[ROLE_NMODBUS];
+	char prof_key[ROLE_NMODBUS][96];	/* a shared built-in's; "" */
 	bool hb_known;			/* the scale's heartbeat seen */
 	bool hb_frozen;			/* reported silent: it stopped changing */
 	uint32_t hb_last;

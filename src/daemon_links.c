@@ -112,23 +112,86 @@ poll_of(struct daemon *d, int i, enum dev_role dev, struct mb_poll *p)
 	return 0;
 }
 
+/* Another lane's device holds p (a shared built-in profile). */
+static bool
+profile_shared(const struct daemon *d, int i, enum dev_role dev,
+    const struct profile *p)
+{
+	int j, k;
+
+	for (j = 0; j < CFG_MAX_LANES; j++)
+		for (k = 0; k < ROLE_NMODBUS; k++)
+			if ((j != i || k != (int)dev) && d->lanes[j].prof[k] == p)
+				return true;
+	return false;
+}
+
+/* Let go of lane i's profile of dev (freed unless another lane shares it). */
+static void
+profile_drop(struct daemon *d, int i, enum dev_role dev)
+{
+	struct daemon_lane *dl = &d->lanes[i];
+
+	if (dl->prof[dev] != NULL && !profile_shared(d, i, dev, dl->prof[dev]))
+		profile_free(dl->prof[dev]);
+	dl->prof[dev] = NULL;
+	dl->prof_key[dev][0] = '\0';
+}
+
+/*
+ * A built-in profile is the same for every lane with the same
+ * adjustments: one copy serves them (a profile is never changed once
+ * loaded).  key names the built-in and its adjustments.
+ */
+static void
+builtin_key(const struct lane_cfg *lc, enum dev_role dev, char *key,
+    size_t len)
+{
+	snprintf(key, len, "%d %s %d %d %d %d %d %d %d %d %d", (int)dev,
+	    lc->profile[dev], lc->scale_base, (int)lc->word_order,
+	    (int)lc->plate_encoding, lc->io_coil_base, lc->io_input_base,
+	    (int)lc->barrier_mode, lc->led_base, lc->led_registers,
+	    (int)lc->led_encoding);
+}
+
+static struct profile *
+builtin_find(const struct daemon *d, enum dev_role dev, const char *key)
+{
+	int j;
+
+	for (j = 0; j < CFG_MAX_LANES; j++)
+		if (d->lanes[j].prof[dev] != NULL &&
+		    strcmp(d->lanes[j].prof_key[dev], key) == 0)
+			return d->lanes[j].prof[dev];
+	return NULL;
+}
+
 /* Lane i's profile of dev, loaded again (a rebuilt link: the new file). */
 static int
 load_profile(struct daemon *d, int i, enum dev_role dev)
 {
 	struct daemon_lane *dl = &d->lanes[i];
-	char err[768];
+	struct profile *p;
+	char err[768], key[sizeof(dl->prof_key[0])];
 	bool in_file;
 
-	if (dl->prof[dev] != NULL)
-		profile_free(dl->prof[dev]);
-	dl->prof[dev] = profile_for_lane(d->cfg->controller.profile_dir,
-	    dl->lane.cfg, dev, &in_file, err, sizeof(err));
-	if (dl->prof[dev] == NULL) {
+	profile_drop(d, i, dev);
+	p = profile_for_lane(d->cfg->controller.profile_dir, dl->lane.cfg, dev,
+	    &in_file, err, sizeof(err));
+	if (p == NULL) {
 		log_errx("lane %s: its %s profile: %s", dl->lane.cfg->name,
 		    cfg_role_name(dev), err);
 		return -1;
 	}
+	if (!in_file) {
+		builtin_key(dl->lane.cfg, dev, key, sizeof(key));
+		if ((dl->prof[dev] = builtin_find(d, dev, key)) != NULL)
+			profile_free(p);
+		else
+			dl->prof[dev] = p;
+		snprintf(dl->prof_key[dev], sizeof(dl->prof_key[dev]), "%s", key);
+	} else
+		dl->prof[dev] = p;
 	dl->hb_known = dl->hb_frozen = false;
 	/* a file profile's outputs and sign; the built-in: the lane's keys */
 	if (dev == ROLE_IO)
@@ -163,10 +226,8 @@ daemon_links_fini(struct daemon *d)
 	int i, k;
 
 	for (i = 0; i < CFG_MAX_LANES; i++)
-		for (k = 0; k < ROLE_NMODBUS; k++) {
-			profile_free(d->lanes[i].prof[k]);
-			d->lanes[i].prof[k] = NULL;
-		}
+		for (k = 0; k < ROLE_NMODBUS; k++)
+			profile_drop(d, i, (enum dev_role)k);
 }
 
 /* A poll's words as its profile's request images. */

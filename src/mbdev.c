@@ -136,7 +136,7 @@ struct mblink {
 	int timeout_ms;
 	struct event *wake;
 	int npolls;
-	struct poll_state polls[MAX_POLLS];
+	struct poll_state *polls[MAX_POLLS];	/* npolls of them, malloc'd */
 
 	/* The thread's own. */
 	bool connected;
@@ -666,14 +666,14 @@ connect_cmds(struct mblink *l)
 	int i, k;
 
 	for (i = 0; i < l->npolls && l->connected; i++)
-		for (k = 0; k < l->polls[i].p.ncmd && l->connected; k++) {
-			const struct mb_cmd *c = &l->polls[i].p.cmd[k];
+		for (k = 0; k < l->polls[i]->p.ncmd && l->connected; k++) {
+			const struct mb_cmd *c = &l->polls[i]->p.cmd[k];
 
 			memset(&w, 0, sizeof(w));
 			w.kind = c->coil ? MB_WRITE_COIL : MB_WRITE_REGS;
-			w.lane = l->polls[i].p.lane;
-			w.device = l->polls[i].p.device;
-			w.unit = l->polls[i].p.unit;
+			w.lane = l->polls[i]->p.lane;
+			w.device = l->polls[i]->p.device;
+			w.unit = l->polls[i]->p.unit;
 			w.addr = c->addr;
 			w.count = c->count;
 			w.on = c->regs[0] != 0;
@@ -896,7 +896,7 @@ poll_cycle(struct mblink *l)
 	if (!l->connected) {
 		now = ts_mono_ms();
 		for (i = 0; i < l->npolls; i++)
-			poll_down(l, &l->polls[i], now, l->last_errno);
+			poll_down(l, l->polls[i], now, l->last_errno);
 		return true;
 	}
 	for (i = 0; i < l->npolls; i++) {
@@ -905,7 +905,7 @@ poll_cycle(struct mblink *l)
 		if (link_stopping(l))
 			return true;
 		busy(l);
-		o = poll_one(l, &l->polls[i]);
+		o = poll_one(l, l->polls[i]);
 		if (o == OUT_LINK)
 			return false;
 		answered += o == OUT_OK || o == OUT_EXCEPTION;
@@ -1203,6 +1203,7 @@ cmds_valid(const struct mb_poll *p)
 int
 mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 {
+	struct poll_state *ps;
 	int max = p->kind == MB_READ_HOLDING ? MB_MAX_REGS : MB_MAX_BITS;
 
 	if (l->started || l->npolls >= MAX_POLLS) {
@@ -1226,9 +1227,13 @@ mblink_add_poll(struct mblink *l, const struct mb_poll *p)
 		    l->name, p->unit, p->addr, p->count);
 		return -1;
 	}
-	memset(&l->polls[l->npolls], 0, sizeof(l->polls[0]));
-	l->polls[l->npolls].health = l->start_down ? H_DOWN : H_UNKNOWN;
-	l->polls[l->npolls++].p = *p;
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		log_warn("%s", l->name);
+		return -1;
+	}
+	ps->health = l->start_down ? H_DOWN : H_UNKNOWN;
+	ps->p = *p;
+	l->polls[l->npolls++] = ps;
 	return 0;
 }
 
@@ -1239,7 +1244,7 @@ mblink_start_down(struct mblink *l)
 
 	l->start_down = true;
 	for (i = 0; i < l->npolls; i++)
-		l->polls[i].health = H_DOWN;
+		l->polls[i]->health = H_DOWN;
 }
 
 int
@@ -1313,12 +1318,15 @@ link_release(struct mblink *l)
 {
 	struct rnode *r;
 	struct wnode *w;
+	int i;
 
 	if (l->ctx != NULL) {
 		modbus_close(l->ctx);
 		modbus_free(l->ctx);
 	}
 	mbtcp_free(l->mt);
+	for (i = 0; i < l->npolls; i++)
+		free(l->polls[i]);
 	while ((r = l->rhead) != NULL) {
 		l->rhead = r->next;
 		free(r);
