@@ -196,4 +196,42 @@ int profile_led_probe(const profile_t *p);
 /* Mass rounding of weighgate-profiles(5): half away from zero to whole kg. */
 int64_t profile_round_kg(double kg);
 
+/*
+ * The device's side, for the simulator (src/profile_encode.c): the
+ * inverse of the decoders above.
+ *
+ * profile_encode_scale: write r into img[i] (profile_request(p, i)'s
+ * registers, or one 0/1 word per bit; the caller zeroes them first) so
+ * that profile_decode_scale() reads r back: the conditions from
+ * r->present, r->m.valid, fault, unstable, abnormal and r->reversing
+ * (only the bits of a condition's mask are touched), seq and heartbeat
+ * cut to their width, masses in the field's unit with 0 decimals, codes
+ * through their value tables backwards.  Returns 0, or -1 with err
+ * naming the first field that cannot hold its value (the others are
+ * still written).
+ */
+int profile_encode_scale(const profile_t *p, const struct profile_reading *r,
+    uint16_t *const *img, char *err, size_t errlen);
+
+/* The I/O module's inputs (lane.h order) into img, as above. */
+void profile_encode_io(const profile_t *p, const bool bits[4],
+    uint16_t *const *img);
+
+/*
+ * What a device's tables (coils, holding registers from address 0) say of
+ * output o: 1 on, 0 off, -1 neither (or no such output).  A pulse output
+ * is on while its on value is held.
+ */
+int profile_output_state(const profile_t *p, enum profile_output o,
+    const uint8_t *coils, int ncoils, const uint16_t *regs, int nregs);
+
+/*
+ * The sign's message as its holding registers (from address 0) hold it:
+ * colour 0 green, 1 red, 2 yellow, 3 + code for another code, -1 without
+ * a colour register; counter -1 without one; text as UTF-8.  -1 when the
+ * text is not valid in the sign's encoding.
+ */
+int profile_led_read(const profile_t *p, const uint16_t *regs, int nregs,
+    int *colour, int *counter, char *text, size_t textsz);
+
 #endif

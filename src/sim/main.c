@@ -22,6 +22,7 @@
 #define TICK_MS 5
 #define EX_USAGE 2
 #define EX_DATAERR 65
+#define EX_CONFIG 78
 
 enum sim_mode { MODE_SERVE, MODE_GENERATE, MODE_CLIENT };
 
@@ -35,7 +36,9 @@ usage_to(FILE *f, int status)
 	    "           [--plate-encoding GB18030|UTF-8] [--led-encoding ENC]\n"
 	    "           [--led-registers N] [--speedup F] [--barrier-mode level|pulse]\n"
 	    "           [--barrier-ms MS] [--weigh-ms MS] [--decide-ms MS]\n"
-	    "           [--pass-ms MS] [--reverse-ms MS] [--hold] TRAFFIC\n"
+	    "           [--pass-ms MS] [--reverse-ms MS] [--hold]\n"
+	    "           [--scale-profile P] [--io-profile P] [--led-profile P]\n"
+	    "           [--profile-dir DIR] TRAFFIC\n"
 	    "       weighgate-sim --rtu DEVICE [--baud B] [options] TRAFFIC\n"
 	    "       weighgate-sim --generate N [--seed S] [--lanes N]\n"
 	    "       weighgate-sim --read|--read-coils|--read-inputs HOST:PORT UNIT ADDR COUNT\n"
@@ -132,6 +135,10 @@ static const struct option longopts[] = {
 	{ "pass-ms", required_argument, NULL, 4 },
 	{ "reverse-ms", required_argument, NULL, 5 },
 	{ "hold", no_argument, NULL, 6 },
+	{ "scale-profile", required_argument, NULL, 20 },
+	{ "io-profile", required_argument, NULL, 21 },
+	{ "led-profile", required_argument, NULL, 22 },
+	{ "profile-dir", required_argument, NULL, 23 },
 	{ "generate", required_argument, NULL, 'g' },
 	{ "seed", required_argument, NULL, 'S' },
 	{ "read", no_argument, NULL, 10 },
@@ -186,6 +193,8 @@ parse_opt(struct cli *c, int ch, const char *name)
 	case 4: o->pass_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
 	case 5: o->reverse_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
 	case 6: o->hold = true; break;
+	case 20: case 21: case 22: o->profile[ch - 20] = optarg; break;
+	case 23: o->profile_dir = optarg; break;
 	case 'g':
 		c->mode = MODE_GENERATE;
 		c->gen_n = (long)num_arg(name, optarg, 0, 1e9);
@@ -304,6 +313,8 @@ serve(struct sim *s)
 
 	if ((rc = load(s)) != 0)
 		return rc;
+	if (simprof_load(s) == -1)
+		return EX_CONFIG;
 	if (lanes_setup(s) == -1 || timeline_open(s, s->o.timeline) == -1 ||
 	    server_open(s) == -1)
 		return 1;
@@ -360,6 +371,7 @@ main(int argc, char **argv)
 	for (i = 0; i < s->nlanes; i++)
 		simlane_fini(&s->lanes[i]);
 	traffic_free(&s->traffic);
+	simprof_free(s);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	return rc;

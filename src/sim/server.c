@@ -90,7 +90,9 @@ handle(struct sim_port *p, const uint8_t *q, int len)
 		rc = -1;
 		break;
 	default:
-		if (d == ROLE_SCALE && is_write(fc)) {
+		if (d == ROLE_SCALE && is_write(fc) &&
+		    (s->prof[ROLE_SCALE].p == NULL ||
+		    profile_nwrites(s->prof[ROLE_SCALE].p) == 0)) {
 			modbus_reply_exception(p->ctx, q,
 			    MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
 			break;

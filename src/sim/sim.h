@@ -12,6 +12,7 @@
 #include "weighgate/config.h"
 #include "weighgate/decode.h"
 #include "weighgate/measurement.h"
+#include "weighgate/profile.h"
 #include "weighgate/sbuf.h"
 
 #define SIM_MAX_LANES	16
@@ -91,6 +92,10 @@ struct sim_lane {
 	int passes_left;		/* 2 with a tailgater */
 	struct sim_fault fault[ROLE_N];
 	int64_t garbage_next;
+	/* with device profiles (simprofile.c) */
+	uint8_t io_in[4];		/* inputs: barrier up, down, pass, presence */
+	uint16_t *pimg[2];		/* scale's and I/O module's read images */
+	bool enc_warned;
 };
 
 struct sim_opts {
@@ -108,6 +113,8 @@ struct sim_opts {
 	bool pulse;			/* barrier_mode pulse */
 	bool hold;			/* traffic waits for SIGUSR1 */
 	const char *traffic;
+	const char *profile[3];		/* --scale-profile ...; NULL: today's */
+	const char *profile_dir;
 };
 
 /* A listening TCP port (or the RTU bus) and the lanes behind it. */
@@ -123,8 +130,17 @@ struct sim_port {
 	pthread_t thr;
 };
 
+/* A device's profile, when one was asked for. */
+struct sim_prof {
+	profile_t *p;			/* NULL: today's layout */
+	int ext[4];			/* table sizes, enum profile_table order */
+	int nimg;			/* registers (bits) all its reads carry */
+};
+
 struct sim {
 	struct sim_opts o;
+	struct sim_prof prof[3];	/* scale, io, led */
+	profile_t *truth_prof;		/* built-in scale: decodes the truth */
 	pthread_mutex_t mu;		/* everything below and the mappings */
 	struct sim_lane lanes[SIM_MAX_LANES];
 	int nlanes;
@@ -159,6 +175,17 @@ void timeline_close(struct sim *s);
 struct sbuf *timeline_begin(struct sim *s, const struct sim_lane *l,
     const char *what);
 void timeline_end(struct sim *s);
+
+/* simprofile.c; the sync and output functions with sim->mu held */
+int simprof_load(struct sim *s);
+void simprof_free(struct sim *s);
+modbus_mapping_t *simprof_mapping(const struct sim *s, enum dev_role d);
+int simprof_lane_init(const struct sim *s, struct sim_lane *l);
+void simprof_scale_sync(struct sim *s, struct sim_lane *l,
+    const uint16_t truth[SCALE_NREGS], bool garbage, int64_t now);
+void simprof_io_sync(struct sim *s, struct sim_lane *l);
+void simprof_outputs(const struct sim *s, const struct sim_lane *l,
+    uint8_t c[4]);
 
 /* server.c */
 int server_open(struct sim *s);

@@ -33,16 +33,24 @@ simlane_init(struct sim *s, struct sim_lane *l, int no)
 	memset(l, 0, sizeof(*l));
 	l->no = no;
 	snprintf(l->name, sizeof(l->name), "L%02d", no);
-	l->map[ROLE_SCALE] = modbus_mapping_new(0, 0, SCALE_NREGS, 0);
-	l->map[ROLE_IO] = modbus_mapping_new(4, 4, 0, 0);
-	l->map[ROLE_LED] = modbus_mapping_new(0, 0, 2 + s->o.led_regs, 0);
-	if (l->map[0] == NULL || l->map[1] == NULL || l->map[2] == NULL) {
+	l->map[ROLE_SCALE] = s->prof[ROLE_SCALE].p != NULL ?
+	    simprof_mapping(s, ROLE_SCALE) :
+	    modbus_mapping_new(0, 0, SCALE_NREGS, 0);
+	l->map[ROLE_IO] = s->prof[ROLE_IO].p != NULL ?
+	    simprof_mapping(s, ROLE_IO) : modbus_mapping_new(4, 4, 0, 0);
+	l->map[ROLE_LED] = s->prof[ROLE_LED].p != NULL ?
+	    simprof_mapping(s, ROLE_LED) :
+	    modbus_mapping_new(0, 0, 2 + s->o.led_regs, 0);
+	if (l->map[0] == NULL || l->map[1] == NULL || l->map[2] == NULL ||
+	    simprof_lane_init(s, l) == -1) {
 		log_warnx("lane %s: out of memory", l->name);
 		return -1;
 	}
 	l->bpos = BP_DOWN;
 	l->in_down = 1;
-	l->map[ROLE_IO]->tab_input_bits[DI_DOWN] = 1;
+	l->io_in[DI_DOWN] = 1;
+	if (s->prof[ROLE_IO].p == NULL)
+		l->map[ROLE_IO]->tab_input_bits[DI_DOWN] = 1;
 	l->phase = VP_DONE;
 	return 0;
 }
@@ -55,6 +63,8 @@ simlane_fini(struct sim_lane *l)
 	for (i = 0; i < 3; i++)
 		if (l->map[i] != NULL)
 			modbus_mapping_free(l->map[i]);
+	free(l->pimg[0]);
+	free(l->pimg[1]);
 	free(l->q);
 	l->q = NULL;
 }
@@ -97,14 +107,21 @@ tl_vehicle(struct sim *s, struct sim_lane *l, const char *what, bool tailgater)
 	timeline_end(s);
 }
 
+/* An input of the I/O module (today's discrete input, or the profile's on the next sync). */
+static void
+io_input(struct sim *s, struct sim_lane *l, int bit, int on)
+{
+	l->io_in[bit] = (uint8_t)on;
+	if (s->prof[ROLE_IO].p == NULL)
+		l->map[ROLE_IO]->tab_input_bits[bit] = (uint8_t)on;
+}
+
 static void
 set_input(struct sim *s, struct sim_lane *l, int bit, int on)
 {
-	uint8_t *in = &l->map[ROLE_IO]->tab_input_bits[bit];
-
-	if (*in == (uint8_t)on)
+	if (l->io_in[bit] == (uint8_t)on)
 		return;
-	*in = (uint8_t)on;
+	io_input(s, l, bit, on);
 	if (bit == DI_PASS)
 		tl_state(s, l, "pass_loop", on ? "on" : "off");
 }
@@ -132,8 +149,8 @@ barrier_tick(struct sim *s, struct sim_lane *l, int64_t now)
 		l->signals++;
 	l->in_up = up;
 	l->in_down = down;
-	l->map[ROLE_IO]->tab_input_bits[DI_UP] = up;
-	l->map[ROLE_IO]->tab_input_bits[DI_DOWN] = down;
+	io_input(s, l, DI_UP, up);
+	io_input(s, l, DI_DOWN, down);
 	st = up ? "up" : down ? "down" : "moving";
 	tl_state(s, l, "barrier", st);
 }
@@ -372,24 +389,32 @@ vehicle_tick(struct sim *s, struct sim_lane *l, int64_t now)
 static void
 scale_sync(struct sim *s, struct sim_lane *l, int64_t now)
 {
-	uint16_t *regs = l->map[ROLE_SCALE]->tab_registers;
+	uint16_t *regs = l->map[ROLE_SCALE]->tab_registers, t[SCALE_NREGS];
 	int i;
 
+	if (s->prof[ROLE_SCALE].p != NULL)
+		regs = t;
 	switch (simlane_fault(l, ROLE_SCALE, now)) {
 	case FM_GARBAGE:
 		if (now < l->garbage_next)
 			return;
 		l->garbage_next = now + GARBAGE_EVERY_MS;
+		if (regs == t) {
+			simprof_scale_sync(s, l, t, true, now);
+			return;
+		}
 		for (i = 0; i < SCALE_NREGS; i++)
 			regs[i] = (uint16_t)sim_rand(&s->rng);
 		return;
 	case FM_FAULT_BIT:
 		memcpy(regs, l->scale_truth, sizeof(l->scale_truth));
 		regs[0] |= SCALE_ST_FAULT;
-		return;
+		break;
 	default:
 		memcpy(regs, l->scale_truth, sizeof(l->scale_truth));
 	}
+	if (regs == t)
+		simprof_scale_sync(s, l, t, false, now);
 }
 
 /* Start the lane's traffic now. */
@@ -409,56 +434,104 @@ simlane_tick(struct sim *s, struct sim_lane *l, int64_t now)
 	barrier_tick(s, l, now);
 	vehicle_tick(s, l, now);
 	scale_sync(s, l, now);
+	if (s->prof[ROLE_IO].p != NULL)
+		simprof_io_sync(s, l);
+}
+
+/* The lane's outputs changed: the barrier moves, the light and alarm switch. */
+static void
+io_written(struct sim *s, struct sim_lane *l, int64_t now)
+{
+	uint8_t c[4];
+	int i;
+
+	if (s->prof[ROLE_IO].p != NULL)
+		simprof_outputs(s, l, c);
+	else
+		memcpy(c, l->map[ROLE_IO]->tab_bits, sizeof(c));
+	for (i = 0; i < 4; i++) {
+		if (c[i] == l->coil_seen[i])
+			continue;
+		l->coil_seen[i] = c[i];
+		if (i == 0 && (!s->o.pulse || c[i]))
+			barrier_command(s, l, c[i] != 0, now);
+		else if (i == 3 && s->o.pulse && c[i])
+			barrier_command(s, l, false, now);
+		else if (i == 1)
+			tl_state(s, l, "light", c[i] ? "green" : "red");
+		else if (i == 2)
+			tl_state(s, l, "alarm", c[i] ? "on" : "off");
+	}
+}
+
+/* A new message on the sign: counter (-1: none), colour (-1: none; 3 + code), text (NULL: bad). */
+static void
+tl_led(struct sim *s, struct sim_lane *l, int counter, int colour,
+    const char *text)
+{
+	struct sbuf *b = timeline_begin(s, l, "led");
+
+	l->signals++;
+	if (counter >= 0)
+		sbuf_printf(b, ",\"counter\":%d", counter);
+	if (colour >= 0 && colour < 3) {
+		sbuf_puts(b, ",\"colour\":");
+		sbuf_put_json_str(b, colour_names[colour]);
+	} else if (colour >= 3)
+		sbuf_printf(b, ",\"colour\":%d", colour - 3);
+	sbuf_puts(b, ",\"text\":");
+	if (text != NULL)
+		sbuf_put_json_str(b, text);
+	else
+		sbuf_puts(b, "null,\"text_error\":\"not valid in the encoding\"");
+	timeline_end(s);
+}
+
+/* The sign in a profile's layout: a counter step, or any write without a counter. */
+static void
+led_profile_written(struct sim *s, struct sim_lane *l)
+{
+	const modbus_mapping_t *m = l->map[ROLE_LED];
+	char text[8 * SIM_LED_MAX + 1];
+	int colour, counter, rc;
+
+	rc = profile_led_read(s->prof[ROLE_LED].p, m->tab_registers,
+	    m->nb_registers, &colour, &counter, text, sizeof(text));
+	if (counter >= 0) {
+		if ((uint16_t)counter == l->led_counter_seen)
+			return;
+		l->led_counter_seen = (uint16_t)counter;
+	}
+	tl_led(s, l, counter, colour, rc == 0 ? text : NULL);
 }
 
 /* A client wrote the I/O module's coils or the LED's registers. */
 void
 simlane_written(struct sim *s, struct sim_lane *l, enum dev_role d, int64_t now)
 {
-	uint8_t *c = l->map[ROLE_IO]->tab_bits;
 	uint16_t *r = l->map[ROLE_LED]->tab_registers;
 	char raw[2 * SIM_LED_MAX + 1], text[8 * SIM_LED_MAX + 1];
-	struct sbuf *b;
 	int i, n;
 
 	if (d == ROLE_IO) {
-		for (i = 0; i < 4; i++) {
-			if (c[i] == l->coil_seen[i])
-				continue;
-			l->coil_seen[i] = c[i];
-			if (i == 0 && (!s->o.pulse || c[i]))
-				barrier_command(s, l, c[i] != 0, now);
-			else if (i == 3 && s->o.pulse && c[i])
-				barrier_command(s, l, false, now);
-			else if (i == 1)
-				tl_state(s, l, "light", c[i] ? "green" : "red");
-			else if (i == 2)
-				tl_state(s, l, "alarm", c[i] ? "on" : "off");
-		}
+		io_written(s, l, now);
+		return;
+	}
+	if (d == ROLE_LED && s->prof[ROLE_LED].p != NULL) {
+		led_profile_written(s, l);
 		return;
 	}
 	if (d != ROLE_LED || r[0] == l->led_counter_seen)
 		return;
 	l->led_counter_seen = r[0];
-	l->signals++;
 	for (i = 0, n = 0; i < s->o.led_regs; i++) {
 		raw[n++] = (char)(r[2 + i] >> 8);
 		raw[n++] = (char)(r[2 + i] & 0xff);
 	}
 	raw[n] = '\0';
 	n = (int)strlen(raw);
-	b = timeline_begin(s, l, "led");
-	sbuf_printf(b, ",\"counter\":%u,\"colour\":", (unsigned)r[0]);
-	if (r[1] < 3)
-		sbuf_put_json_str(b, colour_names[r[1]]);
-	else
-		sbuf_printf(b, "%u", (unsigned)r[1]);
-	sbuf_puts(b, ",\"text\":");
 	if ((n = text_to_utf8(s->o.led_enc, raw, (size_t)n, text,
-	    sizeof(text) - 1)) >= 0) {
+	    sizeof(text) - 1)) >= 0)
 		text[n] = '\0';
-		sbuf_put_json_str(b, text);
-	} else
-		sbuf_puts(b, "null,\"text_error\":\"not valid in the encoding\"");
-	timeline_end(s);
+	tl_led(s, l, r[0], r[1] < 3 ? r[1] : 3 + r[1], n >= 0 ? text : NULL);
 }
