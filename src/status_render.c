@@ -25,7 +25,8 @@ static const char *const state_zh[LANE_NSTATES] = {
 	"空闲", "放行", "拒绝", "故障"
 };
 static const char *const dev_label[ROLE_N] = {
-	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier"
+	"称重 Scale", "控制器 I/O", "显示屏 LED", "道闸 Barrier",
+	"摄像机 Camera"
 };
 
 /* A name's Chinese by its English (code) name. */

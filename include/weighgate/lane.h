@@ -38,7 +38,25 @@ enum lane_input_kind {
 	LI_COMMITTED,		/* the last LA_RECORD committed as uuid */
 	LI_COMMIT_FAILED,	/* the last LA_RECORD could not be committed */
 	LI_OVERRIDE,		/* staff let a refused vehicle through */
-	LI_SHUTDOWN		/* the daemon is stopping */
+	LI_SHUTDOWN,		/* the daemon is stopping */
+	LI_PLATE		/* a camera's plate read, received at now.mono_ms */
+};
+
+/*
+ * One plate read of the lane camera (LI_PLATE), as the camera listener
+ * parsed it.  The lane pairs it with a weighing by the time it was
+ * received (now.mono_ms of the step), never by the camera's clock.
+ * LI_DOWN / LI_UP with dev = ROLE_CAMERA: the camera has been silent / is
+ * heard again.
+ */
+#define LANE_CAMERA_MAX 32
+
+struct lane_plate_read {
+	bool has_plate;			/* false: "no plate" (无车牌, empty) */
+	char plate[MEAS_PLATE_MAX];	/* normalised (plate.h), UTF-8 */
+	enum pcolor color;
+	int confidence;			/* 0-100, -1 unknown */
+	char camera[LANE_CAMERA_MAX];	/* the camera's configured id */
 };
 
 struct lane_input {
@@ -51,6 +69,7 @@ struct lane_input {
 	const char *err;			/* LI_DOWN, LI_COMMIT_FAILED */
 	const char *operator_id;		/* LI_OVERRIDE */
 	const char *reason;			/* LI_OVERRIDE */
+	struct lane_plate_read plate;		/* LI_PLATE */
 };
 
 /* Both clocks: wall for event times and permits, monotonic for timers. */
