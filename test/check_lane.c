@@ -1304,6 +1304,18 @@ cam_lists(const char *watch_plate)
 	return l;
 }
 
+/* A 2-axle truck weighed, the wait over: the weighing record's index. */
+static int
+cam_weighed(int64_t gross)
+{
+	struct measurement m;
+
+	truck(&m, 2, VC_RIGID, gross);
+	weigh(&m);
+	tick(cfg.lanes[0].plate_wait_ms);
+	return find_record("weighing");
+}
+
 /* The weighing waits: nothing recorded, barrier down, the weighing text. */
 static void
 assert_waiting(void)
@@ -1402,16 +1414,14 @@ START_TEST(test_cam_read_used_once)
 	tick(1500);
 	assert_body_has(find_record("weighing"), "\"plate\":\"豫B11111\"");
 	leave(&m);
-	truck(&m, 2, VC_RIGID, 13000);
-	weigh(&m);	/* the read is still within plate_before_ms */
-	tick(1500);
-	assert_body_has(find_record("weighing"), "\"plate_missing\"");
+	/* the read is still within plate_before_ms */
+	assert_body_has(cam_weighed(13000), "\"plate_missing\"");
 }
 END_TEST
 
 START_TEST(test_cam_read_after_next_presence_not_attached)
 {
-	struct measurement a, b;
+	struct measurement a;
 	int r;
 
 	started();
@@ -1428,25 +1438,16 @@ START_TEST(test_cam_read_after_next_presence_not_attached)
 	tick(100);
 	cam_read("豫B22222");		/* within the first one's wait */
 	ck_assert_int_eq(find_record("weighing"), -1);
-	truck(&b, 2, VC_RIGID, 13000);
-	weigh(&b);
-	tick(1500);
-	assert_body_has(find_record("weighing"), "\"plate\":\"豫B22222\"");
+	assert_body_has(cam_weighed(13000), "\"plate\":\"豫B22222\"");
 }
 END_TEST
 
 START_TEST(test_cam_no_read_no_list_match)
 {
 	struct lists *l = cam_lists("豫A12345");	/* the scale's plate */
-	struct measurement m;
-	int r;
 
 	started();
-	truck(&m, 2, VC_RIGID, 12000);
-	weigh(&m);
-	tick(1500);
-	r = find_record("weighing");
-	assert_body_has(r, "\"decision\":\"pass\",\"reasons\":[\"within_limit\","
+	assert_body_has(cam_weighed(12000), "\"decision\":\"pass\",\"reasons\":[\"within_limit\","
 	    "\"plate_missing\"]");
 	ck_assert_int_eq(lane.state, LANE_OPEN);
 	lists_free(l);
@@ -1456,14 +1457,9 @@ END_TEST
 
 START_TEST(test_cam_no_plate_read_is_no_read)
 {
-	struct measurement m;
-
 	started();
 	cam_read(NULL);			/* 无车牌 */
-	truck(&m, 2, VC_RIGID, 12000);
-	weigh(&m);
-	tick(1500);
-	assert_body_has(find_record("weighing"), "\"plate_missing\"");
+	assert_body_has(cam_weighed(12000), "\"plate_missing\"");
 }
 END_TEST
 
