@@ -182,7 +182,10 @@ cam_scan(struct input *in, const char *s, size_t len)
 	cJSON_Delete(j);
 }
 
-/* {"plate_read":{"lane","plate","plate_color","received_mono_ms",...}} */
+/*
+ * {"plate_read":{"lane","plate","plate_color","received_mono_ms",...}}:
+ * READ_PLATE, READ_BAD with err, or READ_RECORD when the line is not one.
+ */
 static enum read_status
 plate_line(struct input *in, const char *s, size_t len, char *err,
     size_t errlen)
@@ -192,12 +195,14 @@ plate_line(struct input *in, const char *s, size_t len, char *err,
 	struct replay_read *r = &in->read;
 	cJSON *j;
 
-	if ((j = cJSON_ParseWithLength(s, len)) == NULL) {
-		snprintf(err, errlen, "not valid JSON");
-		return READ_BAD;
-	}
+	if ((j = cJSON_ParseWithLength(s, len)) == NULL)
+		return READ_RECORD;	/* the record reader says where */
 	memset(r, 0, sizeof(*r));
 	o = cJSON_GetObjectItemCaseSensitive(j, "plate_read");
+	if (o == NULL) {	/* the text is in some other value: a record */
+		cJSON_Delete(j);
+		return READ_RECORD;
+	}
 	lane = cJSON_GetObjectItemCaseSensitive(o, "lane");
 	plate = cJSON_GetObjectItemCaseSensitive(o, "plate");
 	col = cJSON_GetObjectItemCaseSensitive(o, "plate_color");
@@ -234,6 +239,7 @@ plate_line(struct input *in, const char *s, size_t len, char *err,
 static enum read_status
 file_next(struct input *in, struct record *r, char *err, size_t errlen)
 {
+	enum read_status st;
 	const char *line;
 	size_t len;
 	int rc;
@@ -250,8 +256,9 @@ file_next(struct input *in, struct record *r, char *err, size_t errlen)
 	if (in->kind == IN_CSV)
 		return status_of(record_read_csv(in->csv, line, len, r, err,
 		    errlen));
-	if (has_key(line, len, "\"plate_read\""))
-		return plate_line(in, line, len, err, errlen);
+	if (has_key(line, len, "\"plate_read\"") &&
+	    (st = plate_line(in, line, len, err, errlen)) != READ_RECORD)
+		return st;
 	cam_scan(in, line, len);
 	return status_of(record_read_json(line, len, r, err, errlen));
 }
