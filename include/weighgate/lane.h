@@ -39,7 +39,25 @@ enum lane_input_kind {
 	LI_COMMITTED,		/* the last LA_RECORD committed as uuid */
 	LI_COMMIT_FAILED,	/* the last LA_RECORD could not be committed */
 	LI_OVERRIDE,		/* staff let a refused vehicle through */
-	LI_SHUTDOWN		/* the daemon is stopping */
+	LI_SHUTDOWN,		/* the daemon is stopping */
+	LI_PLATE		/* a camera's plate read, received at now.mono_ms */
+};
+
+/*
+ * One plate read of the lane camera (LI_PLATE), as the camera listener
+ * parsed it.  The lane pairs it with a weighing by the time it was
+ * received (now.mono_ms of the step), never by the camera's clock.
+ * LI_DOWN / LI_UP with dev = ROLE_CAMERA: the camera has been silent / is
+ * heard again.
+ */
+#define LANE_CAMERA_MAX 32
+
+struct lane_plate_read {
+	bool has_plate;			/* false: "no plate" (无车牌, empty) */
+	char plate[MEAS_PLATE_MAX];	/* normalised (plate.h), UTF-8 */
+	enum pcolor color;
+	int confidence;			/* 0-100, -1 unknown */
+	char camera[LANE_CAMERA_MAX];	/* the camera's configured id */
 };
 
 struct lane_input {
@@ -52,6 +70,7 @@ struct lane_input {
 	const char *err;			/* LI_DOWN, LI_COMMIT_FAILED, LI_SCALE */
 	const char *operator_id;		/* LI_OVERRIDE */
 	const char *reason;			/* LI_OVERRIDE */
+	struct lane_plate_read plate;		/* LI_PLATE */
 };
 
 /* Both clocks: wall for event times and permits, monotonic for timers. */
@@ -128,6 +147,18 @@ struct lane_recent {
 	uint64_t hash;			/* FNV-1a of the whole key */
 };
 
+/*
+ * plate_source = camera: a camera read as the lane received it, kept until
+ * a weighing takes it (each read is used once) or it is pushed out.
+ */
+#define LANE_PLATES_N 16
+
+struct lane_plate_seen {
+	int64_t mono_ms;		/* received (mono); -1: slot unused */
+	bool used;			/* paired with a weighing already */
+	struct lane_plate_read r;
+};
+
 struct lane {
 	const struct lane_cfg *cfg;
 	enum lane_state state;
@@ -186,6 +217,14 @@ struct lane {
 	int64_t unauth_since_ms;	/* barrier up while held down, or -1 */
 	bool unauth_reported;
 	bool unweighed_waiting;		/* on_scale_fault=open: one let through */
+
+	/* plate_source = camera (docs/lane.md, "Pairing a camera's plate") */
+	int plates_next;		/* ring slot the next read takes */
+	struct lane_plate_seen plates[LANE_PLATES_N];
+	int64_t presence_ms;		/* last presence loop rising edge, or -1 */
+	bool pair_waiting;		/* a weighing waits for its plate */
+	int64_t pair_result_ms;		/* when its result came (mono) */
+	struct measurement pair_m;	/* the weighing waiting */
 
 	/* the last weighing; its uuid comes back with LI_COMMITTED */
 	bool want_uuid;
