@@ -10,6 +10,8 @@
 
 #include "weighgate/camera.h"
 
+#include "check_util.h"
+
 #define MP	"multipart/form-data; boundary=boundary"
 #define XML	"application/xml"
 #define JSON	"application/json"
@@ -419,7 +421,7 @@ static Suite *
 camera_suite(void)
 {
 	Suite *s = suite_create("camera");
-	TCase *tc = tcase_create("parse");
+	TCase *tc = cu_tcase_new(s, "parse", 0, NULL, NULL);
 
 	tcase_add_test(tc, isapi_xml_utf8);
 	tcase_add_test(tc, isapi_xml_gb18030);
@@ -437,18 +439,7 @@ camera_suite(void)
 	    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, huge_numbers);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(camera_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CU_MAIN(camera_suite)
