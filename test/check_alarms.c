@@ -208,14 +208,8 @@ START_TEST(test_rebuild)
 }
 END_TEST
 
-static Suite *
-suite(void)
+CU_SUITE("alarms")
 {
-	Suite *s = suite_create("alarms");
-
 	cu_tcase(s, "core", 0, NULL, NULL, test_ring_newest_first,
 	    test_ack_one_and_all, test_day_rollover, test_rebuild);
-	return s;
 }
-
-CU_MAIN(suite)

@@ -417,10 +417,8 @@ START_TEST(multipart_bare_lf)
 }
 END_TEST
 
-static Suite *
-camera_suite(void)
+CU_SUITE("camera")
 {
-	Suite *s = suite_create("camera");
 	TCase *tc = cu_tcase_new(s, "parse", 0, NULL, NULL);
 
 	tcase_add_test(tc, isapi_xml_utf8);
@@ -439,7 +437,4 @@ camera_suite(void)
 	    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, huge_numbers);
-	return s;
 }
-
-CU_MAIN(camera_suite)

@@ -1305,10 +1305,8 @@ START_TEST(test_devaddr_bad)
 }
 END_TEST
 
-static Suite *
-config_suite(void)
+CU_SUITE("config")
 {
-	Suite *s = suite_create("config");
 	TCase *tc;
 
 	tc = cu_tcase_new(s, "bad", 30, NULL, NULL);
@@ -1330,7 +1328,4 @@ config_suite(void)
 	    test_led_msg_key);
 	cu_tcase(s, "devaddr", 30, NULL, NULL, test_devaddr_good,
 	    test_devaddr_bad, test_devaddr_url_forms);
-	return s;
 }
-
-CU_MAIN(config_suite)

@@ -87,14 +87,8 @@ START_TEST(names_on_the_wire)
 }
 END_TEST
 
-static Suite *
-event_suite(void)
+CU_SUITE("event")
 {
-	Suite *s = suite_create("event");
-
 	cu_tcase(s, "names", 10, NULL, NULL, kinds_round_trip,
 	    names_on_the_wire);
-	return s;
 }
-
-CU_MAIN(event_suite)

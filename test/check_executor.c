@@ -342,18 +342,12 @@ START_TEST(pulse_mode_barrier_is_a_pulse)
 }
 END_TEST
 
-static Suite *
-executor_suite(void)
+CU_SUITE("executor")
 {
-	Suite *s = suite_create("executor");
-
 	cu_tcase(s, "core", 0, setup, NULL, failed_commit_drops_every_output,
 	    commit_first_then_outputs_in_order, override_uuid_comes_back,
 	    led_first_read_adopted_stale_read_never_sets_back,
 	    led_counter_wraps, no_led_link_no_message,
 	    pulse_coils_cleared_on_regained_module, level_mode_clears_nothing,
 	    pulse_mode_barrier_is_a_pulse);
-	return s;
 }
-
-CU_MAIN(executor_suite)

@@ -512,11 +512,8 @@ START_TEST(same_plate_many)
 }
 END_TEST
 
-static Suite *
-lists_suite(void)
+CU_SUITE("lists")
 {
-	Suite *s = suite_create("lists");
-
 	cu_tcase(s, "parse", 30, NULL, NULL, valid_fixture,
 	    minimal_and_missing_arrays, fixture_errors, error_messages,
 	    version_length, length_bounds);
@@ -524,7 +521,4 @@ lists_suite(void)
 	    permit_lookup, same_plate_many);
 	cu_tcase(s, "large", 120, NULL, NULL, too_large, too_many_entries,
 	    large_document);
-	return s;
 }
-
-CU_MAIN(lists_suite)

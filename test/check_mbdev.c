@@ -907,18 +907,12 @@ START_TEST(test_abandon_stuck)
 }
 END_TEST
 
-static Suite *
-mbdev_suite(void)
+CU_SUITE("mbdev")
 {
-	Suite *s = suite_create("mbdev");
-
 	cu_tcase(s, "lk", 30, setup, teardown, test_first_data,
 	    test_change_only, test_write_prompt, test_write_prompt_fast_poll,
 	    test_write_regs, test_write_pulse, test_down_once_and_reconnect,
 	    test_exception_one_unit, test_wrong_unit_reply, test_stray_replies,
 	    test_rtu_fd_setsize, test_dead_unit_shared_address, test_refused,
 	    test_stop_flushes_writes, test_abandon_stuck);
-	return s;
 }
-
-CU_MAIN(mbdev_suite)

@@ -247,20 +247,8 @@ START_TEST(test_db_bad_row)
 }
 END_TEST
 
-static Suite *
-replay_suite(void)
+CU_SUITE("replay")
 {
-	Suite *s = suite_create("replay");
-	TCase *tc = tcase_create("database");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_db_diff);
-	tcase_add_test(tc, test_db_given_lists);
-	tcase_add_test(tc, test_db_order);
-	tcase_add_test(tc, test_db_bad_row);
-	suite_add_tcase(s, tc);
-	return s;
+	cu_tcase(s, "database", 30, setup, teardown, test_db_diff,
+	    test_db_given_lists, test_db_order, test_db_bad_row);
 }
-
-CU_MAIN(replay_suite)

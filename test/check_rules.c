@@ -1136,11 +1136,8 @@ START_TEST(doubt_off_unchanged)
 }
 END_TEST
 
-static Suite *
-rules_suite(void)
+CU_SUITE("rules")
 {
-	Suite *s = suite_create("rules");
-
 	cu_tcase(s, "limits", 30, NULL, NULL, defaults, names, limit_table,
 	    limit_rows, tolerance_sources, spec_example, over_pct_rounding,
 	    flag_100t, ruleset_id);
@@ -1151,7 +1148,4 @@ rules_suite(void)
 	    permits, permit_window_and_colour, permit_document_order);
 	cu_tcase(s, "clock_doubt", 30, NULL, NULL, doubt_watch_until_ignored,
 	    doubt_permit_window, doubt_exempt, doubt_off_unchanged);
-	return s;
 }
-
-CU_MAIN(rules_suite)

@@ -1287,52 +1287,18 @@ START_TEST(t_guard_missing_and_platform)
 }
 END_TEST
 
-static Suite *
-store_suite(void)
+CU_SUITE("store")
 {
-	Suite *su = suite_create("store");
-	TCase *tc = tcase_create("store");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, t_create_reopen);
-	tcase_add_test(tc, t_append_chain);
-	tcase_add_test(tc, t_append_bad_args);
-	tcase_add_test(tc, t_lane_seq);
-	tcase_add_test(tc, t_lane_seq_set);
-	tcase_add_test(tc, t_lane_seq_atomic);
-	tcase_add_test(tc, t_fetch);
-	tcase_add_test(tc, t_mark);
-	tcase_add_test(tc, t_prune);
-	tcase_add_test(tc, t_prune_batches);
-	tcase_add_test(tc, t_verify_body_edited);
-	tcase_add_test(tc, t_verify_row_deleted);
-	tcase_add_test(tc, t_verify_hash_reordered);
-	tcase_add_test(tc, t_verify_rehashed);
-	tcase_add_test(tc, t_verify_first_prev);
-	tcase_add_test(tc, t_full);
-	tcase_add_test(tc, t_lists);
-	tcase_add_test(tc, t_migration);
-	tcase_add_test(tc, t_migration_newer);
-	tcase_add_test(tc, t_urgent_reopen);
-	tcase_add_test(tc, t_migration_urgency);
-	tcase_add_test(tc, t_open_fails);
-	tcase_add_test(tc, t_identity_deleted);
-	tcase_add_test(tc, t_identity_replaced);
-	tcase_add_test(tc, t_identity_went_back);
-	tcase_add_test(tc, t_fetch_seq_and_forked);
-	tcase_add_test(tc, t_sidecar_roundtrip);
-	tcase_add_test(tc, t_sidecar_judge);
-	tcase_add_test(tc, t_guard_rollback);
-	tcase_add_test(tc, t_guard_missing_and_platform);
-	suite_add_tcase(su, tc);
-	tc = tcase_create("cmd_lists");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, t_cmd_lists);
-	tcase_add_test(tc, t_cmd_lists_empty);
-	suite_add_tcase(su, tc);
-	return su;
+	cu_tcase(s, "store", 60, setup, teardown, t_create_reopen,
+	    t_append_chain, t_append_bad_args, t_lane_seq, t_lane_seq_set,
+	    t_lane_seq_atomic, t_fetch, t_mark, t_prune, t_prune_batches,
+	    t_verify_body_edited, t_verify_row_deleted, t_verify_hash_reordered,
+	    t_verify_rehashed, t_verify_first_prev, t_full, t_lists,
+	    t_migration, t_migration_newer, t_urgent_reopen,
+	    t_migration_urgency, t_open_fails, t_identity_deleted,
+	    t_identity_replaced, t_identity_went_back, t_fetch_seq_and_forked,
+	    t_sidecar_roundtrip, t_sidecar_judge, t_guard_rollback,
+	    t_guard_missing_and_platform);
+	cu_tcase(s, "cmd_lists", 30, setup, teardown, t_cmd_lists,
+	    t_cmd_lists_empty);
 }
-
-CU_MAIN(store_suite)

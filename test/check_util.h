@@ -4,7 +4,8 @@
  * loaded, a time in milliseconds and a weighed truck.
  *
  * Everything here is static inline: a suite includes this header, uses
- * what it needs and ends with CU_MAIN(its_suite).
+ * what it needs and ends with CU_SUITE("its name") { its test cases }
+ * (or CU_MAIN(its_suite_fn)).
  */
 #ifndef WEIGHGATE_CHECK_UTIL_H
 #define WEIGHGATE_CHECK_UTIL_H
@@ -50,6 +51,24 @@ cu_run(Suite *s)
 	{								\
 		return cu_run(suite_fn());				\
 	}
+
+/*
+ * CU_SUITE("name") { cu_tcase(s, ...); ... }: the suite's main() as
+ * CU_MAIN's, for a suite of that name whose test cases the block that
+ * follows adds to s (the suite).
+ */
+#define CU_SUITE(name)							\
+	static void cu_suite_cases(Suite *s);				\
+	int								\
+	main(void)							\
+	{								\
+		Suite *s = suite_create(name);				\
+									\
+		cu_suite_cases(s);					\
+		return cu_run(s);					\
+	}								\
+	static void							\
+	cu_suite_cases(Suite *s)
 
 /*
  * cu_tcase_new(s, "name", timeout_s, setup, teardown): a test case added
