@@ -83,22 +83,11 @@ parse(const char *doc, size_t len)
 static struct lists *
 load(const char *name)
 {
-	const char *root = getenv("ROOT");
-	char path[1024], buf[4096];
-	struct lists *l;
-	struct sbuf b;
-	size_t n;
-	FILE *f;
+	size_t len;
+	char *doc = cu_fixture("lists", name, &len);
+	struct lists *l = parse(doc, len);
 
-	snprintf(path, sizeof(path), "%s/test/fixtures/lists/%s",
-	    root != NULL ? root : ".", name);
-	ck_assert_msg((f = fopen(path, "rb")) != NULL, "cannot open %s", path);
-	sbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_putn(&b, buf, n);
-	fclose(f);
-	l = parse(b.p, b.len);
-	sbuf_fini(&b);
+	free(doc);
 	return l;
 }
 

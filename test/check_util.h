@@ -159,6 +159,37 @@ cu_rmtree(const char *dir)
 }
 
 /*
+ * cu_fixture("lists", "NAME", &len): the file test/fixtures/lists/NAME
+ * (below $ROOT, as tools/run-tests.sh sets it, or the current directory)
+ * read whole: malloc'd, NUL-terminated, its length in len; the test fails
+ * when it cannot be read.
+ */
+static inline char *
+cu_fixture(const char *sub, const char *name, size_t *len)
+{
+	const char *root = getenv("ROOT");
+	char path[1024], *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test/fixtures/%s/%s",
+	    root != NULL ? root : ".", sub, name);
+	ck_assert_msg((f = fopen(path, "rb")) != NULL, "cannot open %s", path);
+	do {
+		if (cap - n < 4096 + 1) {
+			cap = cap * 2 + 8192;
+			ck_assert((buf = realloc(buf, cap)) != NULL);
+		}
+		n += (got = fread(buf + n, 1, cap - n - 1, f));
+	} while (got > 0);
+	ck_assert_msg(!ferror(f), "cannot read %s", path);
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
  * cu_load_conf(cfg, fmt, ...): write the printf-formatted text to a
  * scratch file, load it as the daemon does (CFG_DAEMON) into cfg and
  * remove the file; the test fails with the loader's FILE:LINE message
