@@ -18,21 +18,7 @@
 
 #include "check_util.h"
 
-static char dir[256];
-static char db[300];
-
-static void
-setup(void)
-{
-	cu_mkdtemp(dir, sizeof(dir));
-	snprintf(db, sizeof(db), "%s/wg.db", dir);
-}
-
-static void
-teardown(void)
-{
-	cu_rmtree(dir);
-}
+CU_DB_FIXTURE
 
 static store_t *
 open_db(int64_t max_mb)
@@ -1289,7 +1275,7 @@ END_TEST
 
 CU_SUITE("store")
 {
-	cu_tcase(s, "store", 60, setup, teardown, t_create_reopen,
+	cu_tcase(s, "store", 60, cu_db_setup, cu_db_teardown, t_create_reopen,
 	    t_append_chain, t_append_bad_args, t_lane_seq, t_lane_seq_set,
 	    t_lane_seq_atomic, t_fetch, t_mark, t_prune, t_prune_batches,
 	    t_verify_body_edited, t_verify_row_deleted, t_verify_hash_reordered,
@@ -1299,6 +1285,6 @@ CU_SUITE("store")
 	    t_identity_replaced, t_identity_went_back, t_fetch_seq_and_forked,
 	    t_sidecar_roundtrip, t_sidecar_judge, t_guard_rollback,
 	    t_guard_missing_and_platform);
-	cu_tcase(s, "cmd_lists", 30, setup, teardown, t_cmd_lists,
+	cu_tcase(s, "cmd_lists", 30, cu_db_setup, cu_db_teardown, t_cmd_lists,
 	    t_cmd_lists_empty);
 }

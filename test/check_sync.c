@@ -422,21 +422,7 @@ END_TEST
 
 /* ---- housekeeping against a real store ---- */
 
-static char dir[256];
-static char db[300];
-
-static void
-setup(void)
-{
-	cu_mkdtemp(dir, sizeof(dir));
-	snprintf(db, sizeof(db), "%s/wg.db", dir);
-}
-
-static void
-teardown(void)
-{
-	cu_rmtree(dir);
-}
+CU_DB_FIXTURE
 
 static int64_t
 count_kind(store_t *s, const char *kind)
@@ -550,6 +536,6 @@ CU_SUITE("sync")
 	    urgency_not_on_the_wire, chains_in_answer, batch_wire_format,
 	    batch_byte_bound, response_fates, response_garbage, classify,
 	    failure_causes, backoff_bounds, halving, dirname_of_db);
-	cu_tcase(s, "housekeeping", 30, setup, teardown, disk_low_once,
-	    prune_synced_only);
+	cu_tcase(s, "housekeeping", 30, cu_db_setup, cu_db_teardown,
+	    disk_low_once, prune_synced_only);
 }

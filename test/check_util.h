@@ -190,6 +190,26 @@ cu_fixture(const char *sub, const char *name, size_t *len)
 }
 
 /*
+ * CU_DB_FIXTURE: the suite's scratch directory dir and the path db of a
+ * store in it (DIR/wg.db), with cu_db_setup() and cu_db_teardown() to
+ * make and remove the directory: a checked fixture for cu_tcase.
+ */
+#define CU_DB_FIXTURE							\
+	static char dir[256];						\
+	static char db[300];						\
+	static void							\
+	cu_db_setup(void)						\
+	{								\
+		cu_mkdtemp(dir, sizeof(dir));				\
+		snprintf(db, sizeof(db), "%s/wg.db", dir);		\
+	}								\
+	static void							\
+	cu_db_teardown(void)						\
+	{								\
+		cu_rmtree(dir);						\
+	}
+
+/*
  * cu_load_conf(cfg, fmt, ...): write the printf-formatted text to a
  * scratch file, load it as the daemon does (CFG_DAEMON) into cfg and
  * remove the file; the test fails with the loader's FILE:LINE message
