@@ -23,11 +23,10 @@
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
 #define EXIT_PROTOCOL	76
-#define DEFAULT_CONFIG	"/etc/weighgate/weighgate.conf"
 #define PROG		"weighgate ack"
 
 struct ack_opts {
-	const char *config, *operator_id;
+	struct cmd_who who;
 	long long alarm;		/* 0: all */
 };
 
@@ -56,25 +55,12 @@ parse_alarm(const char *s, long long *out)
 static int
 args(int argc, char **argv, struct ack_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "operator", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	int rc = cmd_who_args(argc, argv, false, usage, &o->who);
 
-	memset(o, 0, sizeof(*o));
-	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
-		switch (ch) {
-		case 'c': o->config = optarg; break;
-		case 'o': o->operator_id = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: return -1;
-		}
-	if (o->operator_id == NULL || *o->operator_id == '\0' ||
-	    optind < argc - 1)
+	o->alarm = 0;
+	if (rc != 0)
+		return rc;
+	if (optind < argc - 1)
 		return -1;
 	if (optind == argc - 1 && parse_alarm(argv[optind], &o->alarm) != 0) {
 		cmd_warn(PROG, "bad alarm number '%s'", argv[optind]);
@@ -125,12 +111,12 @@ cmd_ack(int argc, char **argv)
 	}
 	sbuf_init(&body);
 	sbuf_puts(&body, "{\"operator\":");
-	sbuf_put_json_str(&body, o.operator_id);
+	sbuf_put_json_str(&body, o.who.operator_id);
 	if (o.alarm > 0)
 		sbuf_printf(&body, ",\"alarm\":%lld", o.alarm);
 	sbuf_putc(&body, '}');
 	sbuf_init(&b);
-	if ((rc = cmd_status_post(PROG, o.config, "/v1/alarms/ack", body.p, &b,
+	if ((rc = cmd_status_post(PROG, o.who.config, "/v1/alarms/ack", body.p, &b,
 	    &code)) == 0)
 		rc = answer(code, b.p);
 	sbuf_fini(&b);

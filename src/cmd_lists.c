@@ -202,24 +202,6 @@ read_doc(const char *file, char **doc, size_t *len)
 	return rc;
 }
 
-/* The lists_applied body: version, counts and source, compact JSON. */
-static char *
-applied_body(const struct lists *l, const char *source)
-{
-	struct sbuf b;
-
-	sbuf_init(&b);
-	sbuf_puts(&b, "{\"version\":");
-	sbuf_put_json_str(&b, lists_version(l));
-	sbuf_printf(&b, ",\"watch\":%zu,\"exempt\":%zu,\"permits\":%zu",
-	    lists_count_watch(l), lists_count_exempt(l),
-	    lists_count_permits(l));
-	sbuf_puts(&b, ",\"source\":");
-	sbuf_put_json_str(&b, source);
-	sbuf_putc(&b, '}');
-	return sbuf_take(&b);
-}
-
 /* Save the validated document and its event, both or neither. */
 static int
 import_into(const struct target *t, const char *doc, const struct lists *l)
@@ -233,7 +215,7 @@ import_into(const struct target *t, const char *doc, const struct lists *l)
 		lwarn("%s", err);
 		return EXIT_STORE;
 	}
-	if ((body = applied_body(l, "local")) == NULL)
+	if ((body = lists_applied_body(l, "local")) == NULL)
 		lwarn("out of memory");
 	else if (store_lists_apply(s, doc, "local", ts_now_ms(), body,
 	    &ap) != STORE_OK)

@@ -316,7 +316,8 @@ cmd_status(int argc, char **argv)
 /* ---- weighgate override ---- */
 
 struct ovr_opts {
-	const char *config, *lane, *operator_id, *reason;
+	struct cmd_who who;
+	const char *lane;
 };
 
 static void
@@ -326,30 +327,43 @@ override_usage(FILE *f)
 	    "[-c CONFIG]\n");
 }
 
-static int
-override_args(int argc, char **argv, struct ovr_opts *o)
+int
+cmd_who_args(int argc, char **argv, bool reason, void (*usage)(FILE *),
+    struct cmd_who *w)
 {
 	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'r' },	/* first */
 		{ "config", required_argument, NULL, 'c' },
 		{ "operator", required_argument, NULL, 'o' },
-		{ "reason", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
-	memset(o, 0, sizeof(*o));
-	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1)
+	memset(w, 0, sizeof(*w));
+	w->config = DEFAULT_CONFIG;
+	while ((ch = getopt_long(argc, argv, "c:h",
+	    reason ? longopts : longopts + 1, NULL)) != -1)
 		switch (ch) {
-		case 'c': o->config = optarg; break;
-		case 'o': o->operator_id = optarg; break;
-		case 'r': o->reason = optarg; break;
-		case 'h': override_usage(stdout); return 1;
+		case 'c': w->config = optarg; break;
+		case 'o': w->operator_id = optarg; break;
+		case 'r': w->reason = optarg; break;
+		case 'h': usage(stdout); return 1;
 		default: return -1;
 		}
-	if (optind != argc - 1 || o->operator_id == NULL || o->reason == NULL ||
-	    *o->operator_id == '\0' || *o->reason == '\0')
+	if (w->operator_id == NULL || *w->operator_id == '\0')
+		return -1;
+	return reason && (w->reason == NULL || *w->reason == '\0') ? -1 : 0;
+}
+
+static int
+override_args(int argc, char **argv, struct ovr_opts *o)
+{
+	int rc = cmd_who_args(argc, argv, true, override_usage, &o->who);
+
+	if (rc != 0)
+		return rc;
+	if (optind != argc - 1)
 		return -1;
 	o->lane = argv[optind];
 	return 0;
@@ -397,7 +411,7 @@ cmd_override(int argc, char **argv)
 		swarn("bad lane name '%s'", o.lane);
 		return EXIT_USAGE;
 	}
-	if ((rc = load_config(o.config, &cfg)) != 0)
+	if ((rc = load_config(o.who.config, &cfg)) != 0)
 		return rc;
 	errno = 0;
 	if (status_read_token(cfg.controller.override_token_file, token,
@@ -409,7 +423,7 @@ cmd_override(int argc, char **argv)
 		return EXIT_NOINPUT;
 	}
 	if (base_url(&cfg, url, sizeof(url) - 64) != 0) {
-		swarn("%s: bad status_listen", o.config);
+		swarn("%s: bad status_listen", o.who.config);
 		return CFG_EX_CONFIG;
 	}
 	snprintf(url + strlen(url), 64, "/v1/lanes/%s/override", o.lane);
@@ -417,9 +431,9 @@ cmd_override(int argc, char **argv)
 	OPENSSL_cleanse(token, sizeof(token));
 	sbuf_init(&body);
 	sbuf_puts(&body, "{\"operator\":");
-	sbuf_put_json_str(&body, o.operator_id);
+	sbuf_put_json_str(&body, o.who.operator_id);
 	sbuf_puts(&body, ",\"reason\":");
-	sbuf_put_json_str(&body, o.reason);
+	sbuf_put_json_str(&body, o.who.reason);
 	sbuf_putc(&body, '}');
 	sbuf_init(&b);
 	if ((rc = request(url, auth, body.p, &b, &code)) == 0)

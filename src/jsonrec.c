@@ -439,18 +439,27 @@ static const struct recshape_ops text_ops = { text_next, text_member };
 
 /* ---- records ---- */
 
+/* A member's key at j->p and its colon; j->p left at the value. */
+static int
+parse_key(struct jp *j, jval *key)
+{
+	if (j->p >= j->end || *j->p != '"' || parse_string(j, key) != 0)
+		return -1;
+	skip_ws(j);
+	if (j->p >= j->end || *j->p++ != ':')
+		return -1;
+	skip_ws(j);
+	return 0;
+}
+
 /* One member: its key at j->p; the value to the field it names. */
 static int
 read_member(struct jp *j, struct record *r, struct recshape_members *mb)
 {
 	jval key, v;
 
-	if (j->p >= j->end || *j->p != '"' || parse_string(j, &key) != 0)
+	if (parse_key(j, &key) != 0)
 		return -1;
-	skip_ws(j);
-	if (j->p >= j->end || *j->p++ != ':')
-		return -1;
-	skip_ws(j);
 	if (parse_value(j, &v) != 0)
 		return -1;
 	recshape_member(mb, key.s, key.long_s ? 0 : key.slen, &v, r);
@@ -539,12 +548,8 @@ event_member(struct jp *j, struct event_parts *ep, struct record *r)
 {
 	jval key, v;
 
-	if (j->p >= j->end || *j->p != '"' || parse_string(j, &key) != 0)
+	if (parse_key(j, &key) != 0)
 		return -1;
-	skip_ws(j);
-	if (j->p >= j->end || *j->p++ != ':')
-		return -1;
-	skip_ws(j);
 	if (!ep->has_meas && !key.long_s && j->p < j->end && *j->p == '{' &&
 	    strcmp(key.s, "measurement") == 0) {
 		ep->has_meas = true;

@@ -24,6 +24,7 @@
 
 #include "weighgate/lists.h"
 #include "weighgate/plate.h"
+#include "weighgate/sbuf.h"
 #include "weighgate/timefmt.h"
 
 #define PLATE_BUF (LISTS_PLATE_MAX + 1)
@@ -548,6 +549,23 @@ size_t
 lists_count_permits(const struct lists *l)
 {
 	return l != NULL ? l->npermits : 0;
+}
+
+char *
+lists_applied_body(const struct lists *l, const char *source)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_puts(&b, "{\"version\":");
+	sbuf_put_json_str(&b, lists_version(l));
+	sbuf_printf(&b, ",\"watch\":%zu,\"exempt\":%zu,\"permits\":%zu",
+	    lists_count_watch(l), lists_count_exempt(l),
+	    lists_count_permits(l));
+	sbuf_puts(&b, ",\"source\":");
+	sbuf_put_json_str(&b, source);
+	sbuf_putc(&b, '}');
+	return sbuf_take(&b);
 }
 
 /*

@@ -164,7 +164,6 @@ struct mblink {
 	bool abandoned;			/* the loop has let go: free at exit */
 	bool start_down;		/* devices count as down until they answer */
 
-	_Atomic int64_t heartbeat;
 	_Atomic int64_t busy_since;	/* mono ms of the step in hand; 0: idle */
 	_Atomic int test_stall_ms;	/* test hook: sleep once after a cycle */
 	_Atomic uint64_t transactions;
@@ -329,7 +328,6 @@ busy(struct mblink *l)
 {
 	int64_t now = ts_mono_ms();
 
-	atomic_store(&l->heartbeat, now);
 	atomic_store(&l->busy_since, now);
 }
 
@@ -1015,7 +1013,6 @@ link_main(void *arg)
 	l->next_connect_ms = next_poll;
 	for (;;) {
 		now = ts_mono_ms();
-		atomic_store(&l->heartbeat, now);
 		if (link_stopping(l))
 			break;
 		if (!l->connected && now >= l->next_connect_ms)
@@ -1042,7 +1039,6 @@ link_main(void *arg)
 		return NULL;
 	}
 	link_finish(l);
-	atomic_store(&l->heartbeat, ts_mono_ms());
 	atomic_store(&l->busy_since, 0);
 	return NULL;
 }
@@ -1130,7 +1126,6 @@ mblink_new(const struct devaddr *addr, int poll_ms, int timeout_ms,
 	l->wake = wake;
 	l->tcp = addr->type == DEV_TCP;
 	l->last_errno = ENOTCONN;
-	atomic_init(&l->heartbeat, ts_mono_ms());
 	atomic_init(&l->busy_since, 0);
 	atomic_init(&l->test_stall_ms, 0);
 	atomic_init(&l->transactions, 0);
@@ -1400,12 +1395,6 @@ mblink_take(struct mblink *l, struct mb_report *out, int max)
 		free(n);
 	}
 	return k;
-}
-
-int64_t
-mblink_heartbeat(const struct mblink *l)
-{
-	return atomic_load(&((struct mblink *)l)->heartbeat);
 }
 
 int64_t

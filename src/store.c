@@ -1044,13 +1044,6 @@ store_count_unsynced(store_t *s)
 }
 
 int64_t
-store_count_rejected(store_t *s)
-{
-	enter(s);
-	return query_i64(s, ST_COUNT_REJECTED, "count rejected");
-}
-
-int64_t
 store_last_seq(store_t *s)
 {
 	enter(s);

@@ -26,7 +26,6 @@ enum store_stmt {
 	ST_MARK_SYNCED,
 	ST_MARK_REJECTED,
 	ST_COUNT_UNSYNCED,
-	ST_COUNT_REJECTED,
 	ST_LAST_SEQ,
 	ST_FIRST_SEQ,
 	ST_PRUNE_PICK,
@@ -73,8 +72,6 @@ static const char *const store_sql[ST_N] = {
 	    " WHERE uuid = ?1 AND state = 0",
 	[ST_COUNT_UNSYNCED] =
 	    "SELECT count(*) FROM events WHERE state = 0",
-	[ST_COUNT_REJECTED] =
-	    "SELECT count(*) FROM events WHERE state = 2",
 	[ST_LAST_SEQ] =
 	    "SELECT coalesce(max(seq), 0) FROM events",
 	[ST_FIRST_SEQ] =

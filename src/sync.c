@@ -965,21 +965,6 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static char *
-applied_body(const struct lists *l)
-{
-	struct sbuf b;
-
-	sbuf_init(&b);
-	sbuf_puts(&b, "{\"version\":");
-	sbuf_put_json_str(&b, lists_version(l));
-	sbuf_printf(&b, ",\"watch\":%zu,\"exempt\":%zu,\"permits\":%zu",
-	    lists_count_watch(l), lists_count_exempt(l),
-	    lists_count_permits(l));
-	sbuf_puts(&b, ",\"source\":\"platform\"}");
-	return sbuf_take(&b);
-}
-
 /* Store the validated document with its event; then put it in force. */
 static void
 apply_lists(struct sync *s, struct lists *l, char *doc)
@@ -987,7 +972,7 @@ apply_lists(struct sync *s, struct lists *l, char *doc)
 	struct store_appended ap;
 	char *body;
 
-	if ((body = applied_body(l)) == NULL ||
+	if ((body = lists_applied_body(l, "platform")) == NULL ||
 	    store_lists_apply(s->store, doc, "platform", ts_now_ms(), body,
 	    &ap) != STORE_OK) {
 		log_warnx("sync: lists %s not stored: %s: old lists stay",

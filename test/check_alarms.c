@@ -7,6 +7,8 @@
 
 #include "weighgate/alarms.h"
 
+#include "check_util.h"
+
 /* 2026-12-02 in Asia/Shanghai (UTC+8, no DST): local midnight is 16:00Z. */
 #define MIDNIGHT_MS	1796227200000LL	/* 2026-12-02T16:00:00Z */
 #define HOUR_MS		3600000LL
@@ -206,28 +208,8 @@ START_TEST(test_rebuild)
 }
 END_TEST
 
-static Suite *
-suite(void)
+CU_SUITE("alarms")
 {
-	Suite *s = suite_create("alarms");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_ring_newest_first);
-	tcase_add_test(tc, test_ack_one_and_all);
-	tcase_add_test(tc, test_day_rollover);
-	tcase_add_test(tc, test_rebuild);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	cu_tcase(s, "core", 0, NULL, NULL, test_ring_newest_first,
+	    test_ack_one_and_all, test_day_rollover, test_rebuild);
 }

@@ -10,34 +10,11 @@
 
 #include "weighgate/camera.h"
 
+#include "check_util.h"
+
 #define MP	"multipart/form-data; boundary=boundary"
 #define XML	"application/xml"
 #define JSON	"application/json"
-
-/* test/fixtures/camera/NAME, from $ROOT (tools/run-tests.sh) or the cwd. */
-static char *
-fixture(const char *name, size_t *len)
-{
-	const char *root = getenv("ROOT");
-	char path[512];
-	char *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/test/fixtures/camera/%s",
-	    root != NULL ? root : ".", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert(buf != NULL);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Parse a fixture with the default limits (or lim); the status returned. */
 static enum camera_status
@@ -47,7 +24,7 @@ parse(const char *name, const char *ctype, const struct camera_limits *lim,
 	struct camera_limits def;
 	enum camera_status st;
 	size_t len;
-	char *buf = fixture(name, &len);
+	char *buf = cu_fixture("camera", name, &len);
 
 	camera_limits_default(&def);
 	err[0] = '\0';
@@ -166,7 +143,7 @@ START_TEST(multipart_xml_and_pictures)
 {
 	struct camera_read r;
 	size_t len;
-	char *buf = fixture("isapi_multipart.http", &len);
+	char *buf = cu_fixture("camera", "isapi_multipart.http", &len);
 	struct camera_limits lim;
 	char err[256];
 	unsigned i;
@@ -415,11 +392,9 @@ START_TEST(multipart_bare_lf)
 }
 END_TEST
 
-static Suite *
-camera_suite(void)
+CU_SUITE("camera")
 {
-	Suite *s = suite_create("camera");
-	TCase *tc = tcase_create("parse");
+	TCase *tc = cu_tcase_new(s, "parse", 0, NULL, NULL);
 
 	tcase_add_test(tc, isapi_xml_utf8);
 	tcase_add_test(tc, isapi_xml_gb18030);
@@ -437,18 +412,4 @@ camera_suite(void)
 	    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, huge_numbers);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(camera_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -251,17 +251,11 @@ START_TEST(event_bodies)
 }
 END_TEST
 
-static Suite *
-clockwatch_suite(void)
+CU_SUITE("clockwatch")
 {
-	Suite *s = suite_create("clockwatch");
-
 	cu_tcase(s, "watch", 30, setup, NULL, steady_clock, step_ahead_and_back,
 	    small_steps_add_up, step_back_in_time, platform_clears_a_step,
 	    platform_disagrees, step_and_skew_together, date_across_a_step,
 	    kernel_alarm_only, event_bodies);
 	cu_tcase(s, "http_date", 0, NULL, NULL, http_dates);
-	return s;
 }
-
-CU_MAIN(clockwatch_suite)

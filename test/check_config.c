@@ -1392,10 +1392,8 @@ START_TEST(test_devaddr_units)
 }
 END_TEST
 
-static Suite *
-config_suite(void)
+CU_SUITE("config")
 {
-	Suite *s = suite_create("config");
 	TCase *tc;
 
 	tc = cu_tcase_new(s, "bad", 30, NULL, NULL);
@@ -1418,7 +1416,4 @@ config_suite(void)
 	cu_tcase(s, "devaddr", 30, NULL, NULL, test_devaddr_good,
 	    test_devaddr_bad, test_devaddr_url_forms, test_devaddr_units);
 	cu_tcase(s, "profiles", 30, NULL, NULL, test_profile_keys);
-	return s;
 }
-
-CU_MAIN(config_suite)

@@ -442,27 +442,11 @@ START_TEST(test_encode_out_of_range)
 }
 END_TEST
 
-static Suite *
-decode_suite(void)
+CU_SUITE("decode")
 {
-	Suite *s = suite_create("decode");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_word_order_get);
-	tcase_add_test(tc, test_word_order_set);
-	tcase_add_test(tc, test_decode_fields);
-	tcase_add_test(tc, test_decode_status_bits);
-	tcase_add_test(tc, test_decode_axle_weights);
-	tcase_add_test(tc, test_decode_garbage);
-	tcase_add_test(tc, test_plate_gb18030_bytes);
-	tcase_add_test(tc, test_plate_invalid);
-	tcase_add_test(tc, test_plate_padding);
-	tcase_add_test(tc, test_text_conversion);
-	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_encode_out_of_range);
-	suite_add_tcase(s, tc);
-	return s;
+	cu_tcase(s, "core", 30, NULL, NULL, test_word_order_get,
+	    test_word_order_set, test_decode_fields, test_decode_status_bits,
+	    test_decode_axle_weights, test_decode_garbage,
+	    test_plate_gb18030_bytes, test_plate_invalid, test_plate_padding,
+	    test_text_conversion, test_round_trip, test_encode_out_of_range);
 }
-
-CU_MAIN(decode_suite)

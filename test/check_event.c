@@ -6,6 +6,8 @@
 #include "weighgate/event.h"
 #include "weighgate/lane.h"
 
+#include "check_util.h"
+
 /* Every kind has its own name, and the name leads back to the kind. */
 START_TEST(kinds_round_trip)
 {
@@ -86,27 +88,8 @@ START_TEST(names_on_the_wire)
 }
 END_TEST
 
-static Suite *
-event_suite(void)
+CU_SUITE("event")
 {
-	Suite *s = suite_create("event");
-	TCase *tc = tcase_create("names");
-
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, kinds_round_trip);
-	tcase_add_test(tc, names_on_the_wire);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(event_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	cu_tcase(s, "names", 10, NULL, NULL, kinds_round_trip,
+	    names_on_the_wire);
 }

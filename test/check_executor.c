@@ -12,6 +12,8 @@
 #include "weighgate/profile.h"
 #include "weighgate/rules.h"
 
+#include "check_util.h"
+
 #define COIL_BASE 16
 #define LED_BASE 40
 #define MAX_CALLS 64
@@ -432,36 +434,13 @@ START_TEST(profile_sign_counter)
 }
 END_TEST
 
-static Suite *
-executor_suite(void)
+CU_SUITE("executor")
 {
-	Suite *s = suite_create("executor");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, failed_commit_drops_every_output);
-	tcase_add_test(tc, commit_first_then_outputs_in_order);
-	tcase_add_test(tc, override_uuid_comes_back);
-	tcase_add_test(tc, led_first_read_adopted_stale_read_never_sets_back);
-	tcase_add_test(tc, led_counter_wraps);
-	tcase_add_test(tc, no_led_link_no_message);
-	tcase_add_test(tc, pulse_coils_cleared_on_regained_module);
-	tcase_add_test(tc, level_mode_clears_nothing);
-	tcase_add_test(tc, pulse_mode_barrier_is_a_pulse);
-	tcase_add_test(tc, profile_outputs_and_sign);
-	tcase_add_test(tc, profile_sign_counter);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(executor_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	cu_tcase(s, "core", 0, setup, NULL, failed_commit_drops_every_output,
+	    commit_first_then_outputs_in_order, override_uuid_comes_back,
+	    led_first_read_adopted_stale_read_never_sets_back,
+	    led_counter_wraps, no_led_link_no_message,
+	    pulse_coils_cleared_on_regained_module, level_mode_clears_nothing,
+	    pulse_mode_barrier_is_a_pulse, profile_outputs_and_sign,
+	    profile_sign_counter);
 }

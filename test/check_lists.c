@@ -10,36 +10,13 @@
 
 #include "check_util.h"
 
-/* test/fixtures/lists/NAME, from $ROOT (tools/run-tests.sh) or the cwd. */
-static char *
-fixture(const char *name, size_t *len)
-{
-	const char *root = getenv("ROOT");
-	char path[1024];
-	struct sbuf b;
-	char buf[4096];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/test/fixtures/lists/%s",
-	    root != NULL ? root : ".", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	sbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_putn(&b, buf, n);
-	fclose(f);
-	*len = b.len;
-	return sbuf_take(&b);
-}
-
 static struct lists *
 load(const char *name)
 {
 	struct lists *l = NULL;
 	char err[256];
 	size_t len;
-	char *doc = fixture(name, &len);
+	char *doc = cu_fixture("lists", name, &len);
 
 	ck_assert_msg(lists_parse(doc, len, &l, err, sizeof(err)) == 0,
 	    "%s: %s", name, err);
@@ -211,7 +188,7 @@ START_TEST(fixture_errors)
 	char *doc;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		doc = fixture(t[i].file, &len);
+		doc = cu_fixture("lists", t[i].file, &len);
 		ck_bad(doc, len, t[i].err);
 		free(doc);
 	}
@@ -512,11 +489,8 @@ START_TEST(same_plate_many)
 }
 END_TEST
 
-static Suite *
-lists_suite(void)
+CU_SUITE("lists")
 {
-	Suite *s = suite_create("lists");
-
 	cu_tcase(s, "parse", 30, NULL, NULL, valid_fixture,
 	    minimal_and_missing_arrays, fixture_errors, error_messages,
 	    version_length, length_bounds);
@@ -524,7 +498,4 @@ lists_suite(void)
 	    permit_lookup, same_plate_many);
 	cu_tcase(s, "large", 120, NULL, NULL, too_large, too_many_entries,
 	    large_document);
-	return s;
 }
-
-CU_MAIN(lists_suite)

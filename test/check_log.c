@@ -163,16 +163,10 @@ START_TEST(test_limited_summary)
 }
 END_TEST
 
-static Suite *
-log_suite(void)
+CU_SUITE("log")
 {
-	Suite *s = suite_create("log");
-
 	cu_tcase(s, "prefix", 0, NULL, NULL, test_journal_prefix,
 	    test_no_journal, test_journal_stream_forms);
 	cu_tcase(s, "limits", 0, NULL, NULL, test_libevent_rate_limited,
 	    test_limited_summary);
-	return s;
 }
-
-CU_MAIN(log_suite)

@@ -645,11 +645,8 @@ START_TEST(test_conn_host_name)
 }
 END_TEST
 
-static Suite *
-mbtcp_suite(void)
+CU_SUITE("mbtcp")
 {
-	Suite *s = suite_create("mbtcp");
-
 	cu_tcase(s, "codec", 0, NULL, NULL, test_encode_reads,
 	    test_encode_single_writes, test_encode_multiple_writes,
 	    test_encode_invalid, test_parse_read_regs, test_parse_read_bits,
@@ -660,7 +657,4 @@ mbtcp_suite(void)
 	    test_conn_read_and_fresh_tids, test_conn_stray_first,
 	    test_conn_surplus_drained, test_conn_split, test_conn_errors,
 	    test_conn_refused_and_names, test_conn_host_name);
-	return s;
 }
-
-CU_MAIN(mbtcp_suite)

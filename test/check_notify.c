@@ -173,15 +173,9 @@ START_TEST(watchdog_semantics)
 }
 END_TEST
 
-static Suite *
-notify_suite(void)
+CU_SUITE("notify")
 {
-	Suite *s = suite_create("notify");
-
 	cu_tcase(s, "core", 0, NULL, NULL, unset_is_a_noop,
 	    bad_values_are_ignored, path_socket, abstract_socket,
 	    too_long_is_refused, watchdog_semantics);
-	return s;
 }
-
-CU_MAIN(notify_suite)

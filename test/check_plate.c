@@ -88,15 +88,9 @@ START_TEST(buffer_bounds)
 }
 END_TEST
 
-static Suite *
-plate_suite(void)
+CU_SUITE("plate")
 {
-	Suite *s = suite_create("plate");
-
 	cu_tcase(s, "normalize", 10, NULL, NULL, spec_spellings,
 	    full_width_and_case, removed_characters, invalid_utf8,
 	    buffer_bounds);
-	return s;
 }
-
-CU_MAIN(plate_suite)

@@ -754,52 +754,24 @@ START_TEST(test_clock_doubt)
 }
 END_TEST
 
-static Suite *
-record_suite(void)
+CU_SUITE("record")
 {
-	Suite *s = suite_create("record");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_read_spec_example);
-	tcase_add_test(tc, test_read_defaults_and_traffic_keys);
-	tcase_add_test(tc, test_read_fault_line_skipped);
-	tcase_add_test(tc, test_read_speed_rounding);
-	tcase_add_test(tc, test_read_recorded_decision);
-	tcase_add_test(tc, test_read_bad_values);
-	tcase_add_test(tc, test_read_missing_and_malformed);
-	tcase_add_test(tc, test_read_mutations);
-	tcase_add_test(tc, test_measurement_json);
-	tcase_add_test(tc, test_decision_json);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "core", 30, NULL, NULL, test_read_spec_example,
+	    test_read_defaults_and_traffic_keys, test_read_fault_line_skipped,
+	    test_read_speed_rounding, test_read_recorded_decision,
+	    test_read_bad_values, test_read_missing_and_malformed,
+	    test_read_mutations, test_measurement_json, test_decision_json);
 
 	/* the same promises kept by the fast reader replay uses */
-	tc = tcase_create("fast");
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, use_fast_reader, NULL);
-	tcase_add_test(tc, test_read_spec_example);
-	tcase_add_test(tc, test_read_defaults_and_traffic_keys);
-	tcase_add_test(tc, test_read_fault_line_skipped);
-	tcase_add_test(tc, test_read_speed_rounding);
-	tcase_add_test(tc, test_read_recorded_decision);
-	tcase_add_test(tc, test_read_bad_values);
-	tcase_add_test(tc, test_read_missing_and_malformed);
-	tcase_add_test(tc, test_read_mutations);
-	tcase_add_test(tc, test_measurement_json);
-	tcase_add_test(tc, test_read_event);
-	tcase_add_test(tc, test_read_csv);
-	tcase_add_test(tc, test_clock_doubt);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "fast", 30, use_fast_reader, NULL, test_read_spec_example,
+	    test_read_defaults_and_traffic_keys, test_read_fault_line_skipped,
+	    test_read_speed_rounding, test_read_recorded_decision,
+	    test_read_bad_values, test_read_missing_and_malformed,
+	    test_read_mutations, test_measurement_json, test_read_event,
+	    test_read_csv, test_clock_doubt);
 
 	/* the fast reader against cJSON's on the same lines */
-	tc = tcase_create("differential");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_fast_demo_traffic);
-	tcase_add_test(tc, test_fast_generated_traffic);
-	tcase_add_test(tc, test_fast_corner_cases);
-	tcase_add_test(tc, test_fast_mutations);
-	suite_add_tcase(s, tc);
-	return s;
+	cu_tcase(s, "differential", 120, NULL, NULL, test_fast_demo_traffic,
+	    test_fast_generated_traffic, test_fast_corner_cases,
+	    test_fast_mutations);
 }
-
-CU_MAIN(record_suite)

@@ -137,19 +137,9 @@ START_TEST(event_body)
 }
 END_TEST
 
-static Suite *
-reload_suite(void)
+CU_SUITE("reload")
 {
-	Suite *s = suite_create("reload");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, rules_and_lanes_need_no_restart);
-	tcase_add_test(tc, controller_platform_lanes_need_a_restart);
-	tcase_add_test(tc, device_changes);
-	tcase_add_test(tc, device_moved_between_lanes);
-	tcase_add_test(tc, event_body);
-	suite_add_tcase(s, tc);
-	return s;
+	cu_tcase(s, "core", 0, NULL, NULL, rules_and_lanes_need_no_restart,
+	    controller_platform_lanes_need_a_restart, device_changes,
+	    device_moved_between_lanes, event_body);
 }
-
-CU_MAIN(reload_suite)

@@ -305,21 +305,9 @@ START_TEST(test_plate_reads_paired)
 }
 END_TEST
 
-static Suite *
-replay_suite(void)
+CU_SUITE("replay")
 {
-	Suite *s = suite_create("replay");
-	TCase *tc = tcase_create("database");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_db_diff);
-	tcase_add_test(tc, test_db_given_lists);
-	tcase_add_test(tc, test_db_order);
-	tcase_add_test(tc, test_db_bad_row);
-	suite_add_tcase(s, tc);
+	cu_tcase(s, "database", 30, setup, teardown, test_db_diff,
+	    test_db_given_lists, test_db_order, test_db_bad_row);
 	cu_tcase(s, "plate reads", 30, setup, teardown, test_plate_reads_paired);
-	return s;
 }
-
-CU_MAIN(replay_suite)

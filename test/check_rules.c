@@ -83,22 +83,11 @@ parse(const char *doc, size_t len)
 static struct lists *
 load(const char *name)
 {
-	const char *root = getenv("ROOT");
-	char path[1024], buf[4096];
-	struct lists *l;
-	struct sbuf b;
-	size_t n;
-	FILE *f;
+	size_t len;
+	char *doc = cu_fixture("lists", name, &len);
+	struct lists *l = parse(doc, len);
 
-	snprintf(path, sizeof(path), "%s/test/fixtures/lists/%s",
-	    root != NULL ? root : ".", name);
-	ck_assert_msg((f = fopen(path, "rb")) != NULL, "cannot open %s", path);
-	sbuf_init(&b);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_putn(&b, buf, n);
-	fclose(f);
-	l = parse(b.p, b.len);
-	sbuf_fini(&b);
+	free(doc);
 	return l;
 }
 
@@ -1177,11 +1166,8 @@ START_TEST(camera_plates)
 }
 END_TEST
 
-static Suite *
-rules_suite(void)
+CU_SUITE("rules")
 {
-	Suite *s = suite_create("rules");
-
 	cu_tcase(s, "limits", 30, NULL, NULL, defaults, names, limit_table,
 	    limit_rows, tolerance_sources, spec_example, over_pct_rounding,
 	    flag_100t, ruleset_id);
@@ -1193,7 +1179,4 @@ rules_suite(void)
 	cu_tcase(s, "clock_doubt", 30, NULL, NULL, doubt_watch_until_ignored,
 	    doubt_permit_window, doubt_exempt, doubt_off_unchanged);
 	cu_tcase(s, "camera", 30, NULL, NULL, camera_plates);
-	return s;
 }
-
-CU_MAIN(rules_suite)

@@ -460,17 +460,11 @@ START_TEST(test_proc_read)
 }
 END_TEST
 
-static Suite *
-suite(void)
+CU_SUITE("status")
 {
-	Suite *s = suite_create("status");
-
 	cu_tcase(s, "core", 0, NULL, NULL, test_loopback_peers, test_bearer,
 	    test_parse_override, test_histogram, test_renders_escape,
 	    test_lockout, test_lockout_window, test_server_metrics,
 	    test_lane_event_metrics, test_renamed_metrics,
 	    test_proc_read, test_conn_room);
-	return s;
 }
-
-CU_MAIN(suite)

@@ -18,21 +18,7 @@
 
 #include "check_util.h"
 
-static char dir[256];
-static char db[300];
-
-static void
-setup(void)
-{
-	cu_mkdtemp(dir, sizeof(dir));
-	snprintf(db, sizeof(db), "%s/wg.db", dir);
-}
-
-static void
-teardown(void)
-{
-	cu_rmtree(dir);
-}
+CU_DB_FIXTURE
 
 static store_t *
 open_db(int64_t max_mb)
@@ -59,19 +45,33 @@ sql_exec(const char *sql)
 }
 
 static int64_t
-sql_i64(const char *sql)
+sql_i64_at(const char *path, const char *sql)
 {
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	int64_t v;
 
-	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return v;
+}
+
+static int64_t
+sql_i64(const char *sql)
+{
+	return sql_i64_at(db, sql);
+}
+
+/* The events of s kept but never sent (state 2: rejected by the platform). */
+static int64_t
+count_rejected(store_t *s)
+{
+	return sql_i64_at(store_path(s),
+	    "SELECT count(*) FROM events WHERE state = 2");
 }
 
 /* A text column of one row (malloc'd). */
@@ -160,7 +160,7 @@ START_TEST(t_create_reopen)
 	ck_assert_int_eq(chain[14], '4');
 	ck_assert_int_eq(store_last_seq(s), 0);
 	ck_assert_int_eq(store_count_unsynced(s), 0);
-	ck_assert_int_eq(store_count_rejected(s), 0);
+	ck_assert_int_eq(count_rejected(s), 0);
 	assert_verifies(s);
 	store_close(s);
 	assert_sql_text("PRAGMA journal_mode", "wal");
@@ -413,7 +413,7 @@ START_TEST(t_mark)
 	snprintf(rej, sizeof(rej), "%s", b.ev[3].uuid);
 	store_batch_free(&b);
 	ck_assert_int_eq(store_count_unsynced(s), 6);
-	ck_assert_int_eq(store_count_rejected(s), 1);
+	ck_assert_int_eq(count_rejected(s), 1);
 	ck_assert_int_eq(store_fetch_unsynced(s, 100, 1 << 20, &b), 0);
 	ck_assert_uint_eq(b.n, 6);
 	ck_assert_int_eq(b.ev[0].seq, 5);
@@ -421,7 +421,7 @@ START_TEST(t_mark)
 	/* A rejected event stays rejected: never fetched, never synced. */
 	u[0] = rej;
 	ck_assert_int_eq(store_mark_synced(s, u, 1), 0);
-	ck_assert_int_eq(store_count_rejected(s), 1);
+	ck_assert_int_eq(count_rejected(s), 1);
 	ck_assert_int_eq(store_mark_synced(s, u, 0), 0);
 	store_close(s);
 	ck_assert_str_eq((t = sql_text("SELECT error FROM events WHERE seq=4")),
@@ -493,7 +493,7 @@ START_TEST(t_prune)
 	/* Everything synced is old now, but the newest event (12) stays. */
 	ck_assert_int_eq(store_prune(s, 1000000), 2);	/* 9 10 */
 	ck_assert_int_eq(store_count_unsynced(s), 1);
-	ck_assert_int_eq(store_count_rejected(s), 2);
+	ck_assert_int_eq(count_rejected(s), 2);
 	ck_assert_int_eq(store_last_seq(s), 12);
 	assert_verifies(s);
 	/* After the seq 7 is synced and pruned, the gaps join up. */
@@ -1124,7 +1124,7 @@ START_TEST(t_fetch_seq_and_forked)
 	ck_assert_uint_eq(b.n, 0);
 	ck_assert_int_eq(store_mark_forked(s, 3, "stale"), 2);
 	ck_assert_int_eq(store_count_unsynced(s), 3);
-	ck_assert_int_eq(store_count_rejected(s), 2);
+	ck_assert_int_eq(count_rejected(s), 2);
 	store_close(s);
 }
 END_TEST
@@ -1267,58 +1267,24 @@ START_TEST(t_guard_missing_and_platform)
 	store_batch_free(&b);
 	ck_assert_int_eq(guard_asides(&g, old, GUARD_MAX_ASIDE), 1);
 	ck_assert_int_eq(store_count_unsynced(old[0]), 1);	/* its rollback */
-	ck_assert_int_eq(store_count_rejected(old[0]), 1);	/* kept, not sent */
+	ck_assert_int_eq(count_rejected(old[0]), 1);	/* kept, not sent */
 	store_close(old[0]);
 	store_close(s);
 }
 END_TEST
 
-static Suite *
-store_suite(void)
+CU_SUITE("store")
 {
-	Suite *su = suite_create("store");
-	TCase *tc = tcase_create("store");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, t_create_reopen);
-	tcase_add_test(tc, t_append_chain);
-	tcase_add_test(tc, t_append_bad_args);
-	tcase_add_test(tc, t_lane_seq);
-	tcase_add_test(tc, t_lane_seq_set);
-	tcase_add_test(tc, t_lane_seq_atomic);
-	tcase_add_test(tc, t_fetch);
-	tcase_add_test(tc, t_mark);
-	tcase_add_test(tc, t_prune);
-	tcase_add_test(tc, t_prune_batches);
-	tcase_add_test(tc, t_verify_body_edited);
-	tcase_add_test(tc, t_verify_row_deleted);
-	tcase_add_test(tc, t_verify_hash_reordered);
-	tcase_add_test(tc, t_verify_rehashed);
-	tcase_add_test(tc, t_verify_first_prev);
-	tcase_add_test(tc, t_full);
-	tcase_add_test(tc, t_lists);
-	tcase_add_test(tc, t_migration);
-	tcase_add_test(tc, t_migration_newer);
-	tcase_add_test(tc, t_urgent_reopen);
-	tcase_add_test(tc, t_migration_urgency);
-	tcase_add_test(tc, t_open_fails);
-	tcase_add_test(tc, t_identity_deleted);
-	tcase_add_test(tc, t_identity_replaced);
-	tcase_add_test(tc, t_identity_went_back);
-	tcase_add_test(tc, t_fetch_seq_and_forked);
-	tcase_add_test(tc, t_sidecar_roundtrip);
-	tcase_add_test(tc, t_sidecar_judge);
-	tcase_add_test(tc, t_guard_rollback);
-	tcase_add_test(tc, t_guard_missing_and_platform);
-	suite_add_tcase(su, tc);
-	tc = tcase_create("cmd_lists");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, t_cmd_lists);
-	tcase_add_test(tc, t_cmd_lists_empty);
-	suite_add_tcase(su, tc);
-	return su;
+	cu_tcase(s, "store", 60, cu_db_setup, cu_db_teardown, t_create_reopen,
+	    t_append_chain, t_append_bad_args, t_lane_seq, t_lane_seq_set,
+	    t_lane_seq_atomic, t_fetch, t_mark, t_prune, t_prune_batches,
+	    t_verify_body_edited, t_verify_row_deleted, t_verify_hash_reordered,
+	    t_verify_rehashed, t_verify_first_prev, t_full, t_lists,
+	    t_migration, t_migration_newer, t_urgent_reopen,
+	    t_migration_urgency, t_open_fails, t_identity_deleted,
+	    t_identity_replaced, t_identity_went_back, t_fetch_seq_and_forked,
+	    t_sidecar_roundtrip, t_sidecar_judge, t_guard_rollback,
+	    t_guard_missing_and_platform);
+	cu_tcase(s, "cmd_lists", 30, cu_db_setup, cu_db_teardown, t_cmd_lists,
+	    t_cmd_lists_empty);
 }
-
-CU_MAIN(store_suite)

@@ -237,13 +237,7 @@ teardown(void)
 	cu_rmtree(dir);
 }
 
-static Suite *
-store_crash_suite(void)
+CU_SUITE("store_crash")
 {
-	Suite *s = suite_create("store_crash");
-
 	cu_tcase(s, "kill9", 120, setup, teardown, t_crash);
-	return s;
 }
-
-CU_MAIN(store_crash_suite)

@@ -422,21 +422,7 @@ END_TEST
 
 /* ---- housekeeping against a real store ---- */
 
-static char dir[256];
-static char db[300];
-
-static void
-setup(void)
-{
-	cu_mkdtemp(dir, sizeof(dir));
-	snprintf(db, sizeof(db), "%s/wg.db", dir);
-}
-
-static void
-teardown(void)
-{
-	cu_rmtree(dir);
-}
+CU_DB_FIXTURE
 
 static int64_t
 count_kind(store_t *s, const char *kind)
@@ -544,33 +530,12 @@ START_TEST(dirname_of_db)
 }
 END_TEST
 
-static Suite *
-sync_suite(void)
+CU_SUITE("sync")
 {
-	Suite *s = suite_create("sync");
-	TCase *tc = tcase_create("pure");
-
-	tcase_add_test(tc, urgent_by_stored_flag);
-	tcase_add_test(tc, urgency_not_on_the_wire);
-	tcase_add_test(tc, chains_in_answer);
-	tcase_add_test(tc, batch_wire_format);
-	tcase_add_test(tc, batch_byte_bound);
-	tcase_add_test(tc, response_fates);
-	tcase_add_test(tc, response_garbage);
-	tcase_add_test(tc, classify);
-	tcase_add_test(tc, failure_causes);
-	tcase_add_test(tc, backoff_bounds);
-	tcase_add_test(tc, halving);
-	tcase_add_test(tc, dirname_of_db);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("housekeeping");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, disk_low_once);
-	tcase_add_test(tc, prune_synced_only);
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-	return s;
+	cu_tcase(s, "pure", 30, NULL, NULL, urgent_by_stored_flag,
+	    urgency_not_on_the_wire, chains_in_answer, batch_wire_format,
+	    batch_byte_bound, response_fates, response_garbage, classify,
+	    failure_causes, backoff_bounds, halving, dirname_of_db);
+	cu_tcase(s, "housekeeping", 30, cu_db_setup, cu_db_teardown,
+	    disk_low_once, prune_synced_only);
 }
-
-CU_MAIN(sync_suite)

@@ -4,7 +4,8 @@
  * loaded, a time in milliseconds and a weighed truck.
  *
  * Everything here is static inline: a suite includes this header, uses
- * what it needs and ends with CU_MAIN(its_suite).
+ * what it needs and ends with CU_SUITE("its name") { its test cases }
+ * (or CU_MAIN(its_suite_fn)).
  */
 #ifndef WEIGHGATE_CHECK_UTIL_H
 #define WEIGHGATE_CHECK_UTIL_H
@@ -50,6 +51,24 @@ cu_run(Suite *s)
 	{								\
 		return cu_run(suite_fn());				\
 	}
+
+/*
+ * CU_SUITE("name") { cu_tcase(s, ...); ... }: the suite's main() as
+ * CU_MAIN's, for a suite of that name whose test cases the block that
+ * follows adds to s (the suite).
+ */
+#define CU_SUITE(name)							\
+	static void cu_suite_cases(Suite *s);				\
+	int								\
+	main(void)							\
+	{								\
+		Suite *s = suite_create(name);				\
+									\
+		cu_suite_cases(s);					\
+		return cu_run(s);					\
+	}								\
+	static void							\
+	cu_suite_cases(Suite *s)
 
 /*
  * cu_tcase_new(s, "name", timeout_s, setup, teardown): a test case added
@@ -138,6 +157,57 @@ cu_rmtree(const char *dir)
 {
 	return nftw(dir, cu_rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/*
+ * cu_fixture("lists", "NAME", &len): the file test/fixtures/lists/NAME
+ * (below $ROOT, as tools/run-tests.sh sets it, or the current directory)
+ * read whole: malloc'd, NUL-terminated, its length in len; the test fails
+ * when it cannot be read.
+ */
+static inline char *
+cu_fixture(const char *sub, const char *name, size_t *len)
+{
+	const char *root = getenv("ROOT");
+	char path[1024], *buf = NULL;
+	size_t cap = 0, n = 0, got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test/fixtures/%s/%s",
+	    root != NULL ? root : ".", sub, name);
+	ck_assert_msg((f = fopen(path, "rb")) != NULL, "cannot open %s", path);
+	do {
+		if (cap - n < 4096 + 1) {
+			cap = cap * 2 + 8192;
+			ck_assert((buf = realloc(buf, cap)) != NULL);
+		}
+		n += (got = fread(buf + n, 1, cap - n - 1, f));
+	} while (got > 0);
+	ck_assert_msg(!ferror(f), "cannot read %s", path);
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
+ * CU_DB_FIXTURE: the suite's scratch directory dir and the path db of a
+ * store in it (DIR/wg.db), with cu_db_setup() and cu_db_teardown() to
+ * make and remove the directory: a checked fixture for cu_tcase.
+ */
+#define CU_DB_FIXTURE							\
+	static char dir[256];						\
+	static char db[300];						\
+	static void							\
+	cu_db_setup(void)						\
+	{								\
+		cu_mkdtemp(dir, sizeof(dir));				\
+		snprintf(db, sizeof(db), "%s/wg.db", dir);		\
+	}								\
+	static void							\
+	cu_db_teardown(void)						\
+	{								\
+		cu_rmtree(dir);						\
+	}
 
 /*
  * cu_load_conf(cfg, fmt, ...): write the printf-formatted text to a

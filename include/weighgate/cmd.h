@@ -2,6 +2,9 @@
 #ifndef WEIGHGATE_CMD_H
 #define WEIGHGATE_CMD_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 /* weighgate lists import|show (src/cmd_lists.c) */
 /* An error of a tool command, "PROG: message" on standard error. */
 void cmd_warn(const char *prog, const char *fmt, ...)
@@ -19,6 +22,19 @@ struct sbuf;
  */
 int cmd_status_post(const char *progname, const char *config, const char *path,
     const char *body, struct sbuf *answer, long *code);
+/* Who asks: weighgate override and weighgate ack take the same options. */
+struct cmd_who {
+	const char *config;		/* -c; the default configuration */
+	const char *operator_id;	/* --operator, required */
+	const char *reason;		/* --reason, required when asked for */
+};
+/*
+ * Parse -c CONFIG, --operator ID and, when reason, --reason TEXT into w;
+ * the operands stay from optind.  1 after usage(stdout) for --help, -1 on
+ * an unknown option or a missing or empty value, 0 otherwise.
+ */
+int cmd_who_args(int argc, char **argv, bool reason, void (*usage)(FILE *),
+    struct cmd_who *w);
 /* weighgate ack (src/cmd_ack.c) */
 int cmd_ack(int argc, char **argv);
 /* weighgate replay (src/replay.c) */

@@ -29,6 +29,12 @@ const char *lists_version(const struct lists *l);
 size_t lists_count_watch(const struct lists *l);
 size_t lists_count_exempt(const struct lists *l);
 size_t lists_count_permits(const struct lists *l);
+/*
+ * The body of the lists_applied event (docs/sync-protocol.md): version,
+ * counts and source ("local": weighgate lists import; "platform"), compact JSON; malloc'd, NULL
+ * when out of memory.
+ */
+char *lists_applied_body(const struct lists *l, const char *source);
 
 /*
  * now_ms for a look-up that ignores every time bound (`until`, the

@@ -175,8 +175,6 @@ int mblink_abandoned_running(void);
 void mblink_write(struct mblink *l, const struct mb_write *w);
 /* Take up to max queued reports (main loop); returns how many. */
 int mblink_take(struct mblink *l, struct mb_report *out, int max);
-/* The thread's last heartbeat (monotonic ms), for the watchdog. */
-int64_t mblink_heartbeat(const struct mblink *l);
 /*
  * How long the thread has been in its current step (a connect, one
  * transaction, a pulse) at now_ms; 0 while it sleeps between steps.  A

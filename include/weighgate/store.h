@@ -85,7 +85,6 @@ int store_mark_rejected(store_t *s, const char *uuid, const char *error);
 
 /* Counts for the status board and metrics. */
 int64_t store_count_unsynced(store_t *s);
-int64_t store_count_rejected(store_t *s);
 int64_t store_last_seq(store_t *s);
 
 /*

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "weighgate/cliarg.h"
 #include "weighgate/log.h"
 #include "weighgate/version.h"
 
@@ -47,22 +48,6 @@ usage(void)
 	usage_to(stderr, EX_USAGE);
 }
 
-/* A number in [min, max] from an option, or usage. */
-static double
-num_arg(const char *opt, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		log_warnx("--%s %s: not a number in %g..%g", opt, s, min, max);
-		exit(EX_USAGE);
-	}
-	return v;
-}
-
 /* HOST:PORT (IPv4 literal or name, port 0 = kernel chooses). */
 static void
 listen_arg(struct popts *o, const char *s)
@@ -77,7 +62,7 @@ listen_arg(struct popts *o, const char *s)
 	}
 	memcpy(o->host, s, n);
 	o->host[n] = '\0';
-	o->port = (int)num_arg("listen", colon + 1, 0, 65535);
+	o->port = (int)cliarg_num("--listen", colon + 1, 0, 65535);
 }
 
 enum {
@@ -127,36 +112,36 @@ set_opt(struct popts *o, int c, const char *a)
 	case O_TOKEN: o->token_file = a; break;
 	case O_LISTS: o->lists = a; break;
 	case O_BATCH_MAX:
-		o->batch_max = (size_t)num_arg("batch-max", a, 1, 1e6);
+		o->batch_max = (size_t)cliarg_num("--batch-max", a, 1, 1e6);
 		break;
 	case O_MAX_BODY:
-		o->max_body = (size_t)num_arg("max-body", a, 1024, 1 << 30);
+		o->max_body = (size_t)cliarg_num("--max-body", a, 1024, 1 << 30);
 		break;
-	case O_FAIL_RATE: o->fail_rate = num_arg("fail-rate", a, 0, 1); break;
+	case O_FAIL_RATE: o->fail_rate = cliarg_num("--fail-rate", a, 0, 1); break;
 	case O_FAIL_STATUS:
-		o->fail_status = (int)num_arg("fail-status", a, 400, 599);
+		o->fail_status = (int)cliarg_num("--fail-status", a, 400, 599);
 		break;
 	case O_RETRY_AFTER:
-		o->retry_after_s = (int)num_arg("retry-after", a, 0, 86400);
+		o->retry_after_s = (int)cliarg_num("--retry-after", a, 0, 86400);
 		break;
-	case O_DELAY: o->delay_ms = (int)num_arg("delay-ms", a, 0, 600000); break;
+	case O_DELAY: o->delay_ms = (int)cliarg_num("--delay-ms", a, 0, 600000); break;
 	case O_DOWN_AFTER:
-		o->down_after = (long)num_arg("down-after", a, 0, 1e9);
+		o->down_after = (long)cliarg_num("--down-after", a, 0, 1e9);
 		break;
 	case O_DOWN_FOR:
-		o->down_for_ms = (int)num_arg("down-for-ms", a, 1, 86400000);
+		o->down_for_ms = (int)cliarg_num("--down-for-ms", a, 1, 86400000);
 		break;
 	case O_DOWN_START:
-		o->down_at_start_ms = (int)num_arg("down-at-start-ms", a, 0,
+		o->down_at_start_ms = (int)cliarg_num("--down-at-start-ms", a, 0,
 		    86400000);
 		break;
 	case O_GARBAGE:
-		o->garbage_rate = num_arg("garbage-rate", a, 0, 1);
+		o->garbage_rate = cliarg_num("--garbage-rate", a, 0, 1);
 		break;
 	case O_REJECT_KIND: o->reject_kind = a; break;
-	case O_SEED: o->seed = (uint64_t)num_arg("seed", a, 0, 1e15); break;
+	case O_SEED: o->seed = (uint64_t)cliarg_num("--seed", a, 0, 1e15); break;
 	case O_DATE_OFFSET:	/* a wrong clock on the platform's side */
-		o->date_offset_s = (int64_t)num_arg("date-offset", a, -3.2e9,
+		o->date_offset_s = (int64_t)cliarg_num("--date-offset", a, -3.2e9,
 		    3.2e9);
 		break;
 	case O_VERSION: printf("weighgate-platform %s\n", WEIGHGATE_VERSION);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "weighgate/cliarg.h"
 #include "weighgate/log.h"
 #include "weighgate/timefmt.h"
 #include "weighgate/version.h"
@@ -58,22 +59,6 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	usage_to(stderr, EX_USAGE);
-}
-
-/* A number in [min, max] from an option, or usage. */
-static double
-num_arg(const char *opt, const char *s, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		log_warnx("%s %s: not a number in %g..%g", opt, s, min, max);
-		exit(EX_USAGE);
-	}
-	return v;
 }
 
 static enum text_encoding
@@ -171,35 +156,35 @@ parse_opt(struct cli *c, int ch, const char *name)
 	switch (ch) {
 	case 'l': o->listen = optarg; break;
 	case 'r': o->rtu = optarg; break;
-	case 'B': o->baud = (int)num_arg(name, optarg, 300, 1000000); break;
-	case 'n': o->nlanes = (int)num_arg(name, optarg, 1, SIM_MAX_LANES);
+	case 'B': o->baud = (int)cliarg_num(name, optarg, 300, 1000000); break;
+	case 'n': o->nlanes = (int)cliarg_num(name, optarg, 1, SIM_MAX_LANES);
 		break;
 	case 'P': o->port_per_lane = true; break;
 	case 't': o->timeline = optarg; break;
 	case 'w': o->wo = wo_arg(optarg); break;
 	case 'e': o->plate_enc = enc_arg(name, optarg); break;
 	case 'E': o->led_enc = enc_arg(name, optarg); break;
-	case 'L': o->led_regs = (int)num_arg(name, optarg, 1, SIM_LED_MAX);
+	case 'L': o->led_regs = (int)cliarg_num(name, optarg, 1, SIM_LED_MAX);
 		break;
-	case 's': o->speedup = num_arg(name, optarg, 0.01, 1000); break;
+	case 's': o->speedup = cliarg_num(name, optarg, 0.01, 1000); break;
 	case 'M':
 		if (strcmp(optarg, "level") != 0 && strcmp(optarg, "pulse") != 0)
 			usage();
 		o->pulse = strcmp(optarg, "pulse") == 0;
 		break;
-	case 1: o->barrier_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
-	case 2: o->weigh_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
-	case 3: o->decide_ms = (int64_t)num_arg(name, optarg, 0, 600000); break;
-	case 4: o->pass_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
-	case 5: o->reverse_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
+	case 1: o->barrier_ms = (int64_t)cliarg_num(name, optarg, 0, 60000); break;
+	case 2: o->weigh_ms = (int64_t)cliarg_num(name, optarg, 0, 60000); break;
+	case 3: o->decide_ms = (int64_t)cliarg_num(name, optarg, 0, 600000); break;
+	case 4: o->pass_ms = (int64_t)cliarg_num(name, optarg, 0, 60000); break;
+	case 5: o->reverse_ms = (int64_t)cliarg_num(name, optarg, 0, 60000); break;
 	case 6: o->hold = true; break;
 	case 20: case 21: case 22: o->profile[ch - 20] = optarg; break;
 	case 23: o->profile_dir = optarg; break;
 	case 'g':
 		c->mode = MODE_GENERATE;
-		c->gen_n = (long)num_arg(name, optarg, 0, 1e9);
+		c->gen_n = (long)cliarg_num(name, optarg, 0, 1e9);
 		break;
-	case 'S': c->seed = (uint64_t)num_arg(name, optarg, 0, 1e18); break;
+	case 'S': c->seed = (uint64_t)cliarg_num(name, optarg, 0, 1e18); break;
 	case 10: case 11: case 12: case 13: case 14: case 15:
 		c->mode = MODE_CLIENT;
 		c->client_op = ch;

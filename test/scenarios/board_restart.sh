@@ -16,12 +16,8 @@
 	truck L01 200 豫A11111 15000
 	heavy L02 300 豫B22222 force
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 200 --decide-ms 2000 \
-	--pass-ms 400 --reverse-ms 300
-STATUS_PORT=$(free_port)
-write_conf2 "$WORK/wg.conf"
-start_daemon "$WORK/wg.conf"
-wait_status
+sim2 200 2000 400 300
+daemon2
 go_traffic2
 wait_for 15 "the forced entry" eval '[ "$(ev_count forced_entry)" = 1 ] 2>/dev/null'
 wait_for 10 "both weighings" eval '[ "$(ev_count weighing)" = 2 ] 2>/dev/null'

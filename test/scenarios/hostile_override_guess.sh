@@ -14,8 +14,7 @@
 LOCK_MS=3000
 printf '{"lane":"L01","after_ms":300,"ts":"2026-01-01T00:00:00.000Z","seq":1,"kind":"truck","config":"combination","axles":6,"gross_kg":56000,"speed_kmh":5.0,"plate":"豫G11111","plate_color":"yellow"}\n' \
 	>"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 200 --decide-ms 30000 \
-	--pass-ms 300 --reverse-ms 200
+sim2 200 30000 300 200
 TOKEN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 printf '%s\n' "$TOKEN" >"$WORK/token"
 chmod 600 "$WORK/token"

@@ -41,8 +41,7 @@ cat >"$WORK/lists.json" <<'JSON'
 JSON
 make_certs
 start_platform --fail-rate 0.5 --fail-status 503 --seed 11 --lists "$WORK/lists.json"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 200 --decide-ms 1500 \
-	--pass-ms 300 --reverse-ms 200
+sim2 200 1500 300 200
 STATUS_PORT=$(free_port)
 write_conf2 "$WORK/wg.conf"
 RETRY_MAX_MS=500 write_platform_section >>"$WORK/wg.conf"

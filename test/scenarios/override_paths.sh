@@ -27,8 +27,7 @@ six_axle() { # LANE AFTER_MS PLATE GROSS
 	six_axle L01 500 豫C11111 55000
 	six_axle L01 500 豫C22222 56000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 200 --decide-ms 8000 \
-	--pass-ms 300 --reverse-ms 200
+sim2 200 8000 300 200
 TOKEN=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 printf '%s\n' "$TOKEN" >"$WORK/token"
 chmod 600 "$WORK/token"

@@ -21,12 +21,8 @@ fi
 	printf '{"lane":"L02","after_ms":2500,"ts":"2026-01-01T00:00:00.000Z","seq":1,"kind":"truck","config":"combination","axles":6,"gross_kg":55000,"axle_kg":[7000,9000,9000,10000,10000,10000],"speed_kmh":5.0,"plate":"豫B22222","plate_color":"yellow"}\n'
 	truck L01 9000 豫A33333 16000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 300 --decide-ms 15000 \
-	--pass-ms 400 --reverse-ms 300
-STATUS_PORT=$(free_port)
-write_conf2 "$WORK/wg.conf"
-start_daemon "$WORK/wg.conf"
-wait_status
+sim2 300 15000 400 300
+daemon2
 
 mkdir -p "$WORK/chrome"
 SHOT="$WORK/board.png"

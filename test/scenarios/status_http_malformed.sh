@@ -14,12 +14,8 @@
 	truck L01 500 豫D11111 15000
 	truck L01 500 豫D22222 15000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 200 --decide-ms 1500 \
-	--pass-ms 300 --reverse-ms 200
-STATUS_PORT=$(free_port)
-write_conf2 "$WORK/wg.conf"
-start_daemon "$WORK/wg.conf"
-wait_status
+sim2 200 1500 300 200
+daemon2
 
 python3 - "$STATUS_PORT" <<'PY' || fail "a malformed request was not answered with an error"
 import socket, sys, time

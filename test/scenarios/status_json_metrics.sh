@@ -31,12 +31,8 @@ six_axle() { # LANE AFTER_MS PLATE GROSS
 	printf '{"lane":"L02","after_ms":800,"ts":"2026-01-01T00:00:00.000Z","seq":1,"kind":"truck","config":"rigid","axles":2,"gross_kg":12000,"speed_kmh":5.0,"plate":"豫B00001","plate_color":"yellow","valid":false}\n'
 	truck L02 300 豫B00002 14000
 } >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold --lanes 2 --weigh-ms 200 --decide-ms 1200 \
-	--pass-ms 300 --reverse-ms 200
-STATUS_PORT=$(free_port)
-write_conf2 "$WORK/wg.conf"
-start_daemon "$WORK/wg.conf"
-wait_status
+sim2 200 1200 300 200
+daemon2
 go_traffic2
 wait_for 30 "five weighings" sql_ge 5 "SELECT count(*) FROM events WHERE kind = 'weighing'"
 wait_for 15 "L01's last truck through" timeline_has '"what":"drove_through","plate":"豫A33333"'
