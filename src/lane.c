@@ -941,6 +941,7 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 {
 	switch (in->kind) {
 	case LI_TICK:
+	case LI_PLATE:		/* paired with a weighing in the lane core */
 		break;
 	case LI_SCALE:
 		l->down_since[ROLE_SCALE] = -1;

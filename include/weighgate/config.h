@@ -16,6 +16,7 @@
 #define CFG_EX_CONFIG 78	/* sysexits EX_CONFIG */
 
 enum barrier_mode { BARRIER_LEVEL, BARRIER_PULSE };
+enum plate_source { PLATE_FROM_SCALE, PLATE_FROM_CAMERA };
 
 enum led_msg {
 	LED_IDLE, LED_PASS, LED_TURNBACK, LED_INTERCEPT, LED_RETRY, LED_HOLD,
@@ -32,7 +33,7 @@ enum led_msg {
  * per-device health and the status server index it like the others, but
  * no address, no link and no lane_dev_cfg.
  */
-enum dev_role { ROLE_SCALE, ROLE_IO, ROLE_LED, ROLE_BARRIER, ROLE_N };
+enum dev_role { ROLE_SCALE, ROLE_IO, ROLE_LED, ROLE_BARRIER, ROLE_CAMERA, ROLE_N };
 #define ROLE_NMODBUS ROLE_BARRIER
 
 /* "scale", "io", "led", "barrier": config keys, logs and event bodies. */
@@ -65,6 +66,12 @@ struct lane_cfg {
 	int led_registers;
 	enum text_encoding led_encoding;
 	char led_text[LED_NMSG][CFG_TEXT_MAX];	/* defaults of §4.3 unless set */
+	enum plate_source plate_source;
+	/* which pushes of the camera listener are this lane's camera's */
+	char camera_id[64];		/* deviceID / "camera"; "": any */
+	char camera_channel[16];	/* channelID; "": any */
+	char camera_source[128];	/* peer addresses; "": any allowed */
+	int camera_silent_ms;		/* nothing heard this long: a fault */
 };
 
 struct config {
@@ -78,6 +85,16 @@ struct config {
 		int retention_days;
 		int64_t db_max_mb;
 		int64_t disk_min_free_mb;
+		/* the camera listener (docs/camera.md "The listener") */
+		char camera_listen[128];	/* "": off */
+		int camera_max_connections;
+		int camera_timeout_s;
+		char camera_allow[CFG_PATH_MAX];	/* addresses / prefixes */
+		char camera_user[64];		/* "": no credentials asked */
+		char camera_password_file[CFG_PATH_MAX];
+		int camera_body_max_kb;
+		int camera_part_max_kb;
+		int camera_parts_max;
 	} controller;
 	struct rules rules;		/* [rules] and [limits] */
 	struct {

@@ -38,7 +38,16 @@ enum lane_input_kind {
 	LI_COMMITTED,		/* the last LA_RECORD committed as uuid */
 	LI_COMMIT_FAILED,	/* the last LA_RECORD could not be committed */
 	LI_OVERRIDE,		/* staff let a refused vehicle through */
-	LI_SHUTDOWN		/* the daemon is stopping */
+	LI_SHUTDOWN,		/* the daemon is stopping */
+	LI_PLATE		/* a camera's plate read, received at now.mono_ms */
+};
+
+struct lane_plate_read {
+	bool has_plate;
+	char plate[MEAS_PLATE_MAX];
+	enum pcolor color;
+	int confidence;
+	char camera[32];
 };
 
 struct lane_input {
@@ -51,6 +60,7 @@ struct lane_input {
 	const char *err;			/* LI_DOWN, LI_COMMIT_FAILED */
 	const char *operator_id;		/* LI_OVERRIDE */
 	const char *reason;			/* LI_OVERRIDE */
+	struct lane_plate_read plate;		/* LI_PLATE */
 };
 
 /* Both clocks: wall for event times and permits, monotonic for timers. */
