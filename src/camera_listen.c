@@ -40,6 +40,13 @@
 #define AUTH_MAX	512	/* bytes of an Authorization header kept */
 #define ERR_MAX		256
 
+/* A connection evhttp serves, and since when its request is awaited. */
+struct conn {
+	struct bufferevent *bev;
+	int64_t since_ms;		/* mono: opened, or its last answer */
+	unsigned ours, sent;		/* answers given here / status lines sent */
+};
+
 struct camera_listen {
 	struct event_base *base;
 	struct evhttp *http;
@@ -52,7 +59,7 @@ struct camera_listen {
 	char user[64], password[256];
 	bool bound, bind_warned;
 	struct camera_listen_source src;
-	struct bufferevent **conns;
+	struct conn *conns;
 	int n_conns;
 	struct camera_listen_stats st;
 	struct log_limit refusals;
@@ -276,6 +283,9 @@ camera_route_find(const struct camera_route *routes, int n,
 
 /* ---- answers ---- */
 
+static void conn_answered(struct camera_listen *c, struct evhttp_request *req);
+static void conn_ours(struct camera_listen *c, struct evhttp_request *req);
+
 /* Answer k, counted; msg for the log and the body (NULL: none). */
 static void
 answer(struct camera_listen *c, struct evhttp_request *req, enum camera_req k,
@@ -286,6 +296,7 @@ answer(struct camera_listen *c, struct evhttp_request *req, enum camera_req k,
 	struct sbuf b;
 
 	c->st.requests[k]++;
+	conn_ours(c, req);
 	sbuf_init(&b);
 	sbuf_puts(&b, "{\"result\":");
 	sbuf_put_json_str(&b, req_names[k]);
@@ -378,6 +389,7 @@ on_request(struct evhttp_request *req, void *arg)
 	const char *authz = evhttp_find_header(evhttp_request_get_input_headers(
 	    req), "Authorization");
 
+	conn_answered(c, req);
 	if (evhttp_request_get_uri(req) == NULL) {
 		refused(c, req, evhttp_request_get_response_code(req) == 413 ?
 		    CREQ_TOO_LARGE : CREQ_BAD, "malformed or oversized request");
@@ -412,22 +424,108 @@ admit_update(struct camera_listen *c)
 	c->lev_on = on;
 }
 
-/* Count off the connections evhttp has freed (their callbacks cleared). */
+/*
+ * Count off the connections evhttp has freed (their callbacks cleared).
+ * One whose request has not come whole within camera_timeout_s (evhttp's
+ * own timeout is reset by every byte: a request a byte at a time would
+ * hold it for ever) is told of a read timeout, on which evhttp frees it.
+ */
 static void
-conns_sweep(struct camera_listen *c)
+conns_sweep(struct camera_listen *c, int64_t now)
 {
 	bufferevent_data_cb rd, wr;
 	bufferevent_event_cb ev;
+	struct conn *k;
 	void *a;
 	int i;
 
 	for (i = 0; i < c->n_conns; i++) {
-		bufferevent_getcb(c->conns[i], &rd, &wr, &ev, &a);
-		if (rd != NULL || wr != NULL || ev != NULL)
+		k = &c->conns[i];
+		bufferevent_getcb(k->bev, &rd, &wr, &ev, &a);
+		if (rd != NULL || wr != NULL || ev != NULL) {
+			if (k->since_ms >= 0 &&
+			    now - k->since_ms >= c->cfg.timeout_s * 1000LL) {
+				k->since_ms = -1;	/* told once */
+				c->st.timed_out_total++;
+				bufferevent_trigger_event(k->bev,
+				    BEV_EVENT_READING | BEV_EVENT_TIMEOUT,
+				    BEV_TRIG_DEFER_CALLBACKS);
+			}
 			continue;
-		bufferevent_disable(c->conns[i], EV_READ | EV_WRITE);
-		bufferevent_decref(c->conns[i]);
+		}
+		bufferevent_disable(k->bev, EV_READ | EV_WRITE);
+		bufferevent_decref(k->bev);
 		c->conns[i--] = c->conns[--c->n_conns];
+	}
+}
+
+/* The connection of req in the table, or NULL. */
+static struct conn *
+conn_of(struct camera_listen *c, struct evhttp_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con != NULL ?
+	    evhttp_connection_get_bufferevent(con) : NULL;
+	int i;
+
+	for (i = 0; bev != NULL && i < c->n_conns; i++)
+		if (c->conns[i].bev == bev)
+			return &c->conns[i];
+	return NULL;
+}
+
+/* A request came whole: its connection's next one has the time again. */
+static void
+conn_answered(struct camera_listen *c, struct evhttp_request *req)
+{
+	struct conn *k = conn_of(c, req);
+
+	if (k != NULL && k->since_ms >= 0)
+		k->since_ms = ts_mono_ms();
+}
+
+/* An answer of this file goes out on req's connection. */
+static void
+conn_ours(struct camera_listen *c, struct evhttp_request *req)
+{
+	struct conn *k = conn_of(c, req);
+
+	if (k != NULL)
+		k->ours++;
+}
+
+/*
+ * Bytes added to a connection's output.  evhttp answers a body past the
+ * limit (413) and a request it cannot parse (400) itself, without a
+ * callback: a status line that is not one of ours is one of those, and is
+ * counted here (evhttp writes the status line as one addition).
+ */
+static void
+on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct camera_listen *c = arg;
+	struct evbuffer_ptr at;
+	char line[13];
+	int i;
+
+	if (info->n_added < sizeof(line) - 1 ||
+	    evbuffer_ptr_set(buf, &at, evbuffer_get_length(buf) -
+	    info->n_added, EVBUFFER_PTR_SET) != 0 ||
+	    evbuffer_copyout_from(buf, &at, line, sizeof(line) - 1) !=
+	    (ev_ssize_t)sizeof(line) - 1)
+		return;
+	line[sizeof(line) - 1] = '\0';
+	if (strncmp(line, "HTTP/1.", 7) != 0)
+		return;
+	for (i = 0; i < c->n_conns; i++) {
+		if (bufferevent_get_output(c->conns[i].bev) != buf)
+			continue;
+		if (++c->conns[i].sent > c->conns[i].ours) {
+			c->conns[i].ours = c->conns[i].sent;
+			c->st.requests[strcmp(line + 9, "413") == 0 ?
+			    CREQ_TOO_LARGE : CREQ_BAD]++;
+		}
+		return;
 	}
 }
 
@@ -445,8 +543,11 @@ on_new_conn(struct event_base *base, void *arg)
 	}
 	bufferevent_incref(bev);
 	if (c->n_conns + 1 == c->st.max_connections)
-		conns_sweep(c);	/* before bev joins: its callbacks are unset */
-	c->conns[c->n_conns++] = bev;
+		conns_sweep(c, ts_mono_ms());	/* before bev joins: unset */
+	memset(&c->conns[c->n_conns], 0, sizeof(c->conns[0]));
+	c->conns[c->n_conns].bev = bev;
+	c->conns[c->n_conns++].since_ms = ts_mono_ms();
+	(void)evbuffer_add_cb(bufferevent_get_output(bev), on_output, c);
 	admit_update(c);
 	return bev;
 }
@@ -459,7 +560,7 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	conns_sweep(c);
+	conns_sweep(c, ts_mono_ms());
 	admit_update(c);
 }
 
@@ -568,7 +669,7 @@ camera_listen_free(struct camera_listen *c)
 	if (c->http != NULL)
 		evhttp_free(c->http);
 	for (i = 0; i < c->n_conns; i++)
-		bufferevent_decref(c->conns[i]);
+		bufferevent_decref(c->conns[i].bev);
 	free(c->conns);
 	OPENSSL_cleanse(c->password, sizeof(c->password));
 	free(c);

@@ -1001,6 +1001,9 @@ prom_camera(struct sbuf *b, const struct status_snap *s)
 	}
 	prom_gauge(b, "camera_connections", "gauge", "Connections to the "
 	    "camera listener open now.", s->camera.connections);
+	prom_gauge(b, "camera_connections_timed_out_total", "counter",
+	    "Camera connections closed without a whole request within "
+	    "camera_timeout_s.", (long long)s->camera.timed_out_total);
 	prom_head(b, "camera_pushes_total", "counter", "Pushes of a lane's "
 	    "camera: plate reads, reads without a plate, other pushes "
 	    "(heartbeats).");

@@ -98,6 +98,7 @@ struct camera_listen_stats {
 	bool bound;
 	int connections, max_connections;
 	uint64_t refused_total;		/* connections past the limit */
+	uint64_t timed_out_total;	/* closed: no whole request in time */
 	uint64_t requests[CREQ_N];
 };
 
