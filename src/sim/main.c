@@ -35,7 +35,11 @@ usage_to(FILE *f, int status)
 	    "           [--plate-encoding GB18030|UTF-8] [--led-encoding ENC]\n"
 	    "           [--led-registers N] [--speedup F] [--barrier-mode level|pulse]\n"
 	    "           [--barrier-ms MS] [--weigh-ms MS] [--decide-ms MS]\n"
-	    "           [--pass-ms MS] [--reverse-ms MS] [--hold] TRAFFIC\n"
+	    "           [--pass-ms MS] [--reverse-ms MS] [--hold]\n"
+	    "           [--camera URL [--camera-format xml|multipart|json|generic]\n"
+	    "            [--camera-offset-ms MS] [--camera-mode MODE]\n"
+	    "            [--camera-second PLATE] [--camera-user USER:PASSWORD]\n"
+	    "            [--camera-heartbeat-ms MS]] TRAFFIC\n"
 	    "       weighgate-sim --rtu DEVICE [--baud B] [options] TRAFFIC\n"
 	    "       weighgate-sim --generate N [--seed S] [--lanes N]\n"
 	    "       weighgate-sim --read|--read-coils|--read-inputs HOST:PORT UNIT ADDR COUNT\n"
@@ -132,6 +136,13 @@ static const struct option longopts[] = {
 	{ "pass-ms", required_argument, NULL, 4 },
 	{ "reverse-ms", required_argument, NULL, 5 },
 	{ "hold", no_argument, NULL, 6 },
+	{ "camera", required_argument, NULL, SIM_CAM_OPT_URL },
+	{ "camera-format", required_argument, NULL, SIM_CAM_OPT_FORMAT },
+	{ "camera-offset-ms", required_argument, NULL, SIM_CAM_OPT_OFFSET },
+	{ "camera-mode", required_argument, NULL, SIM_CAM_OPT_MODE },
+	{ "camera-second", required_argument, NULL, SIM_CAM_OPT_SECOND },
+	{ "camera-user", required_argument, NULL, SIM_CAM_OPT_USER },
+	{ "camera-heartbeat-ms", required_argument, NULL, SIM_CAM_OPT_BEAT },
 	{ "generate", required_argument, NULL, 'g' },
 	{ "seed", required_argument, NULL, 'S' },
 	{ "read", no_argument, NULL, 10 },
@@ -186,6 +197,12 @@ parse_opt(struct cli *c, int ch, const char *name)
 	case 4: o->pass_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
 	case 5: o->reverse_ms = (int64_t)num_arg(name, optarg, 0, 60000); break;
 	case 6: o->hold = true; break;
+	case SIM_CAM_OPT_URL: case SIM_CAM_OPT_FORMAT: case SIM_CAM_OPT_OFFSET:
+	case SIM_CAM_OPT_MODE: case SIM_CAM_OPT_SECOND: case SIM_CAM_OPT_USER:
+	case SIM_CAM_OPT_BEAT:
+		if (sim_camera_option(o, ch, name, optarg) != 0)
+			exit(EX_USAGE);
+		break;
 	case 'g':
 		c->mode = MODE_GENERATE;
 		c->gen_n = (long)num_arg(name, optarg, 0, 1e9);
@@ -314,7 +331,7 @@ serve(struct sim *s)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (!held)
 		traffic_go(s);
-	if (server_start(s) == -1 ||
+	if (server_start(s) == -1 || sim_camera_start(s) == -1 ||
 	    pthread_create(&phys, NULL, physics_thread, s) != 0) {
 		s->stop = 1;
 		return 1;
@@ -329,6 +346,7 @@ serve(struct sim *s)
 	log_info("signal %d: stopping", sig);
 	s->stop = 1;
 	pthread_join(phys, NULL);
+	sim_camera_stop(s);
 	return 0;
 }
 
@@ -355,6 +373,7 @@ main(int argc, char **argv)
 	s->rng = (uint64_t)ts_now_ms() | 1;
 	pthread_mutex_init(&s->mu, NULL);
 	rc = serve(s);
+	sim_camera_stop(s);	/* when serve() failed: after s->stop */
 	server_stop(s);
 	timeline_close(s);
 	for (i = 0; i < s->nlanes; i++)
