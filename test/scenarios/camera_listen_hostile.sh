@@ -7,6 +7,7 @@
 # in /metrics and /v1/status; the daemon goes on, and a good push still
 # becomes the lane's camera read.
 . "$(dirname "$0")/lib.inc"
+. "$(dirname "$0")/status_lib.inc"
 
 FIX="$ROOT/test/fixtures/camera"
 : >"$WORK/traffic.jsonl"
@@ -107,6 +108,8 @@ lane = s["lanes"][0]
 assert lane["camera"]["pushes"]["read"] == 2, lane["camera"]
 assert lane["devices"]["camera"]["up"], lane["devices"]
 PY
+curl -s --max-time 5 "http://127.0.0.1:$STATUS_PORT/metrics" >"$WORK/metrics.txt"
+assert_promtool "$WORK/metrics.txt"
 grep -q 'push from 127.0.0.2 refused (403' "$WORK/weighgated.log" ||
 	fail "the refused source is not in the log"
 stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
