@@ -515,7 +515,8 @@ on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	    (ev_ssize_t)sizeof(line) - 1)
 		return;
 	line[sizeof(line) - 1] = '\0';
-	if (strncmp(line, "HTTP/1.", 7) != 0)
+	/* "100 Continue" (Expect: 100-continue) is no answer */
+	if (strncmp(line, "HTTP/1.", 7) != 0 || line[9] == '1')
 		return;
 	for (i = 0; i < c->n_conns; i++) {
 		if (bufferevent_get_output(c->conns[i].bev) != buf)
