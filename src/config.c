@@ -36,6 +36,7 @@ _Static_assert(sizeof(enum word_order) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum text_encoding) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum barrier_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum on_scale_fault) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum plate_source) == sizeof(int), "enum size");
 _Static_assert(sizeof(bool) != sizeof(int), "bool and int told apart by size");
 
 enum sect { S_NONE, S_CONTROLLER, S_RULES, S_LIMITS, S_PLATFORM, S_LANE, S_NSECT };
@@ -82,6 +83,7 @@ static const char *const w_encoding[] = { "GB18030", "UTF-8", NULL };
 static const char *const w_barrier[] = { "level", "pulse", NULL };
 static const char *const w_on_fault[] = { "closed", "open", NULL };
 static const char *const w_off_on[] = { "off", "on", NULL };
+static const char *const w_plate_source[] = { "scale", "camera", NULL };
 
 /* Every key of every section.  [rules] and [limits] take rules_defaults(). */
 static const struct key keys[] = {
@@ -185,6 +187,10 @@ static const struct key keys[] = {
 	K_ENUM(S_LANE, "word_order", w_word_order, "ABCD", LF(word_order)),
 	K_ENUM(S_LANE, "plate_encoding", w_encoding, "GB18030",
 	    LF(plate_encoding)),
+	K_ENUM(S_LANE, "plate_source", w_plate_source, "scale",
+	    LF(plate_source)),
+	K_INT(S_LANE, "plate_before_ms", 0, 30000, "5000", LF(plate_before_ms)),
+	K_INT(S_LANE, "plate_wait_ms", 0, 10000, "1500", LF(plate_wait_ms)),
 	K_INT(S_LANE, "io_coil_base", 0, 65535, "0", LF(io_coil_base)),
 	K_INT(S_LANE, "io_input_base", 0, 65535, "0", LF(io_input_base)),
 	K_ENUM(S_LANE, "barrier_mode", w_barrier, "level", LF(barrier_mode)),
@@ -211,13 +217,15 @@ static const struct key keys[] = {
 	    "请联系工作人员", LF(led_text[LED_HOLD])),
 	K_TYPE(S_LANE, "led_fault", KT_TEXT, 0,
 	    "称重设备故障 请走其他车道", LF(led_text[LED_FAULT])),
+	K_TYPE(S_LANE, "led_weighing", KT_TEXT, 0,
+	    "正在称重 请稍候", LF(led_text[LED_WEIGHING])),
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
 static const char *const led_msg_keys[LED_NMSG] = {
 	"led_idle", "led_pass", "led_turnback", "led_intercept", "led_retry",
-	"led_hold", "led_fault"
+	"led_hold", "led_fault", "led_weighing"
 };
 
 static const char *const placeholders[] = {

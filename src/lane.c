@@ -836,7 +836,7 @@ led_colour_of(enum led_msg m)
 {
 	switch (m) {
 	case LED_IDLE: case LED_PASS: return LED_GREEN;
-	case LED_RETRY: case LED_HOLD: return LED_YELLOW;
+	case LED_RETRY: case LED_HOLD: case LED_WEIGHING: return LED_YELLOW;
 	default: return LED_RED;
 	}
 }
@@ -941,7 +941,6 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 {
 	switch (in->kind) {
 	case LI_TICK:
-	case LI_PLATE:		/* paired with a weighing in the lane core */
 		break;
 	case LI_SCALE:
 		l->down_since[ROLE_SCALE] = -1;
@@ -990,6 +989,8 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		l->passes_allowed = 0;
 		l->want_led = LED_FAULT;
 		act_log(l, out, "stopping: barrier down, fault text shown");
+		break;
+	case LI_PLATE:
 		break;
 	}
 	check_silence(l, now, out);

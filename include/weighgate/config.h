@@ -16,12 +16,18 @@
 #define CFG_EX_CONFIG 78	/* sysexits EX_CONFIG */
 
 enum barrier_mode { BARRIER_LEVEL, BARRIER_PULSE };
-enum plate_source { PLATE_FROM_SCALE, PLATE_FROM_CAMERA };
 
 enum led_msg {
 	LED_IDLE, LED_PASS, LED_TURNBACK, LED_INTERCEPT, LED_RETRY, LED_HOLD,
-	LED_FAULT, LED_NMSG
+	LED_FAULT, LED_WEIGHING, LED_NMSG
 };
+
+/*
+ * Where a lane's plate comes from: the scale's registers (or profile
+ * fields), or the lane camera's pushes paired with the weighing by receive
+ * time (docs/lane.md "Pairing a camera's plate with a weighing").
+ */
+enum plate_source { PLATE_FROM_SCALE, PLATE_FROM_CAMERA };
 
 /*
  * A lane's devices by role: one enum everywhere (configuration, reload,
@@ -33,10 +39,14 @@ enum led_msg {
  * per-device health and the status server index it like the others, but
  * no address, no link and no lane_dev_cfg.
  */
-enum dev_role { ROLE_SCALE, ROLE_IO, ROLE_LED, ROLE_BARRIER, ROLE_CAMERA, ROLE_N };
+enum dev_role {
+	ROLE_SCALE, ROLE_IO, ROLE_LED, ROLE_BARRIER,
+	ROLE_CAMERA,		/* the lane camera (plate_source = camera) */
+	ROLE_N
+};
 #define ROLE_NMODBUS ROLE_BARRIER
 
-/* "scale", "io", "led", "barrier": config keys, logs and event bodies. */
+/* "scale", "io", "led", "barrier", "camera": config keys, logs and event bodies. */
 extern const char *const cfg_role_names[ROLE_N];
 const char *cfg_role_name(enum dev_role r);	/* "?" out of range */
 
@@ -65,8 +75,10 @@ struct lane_cfg {
 	int led_base;
 	int led_registers;
 	enum text_encoding led_encoding;
+	enum plate_source plate_source;	/* plate_source = scale | camera */
+	int plate_before_ms;		/* a read this long before the result */
+	int plate_wait_ms;		/* or this long after it pairs */
 	char led_text[LED_NMSG][CFG_TEXT_MAX];	/* defaults of §4.3 unless set */
-	enum plate_source plate_source;
 	/* which pushes of the camera listener are this lane's camera's */
 	char camera_id[64];		/* deviceID / "camera"; "": any */
 	char camera_channel[16];	/* channelID; "": any */

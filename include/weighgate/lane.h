@@ -42,12 +42,21 @@ enum lane_input_kind {
 	LI_PLATE		/* a camera's plate read, received at now.mono_ms */
 };
 
+/*
+ * One plate read of the lane camera (LI_PLATE), as the camera listener
+ * parsed it.  The lane pairs it with a weighing by the time it was
+ * received (now.mono_ms of the step), never by the camera's clock.
+ * LI_DOWN / LI_UP with dev = ROLE_CAMERA: the camera has been silent / is
+ * heard again.
+ */
+#define LANE_CAMERA_MAX 32
+
 struct lane_plate_read {
-	bool has_plate;
-	char plate[MEAS_PLATE_MAX];
+	bool has_plate;			/* false: "no plate" (无车牌, empty) */
+	char plate[MEAS_PLATE_MAX];	/* normalised (plate.h), UTF-8 */
 	enum pcolor color;
-	int confidence;
-	char camera[32];
+	int confidence;			/* 0-100, -1 unknown */
+	char camera[LANE_CAMERA_MAX];	/* the camera's configured id */
 };
 
 struct lane_input {
