@@ -5,7 +5,8 @@
  * result is published (negative: before it), as a Hikvision ISAPI alarm
  * (XML, multipart with a small JPEG) or the generic JSON push.  The camera
  * of lane L01 is deviceID "CAM-L01", channel 1.  --camera-mode says what
- * the camera does: plate, noplate (无车牌), skip (no read, heartbeats
+ * the camera does (--camera-plate: it reads that plate, not the vehicle's
+ * of the traffic file): plate, noplate (无车牌), skip (no read, heartbeats
  * only), two (the plate, then --camera-second 200 ms later) or silent
  * (nothing at all).  Heartbeats (videoloss, inactive) every
  * --camera-heartbeat-ms.
@@ -114,6 +115,9 @@ sim_camera_option(struct sim_opts *o, int ch, const char *name,
 	case SIM_CAM_OPT_SECOND:
 		o->camera_second = arg;
 		return 0;
+	case SIM_CAM_OPT_PLATE:
+		o->camera_plate = arg;
+		return 0;
 	default:
 		o->camera_user = arg;
 		return 0;
@@ -147,9 +151,9 @@ sim_camera_vehicle(struct sim *s, const struct sim_lane *l,
 	if (p.due < now)
 		p.due = now;
 	p.lane = l->no - 1;
-	p.has_plate = s->o.camera_mode != SIM_CAM_NOPLATE &&
-	    it->m.plate[0] != '\0';
-	snprintf(p.plate, sizeof(p.plate), "%s", it->m.plate);
+	snprintf(p.plate, sizeof(p.plate), "%s", s->o.camera_plate != NULL ?
+	    s->o.camera_plate : it->m.plate);
+	p.has_plate = s->o.camera_mode != SIM_CAM_NOPLATE && p.plate[0] != '\0';
 	p.color = it->m.plate_color;
 	enqueue(s, &p);
 	if (s->o.camera_mode != SIM_CAM_TWO)

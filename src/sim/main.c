@@ -38,7 +38,8 @@ usage_to(FILE *f, int status)
 	    "           [--pass-ms MS] [--reverse-ms MS] [--hold]\n"
 	    "           [--camera URL [--camera-format xml|multipart|json|generic]\n"
 	    "            [--camera-offset-ms MS] [--camera-mode MODE]\n"
-	    "            [--camera-second PLATE] [--camera-user USER:PASSWORD]\n"
+	    "            [--camera-plate PLATE] [--camera-second PLATE]\n"
+	    "            [--camera-user USER:PASSWORD]\n"
 	    "            [--camera-heartbeat-ms MS]] TRAFFIC\n"
 	    "       weighgate-sim --rtu DEVICE [--baud B] [options] TRAFFIC\n"
 	    "       weighgate-sim --generate N [--seed S] [--lanes N]\n"
@@ -143,6 +144,7 @@ static const struct option longopts[] = {
 	{ "camera-second", required_argument, NULL, SIM_CAM_OPT_SECOND },
 	{ "camera-user", required_argument, NULL, SIM_CAM_OPT_USER },
 	{ "camera-heartbeat-ms", required_argument, NULL, SIM_CAM_OPT_BEAT },
+	{ "camera-plate", required_argument, NULL, SIM_CAM_OPT_PLATE },
 	{ "generate", required_argument, NULL, 'g' },
 	{ "seed", required_argument, NULL, 'S' },
 	{ "read", no_argument, NULL, 10 },
@@ -199,7 +201,7 @@ parse_opt(struct cli *c, int ch, const char *name)
 	case 6: o->hold = true; break;
 	case SIM_CAM_OPT_URL: case SIM_CAM_OPT_FORMAT: case SIM_CAM_OPT_OFFSET:
 	case SIM_CAM_OPT_MODE: case SIM_CAM_OPT_SECOND: case SIM_CAM_OPT_USER:
-	case SIM_CAM_OPT_BEAT:
+	case SIM_CAM_OPT_BEAT: case SIM_CAM_OPT_PLATE:
 		if (sim_camera_option(o, ch, name, optarg) != 0)
 			exit(EX_USAGE);
 		break;

@@ -110,6 +110,7 @@ struct sim_opts {
 	const char *traffic;
 	/* the lanes' cameras (camera.c); camera_url NULL: none */
 	const char *camera_url, *camera_user, *camera_second;
+	const char *camera_plate;	/* read instead of the vehicle's */
 	int camera_format;		/* enum sim_cam_format */
 	int camera_mode;		/* enum sim_cam_mode */
 	int64_t camera_offset_ms, camera_heartbeat_ms;
@@ -182,7 +183,8 @@ enum sim_cam_mode { SIM_CAM_PLATE, SIM_CAM_NOPLATE, SIM_CAM_SKIP,
 	SIM_CAM_TWO, SIM_CAM_SILENT };
 enum {	/* the --camera options' codes for getopt_long */
 	SIM_CAM_OPT_URL = 40, SIM_CAM_OPT_FORMAT, SIM_CAM_OPT_OFFSET,
-	SIM_CAM_OPT_MODE, SIM_CAM_OPT_SECOND, SIM_CAM_OPT_USER, SIM_CAM_OPT_BEAT
+	SIM_CAM_OPT_MODE, SIM_CAM_OPT_SECOND, SIM_CAM_OPT_USER, SIM_CAM_OPT_BEAT,
+	SIM_CAM_OPT_PLATE
 };
 /* One --camera option into o; -1 (said) when its value is wrong. */
 int sim_camera_option(struct sim_opts *o, int ch, const char *name,
