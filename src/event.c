@@ -28,6 +28,7 @@ event_name(enum event_kind k)
 	case EV_STORE_REPLACED:		return "store_replaced";
 	case EV_STORE_ROLLBACK:		return "store_rollback";
 	case EV_ALARM_ACK:		return "alarm_ack";
+	case EV_PLATE_READ:		return "plate_read";
 	case EV_NKINDS:			break;
 	}
 	return "?";

@@ -56,6 +56,9 @@ lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
 	l->seen_seq = last_seq;
 	l->reset_since_ms = -1;
 	l->last_result_ms = -1;
+	for (i = 0; i < LANE_PLATES_N; i++)
+		l->plates[i].mono_ms = -1;
+	l->presence_ms = -1;
 }
 
 void
@@ -225,6 +228,11 @@ device_fault(struct lane *l, struct lane_actions *out, enum dev_role dev,
 		    event_cause_name(cause));
 		return;
 	}
+	if (dev == ROLE_CAMERA) {
+		act_log(l, out, "camera %s; deciding goes on by weight alone "
+		    "(plate_missing)", event_cause_name(cause));
+		return;
+	}
 	snprintf(why, sizeof(why), "%s %s", cfg_role_names[dev],
 	    event_cause_name(cause));
 	enter_fault(l, out, why);
@@ -289,20 +297,76 @@ log_decision(struct lane *l, struct lane_actions *out, enum lane_state to)
 	l->state = to;
 }
 
-/* A completed weighing: decide, record, then let reconcile() act. */
+/*
+ * plate_source = camera: what pair_collect() found for a weighing: the
+ * different plates (for the rules) and every read with a plate (for the
+ * record), each with its receive time relative to the result's.
+ */
+struct pairing {
+	int n;
+	struct rules_plate p[RULES_MAX_PLATES];
+	int n_reads;
+	const struct lane_plate_seen *reads[LANE_PLATES_N];
+	int64_t result_ms;
+};
+
+/* "plates":[...] and "received_mono_ms" of a paired weighing's record. */
 static void
-weighing(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
-    struct lane_now now, struct lane_actions *out)
+put_pairing(struct sbuf *b, const struct pairing *pr)
+{
+	int i;
+
+	if (b->len > 0 && b->p[b->len - 1] == '}')
+		b->p[--b->len] = '\0';
+	sbuf_puts(b, ",\"plate_source\":\"camera\",\"received_mono_ms\":");
+	sbuf_put_i64(b, pr->result_ms);
+	sbuf_puts(b, ",\"plates\":[");
+	for (i = 0; i < pr->n_reads; i++) {
+		const struct lane_plate_seen *s = pr->reads[i];
+
+		sbuf_puts(b, i ? ",{\"plate\":" : "{\"plate\":");
+		sbuf_put_json_str(b, s->r.plate);
+		sbuf_puts(b, ",\"plate_color\":");
+		sbuf_put_json_str(b, meas_color_name(s->r.color));
+		sbuf_puts(b, ",\"confidence\":");
+		if (s->r.confidence >= 0)
+			sbuf_put_i64(b, s->r.confidence);
+		else
+			sbuf_puts(b, "null");
+		sbuf_puts(b, ",\"camera\":");
+		sbuf_put_json_str(b, s->r.camera);
+		sbuf_puts(b, ",\"offset_ms\":");
+		sbuf_put_i64(b, s->mono_ms - pr->result_ms);
+		sbuf_putc(b, '}');
+	}
+	sbuf_puts(b, "]}");
+}
+
+/* Decide m (on the paired plates when pr), record, then let reconcile() act. */
+static void
+decided(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
+    const struct pairing *pr, struct lane_now now, struct lane_actions *out)
 {
 	struct decision d;
 	struct sbuf b;
 	enum lane_state to;
+	int used;
 
-	decide(m, ctx->rules, ctx->lists, now.wall_ms, l->retries, &d);
+	if (pr == NULL)
+		decide(m, ctx->rules, ctx->lists, now.wall_ms, l->retries, &d);
+	else {
+		decide_camera(m, pr->p, pr->n, ctx->rules, ctx->lists, now.wall_ms,
+		    l->retries, &d, &used);
+		snprintf(m->plate, sizeof(m->plate), "%s",
+		    used >= 0 ? pr->p[used].plate : "");
+		m->plate_color = used >= 0 ? pr->p[used].color : PC_UNKNOWN;
+	}
 	l->retries = rules_next_retries(l->retries, &d);
 	l->decisions[d.kind]++;
 	sbuf_init(&b);
 	record_decision_json(&b, m, &d, ctx->ruleset, true);
+	if (pr != NULL)
+		put_pairing(&b, pr);
 	/* an intercept is sent at once (docs/design.md §7) */
 	act_record(out, EV_WEIGHING, d.kind == DEC_INTERCEPT ? EVENT_URGENT :
 	    EVENT_BATCHED, &b, true, m->seq);
@@ -335,6 +399,173 @@ weighing(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
 		break;
 	}
 	log_decision(l, out, to);
+}
+
+/* Is the read in slot s paired with the weighing whose result came at t? */
+static bool
+pairs_with(const struct lane *l, const struct lane_plate_seen *s, int64_t t)
+{
+	if (s->mono_ms < 0 || s->used)
+		return false;
+	if (s->mono_ms < t - l->cfg->plate_before_ms ||
+	    s->mono_ms > t + l->cfg->plate_wait_ms)
+		return false;
+	/* the next vehicle has arrived: what came since is its own */
+	return !(l->presence_ms > t && s->mono_ms >= l->presence_ms);
+}
+
+static void
+pair_add(struct pairing *pr, const struct lane_plate_seen *s)
+{
+	int i;
+
+	if (!s->r.has_plate || s->r.plate[0] == '\0')
+		return;
+	pr->reads[pr->n_reads++] = s;
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->p[i].plate, s->r.plate) == 0) {
+			if (pr->p[i].color == PC_UNKNOWN)
+				pr->p[i].color = s->r.color;
+			return;
+		}
+	if (pr->n == RULES_MAX_PLATES)
+		return;
+	snprintf(pr->p[pr->n].plate, sizeof(pr->p[pr->n].plate), "%s",
+	    s->r.plate);
+	pr->p[pr->n++].color = s->r.color;
+}
+
+/* Take the reads paired with the result of t, in the order received. */
+static void
+pair_collect(struct lane *l, int64_t t, struct pairing *pr)
+{
+	int i, k;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->result_ms = t;
+	for (k = 0; k < LANE_PLATES_N; k++) {
+		i = (l->plates_next + k) % LANE_PLATES_N;
+		if (!pairs_with(l, &l->plates[i], t))
+			continue;
+		l->plates[i].used = true;
+		pair_add(pr, &l->plates[i]);
+	}
+}
+
+/* Decide the weighing that waits for its plate, with what has come. */
+static void
+pair_finish(struct lane *l, const struct lane_ctx *ctx, struct lane_now now,
+    struct lane_actions *out, const char *why)
+{
+	struct pairing pr;
+	struct measurement m;
+	bool in_fault = l->state == LANE_FAULT;
+
+	if (!l->pair_waiting)
+		return;
+	l->pair_waiting = false;
+	m = l->pair_m;
+	pair_collect(l, l->pair_result_ms, &pr);
+	act_log(l, out, "seq %lld: %d plate read(s) after %lld ms (%s)",
+	    (long long)m.seq, pr.n_reads,
+	    (long long)(now.mono_ms - l->pair_result_ms), why);
+	decided(l, ctx, &m, &pr, now, out);
+	if (in_fault) {
+		l->passes_allowed = 0;
+		l->alarm_intercept = false;
+		enter_fault(l, out, "still faulty");
+	}
+}
+
+/* The wait for a plate ends at plate_wait_ms, or at once when nothing can come. */
+static void
+pair_check(struct lane *l, const struct lane_ctx *ctx, struct lane_now now,
+    struct lane_actions *out)
+{
+	if (!l->pair_waiting)
+		return;
+	if (l->dev_fault[ROLE_CAMERA])
+		pair_finish(l, ctx, now, out, "camera in fault");
+	else if (l->state == LANE_FAULT)
+		pair_finish(l, ctx, now, out, "lane in fault");
+	else if (l->presence_ms > l->pair_result_ms)
+		pair_finish(l, ctx, now, out, "next vehicle arrived");
+	else if (now.mono_ms - l->pair_result_ms >= l->cfg->plate_wait_ms)
+		pair_finish(l, ctx, now, out, "wait over");
+}
+
+/*
+ * A completed weighing.  From the scale's plate: decided now.  From the
+ * camera's: decided now on a rule-1 retry, a scale fault, a camera in
+ * fault or a stopping lane, else once plate_wait_ms has passed for a read
+ * to come (docs/lane.md); meanwhile the LED says led_weighing.
+ */
+static void
+weighing(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
+    struct lane_now now, struct lane_actions *out)
+{
+	struct decision d;
+	struct pairing pr;
+
+	if (l->cfg->plate_source != PLATE_FROM_CAMERA) {
+		decided(l, ctx, m, NULL, now, out);
+		return;
+	}
+	pair_finish(l, ctx, now, out, "a new result came");
+	m->plate[0] = '\0';	/* the scale's plate registers are not used */
+	m->plate_color = PC_UNKNOWN;
+	decide(m, ctx->rules, NULL, now.wall_ms, l->retries, &d);
+	if (d.kind == DEC_RETRY || d.kind == DEC_FAULT || l->stopping ||
+	    l->dev_fault[ROLE_CAMERA] || l->cfg->plate_wait_ms == 0) {
+		pair_collect(l, now.mono_ms, &pr);
+		decided(l, ctx, m, &pr, now, out);
+		return;
+	}
+	l->pair_waiting = true;
+	l->pair_result_ms = now.mono_ms;
+	l->pair_m = *m;
+	l->passes_allowed = 0;
+	l->alarm_intercept = false;
+	l->want_led = LED_WEIGHING;
+	act_log(l, out, "seq %lld: waiting up to %d ms for the camera's plate",
+	    (long long)m->seq, l->cfg->plate_wait_ms);
+}
+
+/* A camera's plate read: kept for pairing, recorded (batched) for replay. */
+static void
+plate_read(struct lane *l, const struct lane_plate_read *r, struct lane_now now,
+    struct lane_actions *out)
+{
+	struct lane_plate_seen *s = &l->plates[l->plates_next];
+	struct sbuf b;
+
+	l->plates_next = (l->plates_next + 1) % LANE_PLATES_N;
+	s->mono_ms = now.mono_ms;
+	s->used = false;
+	s->r = *r;
+	s->r.plate[sizeof(s->r.plate) - 1] = '\0';
+	s->r.camera[sizeof(s->r.camera) - 1] = '\0';
+	if (!s->r.has_plate)
+		s->r.plate[0] = '\0';
+	body_begin(&b, l);
+	sbuf_puts(&b, ",\"camera\":");
+	sbuf_put_json_str(&b, s->r.camera);
+	sbuf_puts(&b, ",\"plate\":");
+	if (s->r.has_plate)
+		sbuf_put_json_str(&b, s->r.plate);
+	else
+		sbuf_puts(&b, "null");
+	sbuf_puts(&b, ",\"plate_color\":");
+	sbuf_put_json_str(&b, meas_color_name(s->r.color));
+	sbuf_puts(&b, ",\"confidence\":");
+	if (s->r.confidence >= 0)
+		sbuf_put_i64(&b, s->r.confidence);
+	else
+		sbuf_puts(&b, "null");
+	sbuf_puts(&b, ",\"received_mono_ms\":");
+	sbuf_put_i64(&b, now.mono_ms);
+	sbuf_putc(&b, '}');
+	act_record(out, EV_PLATE_READ, EVENT_BATCHED, &b, false, 0);
 }
 
 static void
@@ -668,9 +899,12 @@ io_data(struct lane *l, const struct lane_ctx *ctx,
 {
 	bool was_known = l->inputs_known;
 	bool prev_pass = l->in[IO_PASS_LOOP];
+	bool prev_presence = l->in[IO_PRESENCE];
 
 	memcpy(l->in, in->bits, sizeof(l->in));
 	l->inputs_known = true;
+	if (was_known && l->in[IO_PRESENCE] && !prev_presence)
+		l->presence_ms = now.mono_ms;
 	if (was_known && l->in[IO_PASS_LOOP] != prev_pass)
 		pass_loop_edge(l, l->in[IO_PASS_LOOP], now, out);
 	else if (!was_known && l->in[IO_PASS_LOOP] && l->passes_allowed == 0)
@@ -692,7 +926,7 @@ vehicle_left(struct lane *l, struct lane_actions *out)
 	if (l->state == LANE_REFUSED) {
 		l->want_led = LED_IDLE;
 		set_state(l, LANE_IDLE, out, "vehicle left");
-	} else if (l->state == LANE_IDLE)
+	} else if (l->state == LANE_IDLE && !l->pair_waiting)
 		l->want_led = LED_IDLE;
 }
 
@@ -959,6 +1193,10 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 			l->down_since[in->dev] = in->since_mono_ms;
 		snprintf(l->down_err[in->dev], sizeof(l->down_err[in->dev]),
 		    "%s", in->err != NULL ? in->err : "");
+		/* the camera's silence is timed where it is heard */
+		if (in->dev == ROLE_CAMERA)
+			device_fault(l, out, ROLE_CAMERA, EC_SILENT,
+			    l->down_err[ROLE_CAMERA]);
 		break;
 	case LI_UP:
 		if (l->down_since[in->dev] >= 0 || l->dev_fault[in->dev])
@@ -985,14 +1223,19 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 			override(l, in, now, out);
 		break;
 	case LI_SHUTDOWN:
+		pair_finish(l, ctx, now, out, "stopping");
 		l->stopping = true;
 		l->passes_allowed = 0;
 		l->want_led = LED_FAULT;
 		act_log(l, out, "stopping: barrier down, fault text shown");
 		break;
 	case LI_PLATE:
+		l->down_since[ROLE_CAMERA] = -1;
+		device_recovered(l, out, ROLE_CAMERA);
+		plate_read(l, &in->plate, now, out);
 		break;
 	}
+	pair_check(l, ctx, now, out);
 	check_silence(l, now, out);
 	check_barrier(l, now, out);
 	check_pass_timeout(l, now, out);
@@ -1016,7 +1259,8 @@ lane_barrier_sent(struct lane *l, int64_t mono_ms)
 bool
 lane_between_vehicles(const struct lane *l)
 {
-	if (l->stopping || l->passes_allowed > 0 || l->want_uuid)
+	if (l->stopping || l->passes_allowed > 0 || l->want_uuid ||
+	    l->pair_waiting)
 		return false;
 	return l->state == LANE_FAULT || (l->state == LANE_IDLE && !l->scale_present);
 }

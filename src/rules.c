@@ -24,7 +24,8 @@ static const char *const reason_names[R_NREASONS] = {
 	"invalid", "unstable", "gross_out_of_range", "speed", "axle_sum",
 	"abnormal_driving", "axles_out_of_range", "retries_exhausted", "fault",
 	"watch", "passenger", "exempt", "permit", "permit_mismatch",
-	"over_gross", "config_unknown", "within_limit", "clock_doubt"
+	"over_gross", "config_unknown", "within_limit", "clock_doubt",
+	"plate_missing", "plates_differ"
 };
 
 /* The [limits] keys, in the order of enum limit_row. */
@@ -331,6 +332,52 @@ decide(const struct measurement *m, const struct rules *r,
 		decide_truck(m, r, l, now_ms, d);
 	if (unknown)
 		add_reason(d, R_CONFIG_UNKNOWN);
+}
+
+/* m with the camera's plate in place of the scale's ("" for none). */
+static void
+with_plate(struct measurement *dst, const struct measurement *m,
+    const struct rules_plate *p)
+{
+	*dst = *m;
+	snprintf(dst->plate, sizeof(dst->plate), "%s", p != NULL ? p->plate : "");
+	dst->plate_color = p != NULL ? p->color : PC_UNKNOWN;
+}
+
+void
+decide_camera(const struct measurement *m, const struct rules_plate *plates,
+    int n, const struct rules *r, const struct lists *l, int64_t now_ms,
+    int prior_retries, struct decision *d, int *used)
+{
+	struct measurement mp;
+	int i;
+
+	*used = -1;
+	if (n == 1) {
+		with_plate(&mp, m, &plates[0]);
+		decide(&mp, r, l, now_ms, prior_retries, d);
+		*used = 0;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		with_plate(&mp, m, &plates[i]);
+		decide(&mp, r, l, now_ms, prior_retries, d);
+		if (d->kind == DEC_INTERCEPT) {
+			*used = i;
+			add_reason(d, R_PLATES_DIFFER);
+			return;
+		}
+	}
+	/* on weight alone: an empty plate matches no list entry */
+	with_plate(&mp, m, NULL);
+	decide(&mp, r, l, now_ms, prior_retries, d);
+	if (n == 0) {
+		add_reason(d, R_PLATE_MISSING);
+		return;
+	}
+	if (d->kind == DEC_TURNBACK)
+		d->kind = DEC_HOLD;
+	add_reason(d, R_PLATES_DIFFER);
 }
 
 int

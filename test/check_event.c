@@ -55,6 +55,7 @@ START_TEST(names_on_the_wire)
 		[EV_STORE_REPLACED] = "store_replaced",
 		[EV_STORE_ROLLBACK] = "store_rollback",
 		[EV_ALARM_ACK] = "alarm_ack",
+		[EV_PLATE_READ] = "plate_read",
 	};
 	static const char *const causes[EC_NCAUSES] = {
 		[EC_SILENT] = "silent",

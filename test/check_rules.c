@@ -137,14 +137,14 @@ START_TEST(names)
 		"abnormal_driving", "axles_out_of_range", "retries_exhausted",
 		"fault", "watch", "passenger", "exempt", "permit",
 		"permit_mismatch", "over_gross", "config_unknown", "within_limit",
-		"clock_doubt"
+		"clock_doubt", "plate_missing", "plates_differ"
 	};
 	enum decision_kind k;
 	enum reason r;
 	int i;
 
 	ck_assert_int_eq(DEC_NKINDS, 6);
-	ck_assert_int_eq(R_NREASONS, 18);
+	ck_assert_int_eq(R_NREASONS, 20);
 	for (i = 0; i < DEC_NKINDS; i++) {
 		ck_assert_str_eq(decision_kind_name((enum decision_kind)i), kinds[i]);
 		ck_assert_int_eq(decision_kind_parse(kinds[i], &k), 0);

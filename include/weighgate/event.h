@@ -32,6 +32,7 @@ enum event_kind {
 	EV_STORE_REPLACED,
 	EV_STORE_ROLLBACK,
 	EV_ALARM_ACK,
+	EV_PLATE_READ,		/* a lane camera's plate read, for replay */
 	EV_NKINDS
 };
 

@@ -141,6 +141,18 @@ struct lane_recent {
 	uint16_t regs[SCALE_NREGS - 1];
 };
 
+/*
+ * plate_source = camera: a camera read as the lane received it, kept until
+ * a weighing takes it (each read is used once) or it is pushed out.
+ */
+#define LANE_PLATES_N 16
+
+struct lane_plate_seen {
+	int64_t mono_ms;		/* received (mono); -1: slot unused */
+	bool used;			/* paired with a weighing already */
+	struct lane_plate_read r;
+};
+
 struct lane {
 	const struct lane_cfg *cfg;
 	enum lane_state state;
@@ -198,6 +210,14 @@ struct lane {
 	int64_t unauth_since_ms;	/* barrier up while held down, or -1 */
 	bool unauth_reported;
 	bool unweighed_waiting;		/* on_scale_fault=open: one let through */
+
+	/* plate_source = camera (docs/lane.md, "Pairing a camera's plate") */
+	int plates_next;		/* ring slot the next read takes */
+	struct lane_plate_seen plates[LANE_PLATES_N];
+	int64_t presence_ms;		/* last presence loop rising edge, or -1 */
+	bool pair_waiting;		/* a weighing waits for its plate */
+	int64_t pair_result_ms;		/* when its result came (mono) */
+	struct measurement pair_m;	/* the weighing waiting */
 
 	/* the last weighing; its uuid comes back with LI_COMMITTED */
 	bool want_uuid;

@@ -41,7 +41,10 @@ enum reason {
 	R_INVALID, R_UNSTABLE, R_GROSS_OUT_OF_RANGE, R_SPEED, R_AXLE_SUM,
 	R_ABNORMAL_DRIVING, R_AXLES_OUT_OF_RANGE, R_RETRIES_EXHAUSTED, R_FAULT,
 	R_WATCH, R_PASSENGER, R_EXEMPT, R_PERMIT, R_PERMIT_MISMATCH,
-	R_OVER_GROSS, R_CONFIG_UNKNOWN, R_WITHIN_LIMIT, R_CLOCK_DOUBT, R_NREASONS
+	R_OVER_GROSS, R_CONFIG_UNKNOWN, R_WITHIN_LIMIT, R_CLOCK_DOUBT,
+	R_PLATE_MISSING,	/* plate_source = camera: no read paired */
+	R_PLATES_DIFFER,	/* plate_source = camera: two plates paired */
+	R_NREASONS
 };
 
 #define DEC_MAX_REASONS 16
@@ -77,6 +80,28 @@ void rules_defaults(struct rules *r);
 void decide(const struct measurement *m, const struct rules *r,
     const struct lists *l, int64_t now_ms, int prior_retries,
     struct decision *out);
+
+/* A plate the lane camera read, paired with a weighing (docs/lane.md). */
+struct rules_plate {
+	char plate[MEAS_PLATE_MAX];
+	enum pcolor color;
+};
+
+#define RULES_MAX_PLATES 4
+
+/*
+ * Decide a weighing whose plate comes from the lane camera: plates[0..n)
+ * are the different plates paired with it (docs/lane.md, "Pairing a
+ * camera's plate with a weighing"); m's own plate is not used.  None: decided
+ * on weight alone, no list or permit matches, plate_missing.  One: decide()
+ * with it.  Two or more: the watch list is checked on each (a hit on any
+ * intercepts), permits and exemptions on none, and a truck over its limit
+ * is held (plates_differ) instead of turned back on the wrong paper.
+ * *used: the index of the plate the decision rests on, or -1.
+ */
+void decide_camera(const struct measurement *m, const struct rules_plate *plates,
+    int n, const struct rules *r, const struct lists *l, int64_t now_ms,
+    int prior_retries, struct decision *out, int *used);
 
 /* The lane's retry count after decision d. */
 int rules_next_retries(int prior_retries, const struct decision *d);
