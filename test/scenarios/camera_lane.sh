@@ -4,7 +4,8 @@
 # listener; the lane (plate_source = camera) pairs the reads with its
 # weighings.
 #  1. a watch-listed plate the camera posts 300 ms after the weighing
-#     (ISAPI XML) intercepts the truck, whose plate on the scale is another;
+#     (ISAPI XML in multipart/form-data with a JPEG part) intercepts the
+#     truck, whose plate on the scale is another;
 #  2. a camera that reads no plate (heartbeats only) gives a weighing
 #     decided on weight with plate_missing, although the scale shows one;
 #  3. a camera that falls silent is a device_fault (camera) of the lane,
@@ -47,10 +48,10 @@ weighing_json() {
 
 # 1. the watch list hit comes from the camera's plate, 300 ms late
 run watch "$(truck L01 100 苏A00001 12000)" --camera-offset-ms 300 \
-	--camera-plate 鲁B77777
+	--camera-plate 鲁B77777 --camera-format multipart
 wait_for 15 "the intercept" sql_ge 1 "SELECT count(*) FROM events WHERE
 	kind = 'weighing' AND json_extract(body, '$.decision') = 'intercept'"
-timeline_has '"what":"camera","post":"xml","plate":"鲁B77777","status":200' ||
+timeline_has '"what":"camera","post":"multipart","plate":"鲁B77777","status":200' ||
 	fail "the camera's post: $(grep camera "$WORK/timeline.jsonl")"
 [ "$(ev_count weighing "json_extract(body, '\$.reasons[0]') = 'watch'")" = 1 ] ||
 	fail "intercept weighing: $(weighing_json)"
@@ -73,9 +74,10 @@ wait_for 15 "the weighing" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'w
 [ "$(ev_count weighing "json_extract(body, '\$.decision') = 'pass'")" = 1 ] ||
 	fail "the lane did not decide on weight: $(weighing_json)"
 wait_for 10 "the barrier" timeline_has '"what":"barrier_cmd","value":1'
-curl -s --max-time 5 "http://127.0.0.1:$(sed -n 's/^status_listen = 127.0.0.1://p' "$WORK/wg.conf")/metrics" |
-	grep -q '^weighgate_device_up{lane="L01",device="camera"} 0' ||
-	fail "device_up of the camera is not 0"
+curl -s --max-time 5 -o "$WORK/metrics.txt" \
+	"http://127.0.0.1:$(sed -n 's/^status_listen = 127.0.0.1://p' "$WORK/wg.conf")/metrics"
+grep -q '^weighgate_device_up{lane="L01",device="camera"} 0' "$WORK/metrics.txt" ||
+	fail "device_up of the camera is not 0: $(grep camera "$WORK/metrics.txt")"
 # the camera is heard again: device_recovered
 curl -s -o /dev/null --max-time 5 -H 'Content-Type: application/json' \
 	-d '{"camera":"CAM-L01","plate":""}' "http://127.0.0.1:$CAM_PORT/" || true
