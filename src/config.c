@@ -1331,12 +1331,6 @@ camera_check(struct parse *p)
 		    c->controller.camera_user[0] == '\0' ? "camera_password_file" :
 		    "camera_user")], "[controller] camera_user and "
 		    "camera_password_file go together");
-	for (i = 0; c->controller.camera_listen[0] == '\0' && i < c->n_lanes;
-	    i++)
-		if (c->lanes[i].plate_source == PLATE_FROM_CAMERA)
-			return fail(p, c->lanes[i].line, "[lane %s] plate_source = "
-			    "camera needs [controller] camera_listen",
-			    c->lanes[i].name);
 	if (c->controller.camera_listen[0] == '\0')
 		return 0;
 	for (i = 0; i < c->n_lanes; i++)

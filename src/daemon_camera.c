@@ -140,6 +140,20 @@ lanes_init(struct daemon *d)
 	}
 }
 
+/* A camera lane without a listener: its camera can never be heard. */
+static void
+no_listener_warn(const struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->cfg->n_lanes; i++)
+		if (d->cam[i].on)
+			log_warnx("lane %s: plate_source = camera but no "
+			    "[controller] camera_listen: its camera cannot be "
+			    "heard and will be a device fault (camera_silent_ms)",
+			    d->cfg->lanes[i].name);
+}
+
 int
 daemon_camera_start(struct daemon *d)
 {
@@ -149,8 +163,10 @@ daemon_camera_start(struct daemon *d)
 	char password[PASSWORD_MAX] = "";
 
 	lanes_init(d);
-	if (cfg->controller.camera_listen[0] == '\0')
+	if (cfg->controller.camera_listen[0] == '\0') {
+		no_listener_warn(d);
 		return 0;
+	}
 	memset(&lc, 0, sizeof(lc));
 	lc.listen = cfg->controller.camera_listen;
 	lc.max_conns = cfg->controller.camera_max_connections;

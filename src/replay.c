@@ -39,9 +39,23 @@
 #define PROGRESS_MS	250		/* at most 4 updates a second */
 
 /* Retry counts per lane: open addressing on the lane name. */
+#define REPLAY_READS_N 16	/* as the lane keeps (LANE_PLATES_N) */
+
 struct lane_slot {
 	char name[MEAS_LANE_MAX];
 	int retries;
+	/* plate reads not yet paired, in the order read */
+	bool any_reads;
+	int next;
+	struct replay_read reads[REPLAY_READS_N];
+	bool used[REPLAY_READS_N];
+	bool full[REPLAY_READS_N];
+};
+
+/* A [lane]'s pairing window from -c, else the defaults. */
+struct pair_window {
+	char name[MEAS_LANE_MAX];
+	int before_ms, wait_ms;
 };
 
 struct lane_table {
@@ -73,6 +87,8 @@ struct replay {
 	bool strict;
 	struct progress prog;
 	struct lane_table lanes;
+	int n_windows;
+	struct pair_window windows[CFG_MAX_LANES];
 	struct tally st;
 	char where[PATH_MAX + 32];
 };
@@ -134,14 +150,14 @@ lane_grow(struct lane_table *t)
 	t->last = NULL;
 }
 
-/* The retry count of a lane, made 0 the first time the lane is seen. */
-static int *
-lane_retries(struct lane_table *t, const char *name)
+/* The lane's slot, made empty the first time the lane is seen. */
+static struct lane_slot *
+lane_slot(struct lane_table *t, const char *name)
 {
 	struct lane_slot *s;
 
 	if (t->last != NULL && strcmp(t->last->name, name) == 0)
-		return &t->last->retries;
+		return t->last;
 	if (2 * (t->n + 1) > t->cap)
 		lane_grow(t);
 	s = lane_find(t->slots, t->cap, name);
@@ -150,7 +166,13 @@ lane_retries(struct lane_table *t, const char *name)
 		t->n++;
 	}
 	t->last = s;
-	return &s->retries;
+	return s;
+}
+
+static int *
+lane_retries(struct lane_table *t, const char *name)
+{
+	return &lane_slot(t, name)->retries;
 }
 
 /* ---- output ---- */
@@ -239,15 +261,101 @@ diff_line(struct sbuf *b, const struct record *r, const struct decision *d)
 
 /* ---- the loop ---- */
 
+/* A camera's plate read, kept for the lane's next weighings. */
+static void
+replay_plate_read(struct replay *rp, const struct replay_read *r)
+{
+	struct lane_slot *s = lane_slot(&rp->lanes, r->lane);
+
+	s->any_reads = true;
+	s->reads[s->next] = *r;
+	s->used[s->next] = false;
+	s->full[s->next] = true;
+	s->next = (s->next + 1) % REPLAY_READS_N;
+	rp->st.skipped++;
+}
+
+static void
+window_of(const struct replay *rp, const char *lane, int *before, int *wait)
+{
+	int i;
+
+	*before = 5000;
+	*wait = 1500;
+	for (i = 0; i < rp->n_windows; i++)
+		if (strcmp(rp->windows[i].name, lane) == 0) {
+			*before = rp->windows[i].before_ms;
+			*wait = rp->windows[i].wait_ms;
+		}
+}
+
+/*
+ * The lane's pairing rule on the reads given (docs/lane.md): reads within
+ * the window of the weighing's receive time, each used once.
+ */
+static void
+replay_pair(struct replay *rp, struct lane_slot *s, const struct replay_cam *c,
+    struct replay_cam *out)
+{
+	int before, wait, k, i, j;
+	const struct replay_read *r;
+
+	window_of(rp, s->name, &before, &wait);
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < REPLAY_READS_N; k++) {
+		i = (s->next + k) % REPLAY_READS_N;
+		r = &s->reads[i];
+		if (!s->full[i] || s->used[i] || r->mono_ms < c->mono_ms - before ||
+		    r->mono_ms > c->mono_ms + wait)
+			continue;
+		s->used[i] = true;
+		if (!r->has_plate)
+			continue;
+		for (j = 0; j < out->n; j++)
+			if (strcmp(out->plates[j].plate, r->plate) == 0)
+				break;
+		if (j < out->n || out->n == RULES_MAX_PLATES)
+			continue;
+		snprintf(out->plates[j].plate, sizeof(out->plates[j].plate),
+		    "%s", r->plate);
+		out->plates[out->n++].color = r->color;
+	}
+}
+
+/* Decide a record: on its camera pairing when it has one (docs/replay.md). */
+static void
+replay_decide(struct replay *rp, struct record *rec, const struct replay_cam *c,
+    int retries, struct decision *d)
+{
+	const struct lists *l = rp->given != NULL ? rp->given : rp->stored;
+	struct lane_slot *s;
+	struct replay_cam paired;
+	int used;
+
+	if (c == NULL || !c->camera) {
+		decide(&rec->m, &rp->rules, l, rec->m.ts_ms, retries, d);
+		return;
+	}
+	s = lane_slot(&rp->lanes, rec->m.lane);
+	if (s->any_reads && c->has_mono) {
+		replay_pair(rp, s, c, &paired);
+		c = &paired;
+	}
+	decide_camera(&rec->m, c->plates, c->n, &rp->rules, l, rec->m.ts_ms,
+	    retries, d, &used);
+	snprintf(rec->m.plate, sizeof(rec->m.plate), "%s",
+	    used >= 0 ? c->plates[used].plate : "");
+	rec->m.plate_color = used >= 0 ? c->plates[used].color : PC_UNKNOWN;
+}
+
 /* Decide one record with its lane's retry count; write its lines. */
 static int
-replay_record(struct replay *rp, const struct record *rec)
+replay_record(struct replay *rp, struct record *rec, const struct replay_cam *c)
 {
 	int *retries = lane_retries(&rp->lanes, rec->m.lane);
-	const struct lists *l = rp->given != NULL ? rp->given : rp->stored;
 	struct decision d;
 
-	decide(&rec->m, &rp->rules, l, rec->m.ts_ms, *retries, &d);
+	replay_decide(rp, rec, c, *retries, &d);
 	*retries = rules_next_retries(*retries, &d);
 	tally_record(&rp->st, rec, &d);
 	if (rp->out.f != NULL) {
@@ -347,10 +455,13 @@ replay_records(struct replay *rp, struct input *in)
 			if ((rc = bad_line(rp, in, err)) != 0)
 				return rc;
 			continue;
+		case READ_PLATE:
+			replay_plate_read(rp, input_plate_read(in));
+			continue;
 		case READ_RECORD:
 			break;
 		}
-		if (replay_record(rp, &rec) != 0) {
+		if (replay_record(rp, &rec, input_camera(in)) != 0) {
 			fprintf(stderr, "weighgate replay: writing the output: "
 			    "%s\n", strerror(errno));
 			return EX_IOERR;
@@ -379,6 +490,21 @@ replay_input(struct replay *rp, const char *path)
 	return rc;
 }
 
+/* The pairing windows of the lanes -c names (plate_before_ms, plate_wait_ms). */
+static void
+keep_windows(struct replay *rp, const struct config *cfg)
+{
+	int i;
+
+	rp->n_windows = cfg->n_lanes;
+	for (i = 0; i < cfg->n_lanes; i++) {
+		snprintf(rp->windows[i].name, sizeof(rp->windows[i].name), "%s",
+		    cfg->lanes[i].name);
+		rp->windows[i].before_ms = cfg->lanes[i].plate_before_ms;
+		rp->windows[i].wait_ms = cfg->lanes[i].plate_wait_ms;
+	}
+}
+
 static int
 load_rules(struct replay *rp, const char *path)
 {
@@ -395,8 +521,10 @@ load_rules(struct replay *rp, const char *path)
 	if (cfg_load(path, CFG_RULES, cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "weighgate replay: %s\n", err);
 		rc = CFG_EX_CONFIG;
-	} else
+	} else {
 		rp->rules = cfg->rules;
+		keep_windows(rp, cfg);
+	}
 	free(cfg);
 	return rc;
 }

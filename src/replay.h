@@ -16,7 +16,30 @@ struct lists;
 
 enum input_kind { IN_JSONL, IN_CSV, IN_DB };
 
-enum read_status { READ_RECORD, READ_SKIP, READ_BAD, READ_EOF, READ_ERROR };
+enum read_status {
+	READ_RECORD, READ_SKIP, READ_BAD, READ_EOF, READ_ERROR,
+	READ_PLATE		/* a camera's plate read (input_plate_read) */
+};
+
+/*
+ * plate_source = camera (docs/replay.md, "Plate reads"): a plate read line,
+ * and what a weighing says of its pairing.
+ */
+struct replay_read {
+	char lane[MEAS_LANE_MAX];
+	int64_t mono_ms;		/* received_mono_ms */
+	bool has_plate;
+	char plate[MEAS_PLATE_MAX];
+	enum pcolor color;
+};
+
+struct replay_cam {
+	bool camera;			/* a camera lane's weighing */
+	bool has_mono;			/* received_mono_ms given */
+	int64_t mono_ms;
+	int n;				/* the different plates recorded */
+	struct rules_plate plates[RULES_MAX_PLATES];
+};
 
 struct input;
 
@@ -32,6 +55,9 @@ const char *input_name(const struct input *in);
 long long input_where(const struct input *in);
 enum read_status input_next(struct input *in, struct record *r,
     char *err, size_t errlen);
+/* After READ_PLATE: the read.  After READ_RECORD: its camera pairing. */
+const struct replay_read *input_plate_read(const struct input *in);
+const struct replay_cam *input_camera(const struct input *in);
 /* Progress: bytes read of how many (0: unknown). */
 void input_progress(const struct input *in, uint64_t *done, uint64_t *total);
 /*

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "weighgate/store.h"
 
 #include "replay.h"
@@ -35,6 +37,9 @@ struct input {
 	struct record_csv *csv;
 	/* databases */
 	store_reader_t *db;
+	/* plate_source = camera */
+	struct replay_read read;
+	struct replay_cam cam;
 };
 
 /* More bytes after buf[start..len): 1 read, 0 at end of file, -1 error. */
@@ -114,6 +119,118 @@ status_of(enum record_status st)
 	    st == RECORD_SKIP ? READ_SKIP : READ_BAD;
 }
 
+static bool
+has_key(const char *s, size_t len, const char *key)
+{
+	return memmem(s, len, key, strlen(key)) != NULL;
+}
+
+/* The plates a camera lane's weighing recorded ("plates":[...]). */
+static void
+cam_plates(struct replay_cam *c, const cJSON *plates)
+{
+	const cJSON *e, *p, *col;
+	enum pcolor color;
+	int i;
+
+	cJSON_ArrayForEach(e, plates) {
+		p = cJSON_GetObjectItemCaseSensitive(e, "plate");
+		col = cJSON_GetObjectItemCaseSensitive(e, "plate_color");
+		if (!cJSON_IsString(p) || p->valuestring[0] == '\0')
+			continue;
+		color = PC_UNKNOWN;
+		if (cJSON_IsString(col))
+			(void)meas_color_parse(col->valuestring, &color);
+		for (i = 0; i < c->n; i++)
+			if (strcmp(c->plates[i].plate, p->valuestring) == 0)
+				break;
+		if (i < c->n || c->n == RULES_MAX_PLATES)
+			continue;
+		snprintf(c->plates[c->n].plate, sizeof(c->plates[c->n].plate),
+		    "%s", p->valuestring);
+		c->plates[c->n++].color = color;
+	}
+}
+
+/*
+ * What a weighing line or body says of its camera pairing: "plate_source":
+ * "camera", "received_mono_ms" and "plates" (docs/lane.md).  Only lines
+ * that name one of them are parsed again, so other inputs cost nothing.
+ */
+static void
+cam_scan(struct input *in, const char *s, size_t len)
+{
+	const cJSON *v;
+	cJSON *j;
+
+	memset(&in->cam, 0, sizeof(in->cam));
+	if (!has_key(s, len, "\"received_mono_ms\"") &&
+	    !has_key(s, len, "\"plates\""))
+		return;
+	if ((j = cJSON_ParseWithLength(s, len)) == NULL)
+		return;
+	v = cJSON_GetObjectItemCaseSensitive(j, "received_mono_ms");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9e15) {
+		in->cam.camera = in->cam.has_mono = true;
+		in->cam.mono_ms = (int64_t)v->valuedouble;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(j, "plates");
+	if (cJSON_IsArray(v)) {
+		in->cam.camera = true;
+		cam_plates(&in->cam, v);
+	}
+	cJSON_Delete(j);
+}
+
+/* {"plate_read":{"lane","plate","plate_color","received_mono_ms",...}} */
+static enum read_status
+plate_line(struct input *in, const char *s, size_t len, char *err,
+    size_t errlen)
+{
+	const cJSON *o, *lane, *plate, *col, *ms;
+	enum read_status st = READ_BAD;
+	struct replay_read *r = &in->read;
+	cJSON *j;
+
+	if ((j = cJSON_ParseWithLength(s, len)) == NULL) {
+		snprintf(err, errlen, "not valid JSON");
+		return READ_BAD;
+	}
+	memset(r, 0, sizeof(*r));
+	o = cJSON_GetObjectItemCaseSensitive(j, "plate_read");
+	lane = cJSON_GetObjectItemCaseSensitive(o, "lane");
+	plate = cJSON_GetObjectItemCaseSensitive(o, "plate");
+	col = cJSON_GetObjectItemCaseSensitive(o, "plate_color");
+	ms = cJSON_GetObjectItemCaseSensitive(o, "received_mono_ms");
+	if (!cJSON_IsObject(o))
+		snprintf(err, errlen, "plate_read: must be an object");
+	else if (!cJSON_IsString(lane) || lane->valuestring[0] == '\0' ||
+	    strlen(lane->valuestring) >= sizeof(r->lane))
+		snprintf(err, errlen, "plate_read.lane: must be 1-15 bytes");
+	else if (!cJSON_IsNull(plate) && (!cJSON_IsString(plate) ||
+	    strlen(plate->valuestring) >= sizeof(r->plate)))
+		snprintf(err, errlen, "plate_read.plate: must be a plate or null");
+	else if (!cJSON_IsNumber(ms) || ms->valuedouble < 0 ||
+	    ms->valuedouble >= 9e15 || ms->valuedouble !=
+	    (double)(int64_t)ms->valuedouble)
+		snprintf(err, errlen, "plate_read.received_mono_ms: must be a "
+		    "non-negative integer");
+	else if (col != NULL && (!cJSON_IsString(col) ||
+	    meas_color_parse(col->valuestring, &r->color) != 0))
+		snprintf(err, errlen, "plate_read.plate_color: unknown colour");
+	else {
+		snprintf(r->lane, sizeof(r->lane), "%s", lane->valuestring);
+		r->has_plate = cJSON_IsString(plate) && plate->valuestring[0];
+		if (r->has_plate)
+			snprintf(r->plate, sizeof(r->plate), "%s",
+			    plate->valuestring);
+		r->mono_ms = (int64_t)ms->valuedouble;
+		st = READ_PLATE;
+	}
+	cJSON_Delete(j);
+	return st;
+}
+
 static enum read_status
 file_next(struct input *in, struct record *r, char *err, size_t errlen)
 {
@@ -129,9 +246,13 @@ file_next(struct input *in, struct record *r, char *err, size_t errlen)
 			return READ_ERROR;
 		}
 	} while (blank(line, len));
+	memset(&in->cam, 0, sizeof(in->cam));
 	if (in->kind == IN_CSV)
 		return status_of(record_read_csv(in->csv, line, len, r, err,
 		    errlen));
+	if (has_key(line, len, "\"plate_read\""))
+		return plate_line(in, line, len, err, errlen);
+	cam_scan(in, line, len);
 	return status_of(record_read_json(line, len, r, err, errlen));
 }
 
@@ -151,7 +272,20 @@ db_next(struct input *in, struct record *r, char *err, size_t errlen)
 		snprintf(err, errlen, "event without a body");
 		return READ_BAD;
 	}
+	cam_scan(in, body, len);
 	return status_of(record_read_event(body, len, r, err, errlen));
+}
+
+const struct replay_read *
+input_plate_read(const struct input *in)
+{
+	return &in->read;
+}
+
+const struct replay_cam *
+input_camera(const struct input *in)
+{
+	return &in->cam;
 }
 
 enum read_status

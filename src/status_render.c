@@ -221,8 +221,8 @@ status_fill_lane(struct status_lane *o, const struct lane *l,
 	o->led_known = l->led_known;
 	snprintf(o->led_colour, sizeof(o->led_colour), "%s",
 	    l->led_msg == LED_IDLE || l->led_msg == LED_PASS ? colour[0] :
-	    l->led_msg == LED_RETRY || l->led_msg == LED_HOLD ? colour[2] :
-	    colour[1]);
+	    l->led_msg == LED_RETRY || l->led_msg == LED_HOLD ||
+	    l->led_msg == LED_WEIGHING ? colour[2] : colour[1]);
 	snprintf(o->led_text, sizeof(o->led_text), "%s", l->led_text);
 	o->barrier_known = l->barrier_known;
 	o->barrier_cmd_up = l->cmd_barrier_up;

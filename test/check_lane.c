@@ -1256,6 +1256,370 @@ START_TEST(test_interval_after_silent_scale)
 }
 END_TEST
 
+/* --- plate_source = camera (docs/lane.md, "Pairing a camera's plate") --- */
+
+static void
+setup_camera(void)
+{
+	lane_extra = "min_result_interval_ms = 0\nplate_source = camera\n";
+	setup_with("");
+}
+
+/* A camera's plate read, received now (NULL: a read without a plate). */
+static void
+cam_read(const char *plate)
+{
+	struct lane_input in = { .kind = LI_PLATE };
+
+	in.plate.has_plate = plate != NULL;
+	snprintf(in.plate.plate, sizeof(in.plate.plate), "%s",
+	    plate != NULL ? plate : "");
+	in.plate.color = PC_YELLOW;
+	in.plate.confidence = 90;
+	snprintf(in.plate.camera, sizeof(in.plate.camera), "cam1");
+	feed(&in);
+}
+
+static void
+camera_down(void)
+{
+	struct lane_input in = { .kind = LI_DOWN, .dev = ROLE_CAMERA,
+	    .since_mono_ms = t.mono_ms, .err = "no push for 60 s" };
+
+	feed(&in);
+}
+
+static struct lists *
+cam_lists(const char *watch_plate)
+{
+	char doc[256];
+	struct lists *l = NULL;
+	char err[256];
+
+	snprintf(doc, sizeof(doc), "{\"version\":\"t\",\"watch\":[{\"plate\":"
+	    "\"%s\",\"reason\":\"stolen\"}],\"exempt\":[],\"permits\":[]}",
+	    watch_plate);
+	ck_assert_int_eq(lists_parse(doc, strlen(doc), &l, err, sizeof(err)), 0);
+	ctx.lists = l;
+	return l;
+}
+
+/* A 2-axle truck weighed, the wait over: the weighing record's index. */
+static int
+cam_weighed(int64_t gross)
+{
+	struct measurement m;
+
+	truck(&m, 2, VC_RIGID, gross);
+	weigh(&m);
+	tick(cfg.lanes[0].plate_wait_ms);
+	return find_record("weighing");
+}
+
+/* The weighing waits: nothing recorded, barrier down, the weighing text. */
+static void
+assert_waiting(void)
+{
+	int led = find(LA_LED, 0);
+
+	ck_assert_int_eq(find_record("weighing"), -1);
+	assert_no_raise();
+	ck_assert(lane.pair_waiting);
+	ck_assert(!lane_between_vehicles(&lane));
+	ck_assert_int_ge(led, 0);
+	ck_assert_str_eq(acts.a[led].text, "正在称重 请稍候");
+	ck_assert_int_eq(acts.a[led].colour, LED_YELLOW);
+}
+
+START_TEST(test_cam_read_before_weighing)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	cam_read("豫B11111");
+	ck_assert_int_ge(find_record("plate_read"), 0);
+	assert_body_has(find_record("plate_read"), "\"plate\":\"豫B11111\"");
+	tick(4000);
+	truck(&m, 2, VC_RIGID, 12000);	/* the scale's registers say 豫A12345 */
+	weigh(&m);
+	assert_waiting();
+	tick(1499);
+	ck_assert_int_eq(find_record("weighing"), -1);
+	tick(1);
+	r = find_record("weighing");
+	assert_body_has(r, "\"decision\":\"pass\"");
+	assert_body_has(r, "\"plate\":\"豫B11111\",\"plate_color\":\"yellow\"");
+	assert_body_has(r, "\"plates\":[{\"plate\":\"豫B11111\"");
+	assert_body_has(r, "\"offset_ms\":-4000");
+	ck_assert_ptr_null(strstr(acts.a[r].body, "豫A12345"));
+	ck_assert(acts.a[find(LA_BARRIER, 0)].on);
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "豫B11111 总重12.0吨 请通行");
+}
+END_TEST
+
+START_TEST(test_cam_read_after_weighing)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	assert_waiting();
+	tick(300);
+	cam_read("豫B11111");
+	ck_assert_int_eq(find_record("weighing"), -1);
+	tick(1200);
+	r = find_record("weighing");
+	assert_body_has(r, "\"plate\":\"豫B11111\"");
+	assert_body_has(r, "\"offset_ms\":300");
+}
+END_TEST
+
+START_TEST(test_cam_read_outside_window)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	cam_read("豫B11111");
+	tick(5001);		/* plate_before_ms = 5000 */
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	tick(1500);
+	r = find_record("weighing");
+	assert_body_has(r, "\"plate\":\"\"");
+	assert_body_has(r, "\"plate_missing\"");
+	assert_body_has(r, "\"plates\":[]");
+	leave(&m);
+	/* too late: the wait is over, the read is the next vehicle's at most */
+	truck(&m, 2, VC_RIGID, 13000);
+	weigh(&m);
+	tick(1500);
+	tick(1);
+	cam_read("豫B22222");
+	ck_assert_int_eq(find_record("weighing"), -1);
+}
+END_TEST
+
+START_TEST(test_cam_read_used_once)
+{
+	struct measurement m;
+
+	started();
+	cam_read("豫B11111");
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	tick(1500);
+	assert_body_has(find_record("weighing"), "\"plate\":\"豫B11111\"");
+	leave(&m);
+	/* the read is still within plate_before_ms */
+	assert_body_has(cam_weighed(13000), "\"plate_missing\"");
+}
+END_TEST
+
+START_TEST(test_cam_read_after_next_presence_not_attached)
+{
+	struct measurement a;
+	int r;
+
+	started();
+	io(false, true, false, true);	/* first truck on the presence loop */
+	truck(&a, 2, VC_RIGID, 12000);
+	weigh(&a);
+	assert_waiting();
+	tick(100);
+	io(false, true, false, false);	/* it rolls off ... */
+	tick(100);
+	io(false, true, false, true);	/* ... and the next one arrives */
+	r = find_record("weighing");
+	assert_body_has(r, "\"plate_missing\"");
+	tick(100);
+	cam_read("豫B22222");		/* within the first one's wait */
+	ck_assert_int_eq(find_record("weighing"), -1);
+	assert_body_has(cam_weighed(13000), "\"plate\":\"豫B22222\"");
+}
+END_TEST
+
+START_TEST(test_cam_no_read_no_list_match)
+{
+	struct lists *l = cam_lists("豫A12345");	/* the scale's plate */
+
+	started();
+	assert_body_has(cam_weighed(12000), "\"decision\":\"pass\",\"reasons\":[\"within_limit\","
+	    "\"plate_missing\"]");
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+	lists_free(l);
+	ctx.lists = NULL;
+}
+END_TEST
+
+START_TEST(test_cam_no_plate_read_is_no_read)
+{
+	started();
+	cam_read(NULL);			/* 无车牌 */
+	assert_body_has(cam_weighed(12000), "\"plate_missing\"");
+}
+END_TEST
+
+START_TEST(test_cam_two_plates_watch_on_both)
+{
+	struct lists *l = cam_lists("豫B22222");
+	struct measurement m;
+	int r;
+
+	started();
+	cam_read("豫B11111");
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	tick(200);
+	cam_read("豫B22222");
+	tick(1300);
+	r = find_record("weighing");
+	assert_body_has(r, "\"decision\":\"intercept\",\"reasons\":[\"watch\","
+	    "\"plates_differ\"]");
+	assert_body_has(r, "\"plate\":\"豫B22222\"");
+	assert_body_has(r, "{\"plate\":\"豫B11111\"");
+	ck_assert(acts.a[r].urgent);
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	ck_assert(acts.a[find(LA_ALARM, 0)].on);
+	lists_free(l);
+	ctx.lists = NULL;
+}
+END_TEST
+
+START_TEST(test_cam_two_plates_over_limit_hold)
+{
+	struct lists *l = cam_lists("豫C99999");
+	struct measurement m;
+	int r;
+
+	started();
+	cam_read("豫B11111");
+	cam_read("豫B11111");		/* a repeated push is one plate */
+	tick(100);
+	cam_read("豫B22222");
+	truck(&m, 2, VC_RIGID, 25000);	/* limit 18 t */
+	weigh(&m);
+	tick(1500);
+	r = find_record("weighing");
+	assert_body_has(r, "\"decision\":\"hold\",\"reasons\":[\"over_gross\","
+	    "\"plates_differ\"]");
+	assert_body_has(r, "\"plate\":\"\"");
+	assert_body_has(r, "{\"plate\":\"豫B11111\"");
+	assert_body_has(r, "{\"plate\":\"豫B22222\"");
+	ck_assert_int_eq(lane.state, LANE_REFUSED);
+	assert_no_raise();
+	ck_assert_str_eq(acts.a[find(LA_LED, 0)].text, "请联系工作人员");
+	lists_free(l);
+	ctx.lists = NULL;
+}
+END_TEST
+
+START_TEST(test_cam_down_no_wait_no_fault)
+{
+	struct measurement m;
+	int r;
+
+	started();
+	camera_down();
+	r = find_record("device_fault");
+	assert_body_has(r, "\"device\":\"camera\"");
+	assert_body_has(r, "\"cause\":\"silent\"");
+	ck_assert_int_eq(lane.state, LANE_IDLE);
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	r = find_record("weighing");
+	assert_body_has(r, "\"plate_missing\"");
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+	ck_assert(acts.a[find(LA_BARRIER, 0)].on);
+	/* heard again: recovered, and the wait is back */
+	leave(&m);
+	cam_read("豫B11111");
+	ck_assert_int_ge(find_record("device_recovered"), 0);
+}
+END_TEST
+
+START_TEST(test_cam_down_while_waiting_decides_at_once)
+{
+	struct measurement m;
+
+	started();
+	cam_read("豫B11111");
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	assert_waiting();
+	tick(100);
+	camera_down();
+	assert_body_has(find_record("weighing"), "\"plate\":\"豫B11111\"");
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+}
+END_TEST
+
+START_TEST(test_cam_retry_no_wait)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 500);	/* below min_gross_kg: rule 1 */
+	weigh(&m);
+	assert_body_has(find_record("weighing"), "\"decision\":\"retry\"");
+	ck_assert(!lane.pair_waiting);
+}
+END_TEST
+
+START_TEST(test_cam_shutdown_no_wait)
+{
+	struct lane_input in = { .kind = LI_SHUTDOWN };
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	assert_waiting();
+	feed(&in);
+	assert_body_has(find_record("weighing"), "\"decision\":\"pass\"");
+	assert_no_raise();
+	ck_assert(!lane.pair_waiting);
+}
+END_TEST
+
+START_TEST(test_cam_wait_zero_decides_at_once)
+{
+	struct measurement m;
+
+	lane_extra = "min_result_interval_ms = 0\nplate_source = camera\n"
+	    "plate_wait_ms = 0\n";
+	setup_with("");
+	started();
+	cam_read("豫B11111");
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	assert_body_has(find_record("weighing"), "\"plate\":\"豫B11111\"");
+}
+END_TEST
+
+/* plate_source = scale (the default): camera reads change nothing. */
+START_TEST(test_scale_source_ignores_camera)
+{
+	struct measurement m;
+	int r;
+
+	ck_assert_int_eq(cfg.lanes[0].plate_source, PLATE_FROM_SCALE);
+	ck_assert_int_eq(cfg.lanes[0].plate_before_ms, 5000);
+	ck_assert_int_eq(cfg.lanes[0].plate_wait_ms, 1500);
+	started();
+	cam_read("豫B11111");
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	r = find_record("weighing");
+	assert_body_has(r, "\"plate\":\"豫A12345\"");
+	ck_assert_ptr_null(strstr(acts.a[r].body, "plates"));
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+}
+END_TEST
+
 static Suite *
 lane_suite(void)
 {
@@ -1309,6 +1673,17 @@ lane_suite(void)
 	tcase_add_test(tc, test_reweigh_after_retry);
 	tcase_add_test(tc, test_reference_of_baseline_and_fault);
 	suite_add_tcase(s, tc);
+	cu_tcase(s, "camera", 30, setup_camera, teardown,
+	    test_cam_read_before_weighing, test_cam_read_after_weighing,
+	    test_cam_read_outside_window, test_cam_read_used_once,
+	    test_cam_read_after_next_presence_not_attached,
+	    test_cam_no_read_no_list_match, test_cam_no_plate_read_is_no_read,
+	    test_cam_two_plates_watch_on_both, test_cam_two_plates_over_limit_hold,
+	    test_cam_down_no_wait_no_fault,
+	    test_cam_down_while_waiting_decides_at_once, test_cam_retry_no_wait,
+	    test_cam_shutdown_no_wait, test_cam_wait_zero_decides_at_once);
+	cu_tcase(s, "scale plates", 30, setup, teardown,
+	    test_scale_source_ignores_camera);
 	return s;
 }
 

@@ -247,6 +247,64 @@ START_TEST(test_db_bad_row)
 }
 END_TEST
 
+/* One weighing line of a camera lane: a 2-axle truck, no plate of its own. */
+static void
+put_cam_weighing(FILE *f, int seq, int64_t gross, const char *extra)
+{
+	fprintf(f, "{\"lane\":\"L01\",\"ts\":\"2026-11-22T09:%02d:00Z\","
+	    "\"seq\":%d,\"kind\":\"truck\",\"config\":\"rigid\",\"axles\":2,"
+	    "\"gross_kg\":%lld,\"speed_kmh\":5,\"plate\":\"\","
+	    "\"plate_source\":\"camera\"%s}\n", seq, seq, (long long)gross,
+	    extra);
+}
+
+/*
+ * Plate reads in JSON Lines: paired by receive time as the lane pairs them
+ * (docs/lane.md), each used once; a weighing with only its recorded
+ * "plates" is decided on them.
+ */
+START_TEST(test_plate_reads_paired)
+{
+	FILE *f;
+	const char *o;
+
+	ck_assert_ptr_nonnull(f = fopen(path("lists.json"), "w"));
+	fputs(WATCH_DOC, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(path("cam.jsonl"), "w"));
+	fputs("{\"plate_read\":{\"lane\":\"L01\",\"camera\":\"c1\",\"plate\":"
+	    "\"豫W00001\",\"plate_color\":\"blue\",\"received_mono_ms\":1000}}\n", f);
+	put_cam_weighing(f, 1, 12000, ",\"received_mono_ms\":1300");
+	/* used by seq 1 already: seq 2 has none; 豫B00002 is 20 s too early */
+	fputs("{\"plate_read\":{\"lane\":\"L01\",\"plate\":\"豫B00002\","
+	    "\"received_mono_ms\":2000}}\n", f);
+	put_cam_weighing(f, 2, 12000, ",\"received_mono_ms\":22000");
+	fputs("{\"plate_read\":{\"lane\":\"L01\",\"plate\":\"豫B00003\","
+	    "\"received_mono_ms\":40500}}\n", f);
+	put_cam_weighing(f, 3, 12000, ",\"received_mono_ms\":40000");
+	/* two plates recorded, over the limit: held */
+	put_cam_weighing(f, 4, 25000, ",\"plates\":[{\"plate\":\"豫B00004\"},"
+	    "{\"plate\":\"豫B00005\"}]");
+	fputs("{\"plate_read\":{\"lane\":\"L01\",\"plate\":17,"
+	    "\"received_mono_ms\":1}}\n", f);
+	fclose(f);
+	ck_assert_int_eq(replay("--lists", path("lists.json"), "--out",
+	    path("o.jsonl"), "--report", path("r.json"), path("cam.jsonl"),
+	    NULL), 0);
+	o = slurp(path("o.jsonl"));
+	ck_assert_ptr_nonnull(strstr(o, "{\"lane\":\"L01\",\"seq\":1,\"decision\":"
+	    "\"intercept\",\"reasons\":[\"watch\"]"));
+	ck_assert_ptr_nonnull(strstr(o, "{\"lane\":\"L01\",\"seq\":2,\"decision\":"
+	    "\"pass\",\"reasons\":[\"within_limit\",\"plate_missing\"]"));
+	ck_assert_ptr_nonnull(strstr(o, "{\"lane\":\"L01\",\"seq\":3,\"decision\":"
+	    "\"pass\",\"reasons\":[\"within_limit\"]"));
+	ck_assert_ptr_nonnull(strstr(o, "{\"lane\":\"L01\",\"seq\":4,\"decision\":"
+	    "\"hold\",\"reasons\":[\"over_gross\",\"plates_differ\"]"));
+	ck_assert_ptr_nonnull(strstr(slurp(path("r.json")),
+	    "\"records\":4,\"skipped\":3,\"bad_lines\":1,"));
+}
+END_TEST
+
 static Suite *
 replay_suite(void)
 {
@@ -260,6 +318,7 @@ replay_suite(void)
 	tcase_add_test(tc, test_db_order);
 	tcase_add_test(tc, test_db_bad_row);
 	suite_add_tcase(s, tc);
+	cu_tcase(s, "plate reads", 30, setup, teardown, test_plate_reads_paired);
 	return s;
 }
 

@@ -1136,6 +1136,47 @@ START_TEST(doubt_off_unchanged)
 }
 END_TEST
 
+/* decide_camera(): the plates the lane camera paired with a weighing. */
+START_TEST(camera_plates)
+{
+	struct lists *l = load("rules.json");
+	struct rules_plate two[2] = { { "豫P00011", PC_BLUE }, { "豫B99999", PC_BLUE } };
+	struct measurement m;
+	struct decision d;
+	struct rules r;
+	int used;
+
+	rules_defaults(&r);
+	cu_truck(&m, 6, VC_COMBINATION, 61000);	/* permit P-A covers 豫P00011 */
+	snprintf(m.plate, sizeof(m.plate), "豫P00011");	/* never read here */
+	decide_camera(&m, two, 1, &r, l, NOW, 0, &d, &used);
+	ck_assert_int_eq(d.kind, DEC_PASS);
+	ck_assert_int_eq(d.reasons[0], R_PERMIT);
+	ck_assert_int_eq(used, 0);
+	/* two plates: permits on neither; over the limit: held */
+	decide_camera(&m, two, 2, &r, l, NOW, 0, &d, &used);
+	ck_assert_int_eq(d.kind, DEC_HOLD);
+	ck_assert_int_eq(d.n_reasons, 2);
+	ck_assert_int_eq(d.reasons[0], R_OVER_GROSS);
+	ck_assert_int_eq(d.reasons[1], R_PLATES_DIFFER);
+	ck_assert_str_eq(d.permit_id, "");
+	ck_assert_int_eq(used, -1);
+	/* within the limit: a pass on weight */
+	m.gross_kg = 40000;
+	decide_camera(&m, two, 2, &r, l, NOW, 0, &d, &used);
+	ck_assert_int_eq(d.kind, DEC_PASS);
+	ck_assert_int_eq(d.reasons[0], R_WITHIN_LIMIT);
+	/* none: on weight alone, the scale's plate unused */
+	m.gross_kg = 61000;
+	decide_camera(&m, two, 0, &r, l, NOW, 0, &d, &used);
+	ck_assert_int_eq(d.kind, DEC_TURNBACK);
+	ck_assert_int_eq(d.n_reasons, 2);
+	ck_assert_int_eq(d.reasons[1], R_PLATE_MISSING);
+	ck_assert_int_eq(used, -1);
+	lists_free(l);
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -1151,6 +1192,7 @@ rules_suite(void)
 	    permits, permit_window_and_colour, permit_document_order);
 	cu_tcase(s, "clock_doubt", 30, NULL, NULL, doubt_watch_until_ignored,
 	    doubt_permit_window, doubt_exempt, doubt_off_unchanged);
+	cu_tcase(s, "camera", 30, NULL, NULL, camera_plates);
 	return s;
 }
 
