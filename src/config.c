@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "weighgate/iniline.h"
+#include "weighgate/camera_listen.h"
 #include "weighgate/chain.h"
 #include "weighgate/config.h"
 #include "weighgate/profile.h"
@@ -56,7 +57,8 @@ enum ktype {
 	KT_N
 };
 
-enum kcheck { KC_NONE, KC_IDENT, KC_LISTEN, KC_URL, KC_PIN, KC_SECRET, KC_FILE };
+enum kcheck { KC_NONE, KC_IDENT, KC_LISTEN, KC_URL, KC_PIN, KC_SECRET, KC_FILE,
+	KC_NETS };
 
 struct key {
 	enum sect sect;
@@ -94,6 +96,24 @@ static const struct key keys[] = {
 	    CF(controller.override_token_file)),
 	K_INT(S_CONTROLLER, "status_max_connections", 1, 512, "128",
 	    CF(controller.status_max_connections)),
+	K_STR(S_CONTROLLER, "camera_listen", KC_LISTEN, NULL,
+	    CF(controller.camera_listen)),
+	K_INT(S_CONTROLLER, "camera_max_connections", 1, 512, "16",
+	    CF(controller.camera_max_connections)),
+	K_INT(S_CONTROLLER, "camera_timeout_s", 1, 60, "5",
+	    CF(controller.camera_timeout_s)),
+	K_STR(S_CONTROLLER, "camera_allow", KC_NETS, NULL,
+	    CF(controller.camera_allow)),
+	K_STR(S_CONTROLLER, "camera_user", KC_IDENT, NULL,
+	    CF(controller.camera_user)),
+	K_STR(S_CONTROLLER, "camera_password_file", KC_SECRET, NULL,
+	    CF(controller.camera_password_file)),
+	K_INT(S_CONTROLLER, "camera_body_max_kb", 1, 16384, "2048",
+	    CF(controller.camera_body_max_kb)),
+	K_INT(S_CONTROLLER, "camera_part_max_kb", 1, 16384, "1024",
+	    CF(controller.camera_part_max_kb)),
+	K_INT(S_CONTROLLER, "camera_parts_max", 1, 64, "8",
+	    CF(controller.camera_parts_max)),
 	K_INT(S_CONTROLLER, "retention_days", 1, 3650, "90",
 	    CF(controller.retention_days)),
 	K_INT(S_CONTROLLER, "db_max_mb", 0, 1000000, "0",
@@ -180,6 +200,11 @@ static const struct key keys[] = {
 	K_INT(S_LANE, "io_coil_base", 0, 65535, "0", LF(io_coil_base)),
 	K_INT(S_LANE, "io_input_base", 0, 65535, "0", LF(io_input_base)),
 	K_ENUM(S_LANE, "barrier_mode", w_barrier, "level", LF(barrier_mode)),
+	K_STR(S_LANE, "camera_id", KC_NONE, NULL, LF(camera_id)),
+	K_STR(S_LANE, "camera_channel", KC_IDENT, NULL, LF(camera_channel)),
+	K_STR(S_LANE, "camera_source", KC_NETS, NULL, LF(camera_source)),
+	K_INT(S_LANE, "camera_silent_ms", 1000, 3600000, "60000",
+	    LF(camera_silent_ms)),
 	K_INT(S_LANE, "led_base", 0, 65535, "0", LF(led_base)),
 	K_INT(S_LANE, "led_registers", 1, 120, "32", LF(led_registers)),
 	K_ENUM(S_LANE, "led_encoding", w_encoding, "GB18030", LF(led_encoding)),
@@ -551,6 +576,9 @@ kt_str_parse(const struct key *k, const char *s, void *dst, char *w,
 		break;
 	case KC_PIN:
 		rc = check_pin(s, w, wlen);
+		break;
+	case KC_NETS:
+		rc = camera_nets_parse(s, NULL, w, wlen);
 		break;
 	default:
 		break;
@@ -1339,6 +1367,35 @@ files_check(struct parse *p)
 	return 0;
 }
 
+/*
+ * The camera listener (docs/camera.md): credentials come as a pair, and a
+ * listener takes plates only from sources named in camera_allow or in a
+ * lane's camera_source (daemon only).
+ */
+static int
+camera_check(struct parse *p)
+{
+	const struct config *c = p->cfg;
+	int kl = p->key_line[key_find(S_CONTROLLER, "camera_listen")];
+	bool named = c->controller.camera_allow[0] != '\0';
+	int i;
+
+	if ((c->controller.camera_user[0] == '\0') !=
+	    (c->controller.camera_password_file[0] == '\0'))
+		return fail(p, p->key_line[key_find(S_CONTROLLER,
+		    c->controller.camera_user[0] == '\0' ? "camera_password_file" :
+		    "camera_user")], "[controller] camera_user and "
+		    "camera_password_file go together");
+	if (c->controller.camera_listen[0] == '\0')
+		return 0;
+	for (i = 0; i < c->n_lanes; i++)
+		named = named || c->lanes[i].camera_source[0] != '\0';
+	if (!named)
+		return fail(p, kl, "[controller] camera_listen needs camera_allow "
+		    "or a lane's camera_source: no camera may push otherwise");
+	return 0;
+}
+
 /* Checks across the whole file, for what the daemon needs. */
 static int
 daemon_check(struct parse *p)
@@ -1353,7 +1410,7 @@ daemon_check(struct parse *p)
 		return fail(p, 0, "no [lane NAME] section: at least one lane "
 		    "is required");
 	if (devices_check(p) != 0 || override_check(p) != 0 ||
-	    profiles_check(p) != 0)
+	    profiles_check(p) != 0 || camera_check(p) != 0)
 		return -1;
 	return 0;
 }

@@ -336,6 +336,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (d->stop_deadline == 0) {
 		startup_retry(d);
 		store_retry(d);
+		daemon_camera_tick(d);
 	}
 	daemon_clock_check(d);
 	memset(&in, 0, sizeof(in));
@@ -511,7 +512,8 @@ daemon_init(struct daemon *d, const struct config *cfg)
 	if (d->wake == NULL || d->tick == NULL || d->sigterm == NULL ||
 	    d->sigint == NULL)
 		return -1;
-	if (lanes_start(d) != 0 || daemon_status_start(d) != 0)
+	if (lanes_start(d) != 0 || daemon_status_start(d) != 0 ||
+	    daemon_camera_start(d) != 0)
 		return -1;
 	{
 		struct timeval tv = { 0, TICK_MS * 1000 };
@@ -531,6 +533,7 @@ daemon_fini(struct daemon *d)
 {
 	int i;
 
+	daemon_camera_fini(d);
 	status_free(d->status);
 	/* a thread stuck in a call is let go, never waited for */
 	for (i = 0; i < d->n_links; i++)

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "weighgate/alarms_store.h"
+#include "weighgate/camera_listen.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/config.h"
 #include "weighgate/executor.h"
@@ -61,6 +62,15 @@ struct daemon_lane {
 	bool hb_frozen;			/* reported silent: it stopped changing */
 	uint32_t hb_last;
 	int64_t hb_changed_ms;		/* mono ms it last changed */
+};
+
+/* A lane's camera as the listener hears it (daemon_camera.c). */
+struct daemon_camera {
+	bool on;			/* plate_source = camera */
+	struct camera_nets source;	/* camera_source; n 0: any allowed */
+	int64_t heard_ms;		/* mono ms of its last push */
+	bool silent;			/* LI_DOWN given, no LI_UP yet */
+	uint64_t pushes[CREQ_OTHER + 1];	/* read, no_plate, other */
 };
 
 struct daemon {
@@ -111,6 +121,9 @@ struct daemon {
 	int64_t identity_ms;		/* mono ms of the next identity check */
 	bool saving;			/* copying the lost file aside */
 	char save_path[CFG_PATH_MAX + 64];
+	/* the camera listener and the lanes' cameras (daemon_camera.c) */
+	struct camera_listen *camera;
+	struct daemon_camera cam[CFG_MAX_LANES];
 };
 
 /* daemon.c: feed one input to lane i and carry out what it decides. */
@@ -151,6 +164,12 @@ void daemon_reload_take_config(struct daemon *d, int i);
 
 /* daemon_status.c: the status server's source of figures and overrides. */
 int daemon_status_start(struct daemon *d);
+
+/* daemon_camera.c: the camera listener, the cameras' health. */
+int daemon_camera_start(struct daemon *d);
+void daemon_camera_tick(struct daemon *d);
+void daemon_camera_fini(struct daemon *d);
+void daemon_camera_snapshot(const struct daemon *d, struct status_snap *out);
 
 /* daemon_notify.c: systemd STATUS=, WATCHDOG=1, READY=1. */
 int daemon_notify_init(struct daemon *d);

@@ -59,6 +59,7 @@ status_snapshot(void *arg, struct status_snap *out)
 	}
 	out->alarms = d->alarms;
 	alarms_roll(&out->alarms, out->now_ms);
+	daemon_camera_snapshot(d, out);
 }
 
 /*

@@ -62,6 +62,32 @@ controller_diff(struct diff *d, const struct config *a, const struct config *b)
 	    "[controller] profile_dir");
 }
 
+/* The camera listener and the lanes' cameras are set up once (docs/camera.md). */
+static void
+camera_diff(struct diff *d, const struct config *a, const struct config *b)
+{
+	const __typeof__(a->controller) *p = &a->controller, *q = &b->controller;
+	bool lanes = false;
+	int i;
+
+	note(d, str_differs(p->camera_listen, q->camera_listen) ||
+	    str_differs(p->camera_allow, q->camera_allow) ||
+	    str_differs(p->camera_user, q->camera_user) ||
+	    str_differs(p->camera_password_file, q->camera_password_file) ||
+	    p->camera_max_connections != q->camera_max_connections ||
+	    p->camera_timeout_s != q->camera_timeout_s ||
+	    p->camera_body_max_kb != q->camera_body_max_kb ||
+	    p->camera_part_max_kb != q->camera_part_max_kb ||
+	    p->camera_parts_max != q->camera_parts_max, "[controller] camera_*");
+	for (i = 0; i < a->n_lanes && i < b->n_lanes; i++)
+		lanes = lanes || str_differs(a->lanes[i].camera_id,
+		    b->lanes[i].camera_id) || str_differs(a->lanes[i].camera_channel,
+		    b->lanes[i].camera_channel) ||
+		    str_differs(a->lanes[i].camera_source, b->lanes[i].camera_source) ||
+		    a->lanes[i].camera_silent_ms != b->lanes[i].camera_silent_ms;
+	note(d, lanes, "[lane] camera_*");
+}
+
 static void
 platform_diff(struct diff *d, const struct config *a, const struct config *b)
 {
@@ -90,6 +116,7 @@ reload_restart_needed(const struct config *a, const struct config *b,
 		out[0] = '\0';
 	controller_diff(&d, a, b);
 	platform_diff(&d, a, b);
+	camera_diff(&d, a, b);
 	for (i = 0; !lanes && i < a->n_lanes; i++)
 		lanes = str_differs(a->lanes[i].name, b->lanes[i].name);
 	note(&d, lanes, "the set of lanes");

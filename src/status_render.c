@@ -29,6 +29,13 @@ static const char *const dev_label[ROLE_N] = {
 	"摄像机 Camera"
 };
 
+/* The camera is shown for a lane that takes its plates from one. */
+static bool
+dev_shown(const struct status_lane *l, int k)
+{
+	return k != ROLE_CAMERA || l->camera.on;
+}
+
 /* A name's Chinese by its English (code) name. */
 struct zh_name {
 	const char *en, *zh;
@@ -334,6 +341,44 @@ json_last(struct sbuf *b, const struct status_last *l)
 	sbuf_putc(b, '}');
 }
 
+/* A lane's camera (docs/camera.md): its pushes and when it was heard. */
+static void
+json_lane_camera(struct sbuf *b, const struct status_lane *l)
+{
+	int k;
+
+	if (!l->camera.on) {
+		sbuf_puts(b, "null");
+		return;
+	}
+	sbuf_puts(b, "{\"pushes\":{");
+	for (k = 0; k <= CREQ_OTHER; k++)
+		sbuf_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    camera_req_name((enum camera_req)k),
+		    (unsigned long long)l->camera.pushes[k]);
+	sbuf_printf(b, "},\"heard_age_ms\":%lld}",
+	    (long long)l->camera.heard_age_ms);
+}
+
+/* The camera listener: null when camera_listen is not set. */
+static void
+json_camera(struct sbuf *b, const struct camera_listen_stats *c)
+{
+	int k;
+
+	if (!c->on) {
+		sbuf_puts(b, "null");
+		return;
+	}
+	sbuf_printf(b, "{\"bound\":%s,\"connections\":%d,\"requests\":{",
+	    c->bound ? "true" : "false", c->connections);
+	for (k = 0; k < CREQ_N; k++)
+		sbuf_printf(b, "%s\"%s\":%llu", k ? "," : "",
+		    camera_req_name((enum camera_req)k),
+		    (unsigned long long)c->requests[k]);
+	sbuf_puts(b, "}}");
+}
+
 static void
 json_lane(struct sbuf *b, const struct status_lane *l)
 {
@@ -370,12 +415,16 @@ json_lane(struct sbuf *b, const struct status_lane *l)
 	put_bool(b, l->store_fault);
 	sbuf_puts(b, ",\"devices\":{");
 	for (k = 0; k < ROLE_N; k++) {
+		if (!dev_shown(l, k))
+			continue;	/* the last: no comma to mend */
 		sbuf_printf(b, "%s\"%s\":{\"up\":%s,\"error\":", k ? "," : "",
 		    cfg_role_name((enum dev_role)k), l->dev_up[k] ? "true" : "false");
 		put_str_or_null(b, l->dev_err[k]);
 		sbuf_putc(b, '}');
 	}
-	sbuf_puts(b, "},\"last\":");
+	sbuf_puts(b, "},\"camera\":");
+	json_lane_camera(b, l);
+	sbuf_puts(b, ",\"last\":");
 	json_last(b, &l->last);
 	sbuf_puts(b, ",\"decisions\":{");
 	for (k = 0; k < DEC_NKINDS; k++)
@@ -540,6 +589,8 @@ status_render_json(const struct status_snap *s, struct sbuf *b)
 	json_today(b, &s->alarms);
 	sbuf_puts(b, ",\"alarms\":");
 	json_alarms(b, &s->alarms);
+	sbuf_puts(b, ",\"camera_listener\":");
+	json_camera(b, &s->camera);
 	sbuf_puts(b, ",\"lanes\":[");
 	for (i = 0; i < s->n_lanes; i++) {
 		if (i > 0)
@@ -798,7 +849,8 @@ prom_devices(struct sbuf *b, const struct status_snap *s)
 	    "1 while a lane's device answers and is not faulted.");
 	for (i = 0; i < s->n_lanes; i++)
 		for (k = 0; k < ROLE_N; k++)
-			prom_lane_sample(b, "device_up", s->lanes[i].name, "device",
+			if (dev_shown(&s->lanes[i], k))
+				prom_lane_sample(b, "device_up", s->lanes[i].name, "device",
 			    cfg_role_name((enum dev_role)k), s->lanes[i].dev_up[k]);
 	prom_head(b, "lane_state", "gauge",
 	    "1 for the state each lane is in, 0 for the others.");
@@ -929,6 +981,47 @@ prom_clock(struct sbuf *b, const struct clockwatch *c)
 	    c->kernel_unsync);
 }
 
+/* The camera listener's answers and the lanes' cameras (docs/camera.md). */
+static void
+prom_camera(struct sbuf *b, const struct status_snap *s)
+{
+	int i, k;
+
+	if (!s->camera.on)
+		return;
+	prom_head(b, "camera_requests_total", "counter", "Requests to the "
+	    "camera listener by how they were answered (read, no_plate, "
+	    "other: 200; unmatched 404, bad 400, too_large 413, forbidden 403, "
+	    "unauthorized 401, method 405).");
+	for (k = 0; k < CREQ_N; k++) {
+		sbuf_puts(b, "weighgate_camera_requests_total{");
+		prom_label(b, "result", camera_req_name((enum camera_req)k), true);
+		sbuf_printf(b, "} %llu\n",
+		    (unsigned long long)s->camera.requests[k]);
+	}
+	prom_gauge(b, "camera_connections", "gauge", "Connections to the "
+	    "camera listener open now.", s->camera.connections);
+	prom_gauge(b, "camera_connections_timed_out_total", "counter",
+	    "Camera connections closed without a whole request within "
+	    "camera_timeout_s.", (long long)s->camera.timed_out_total);
+	prom_head(b, "camera_pushes_total", "counter", "Pushes of a lane's "
+	    "camera: plate reads, reads without a plate, other pushes "
+	    "(heartbeats).");
+	for (i = 0; i < s->n_lanes; i++)
+		for (k = 0; k <= CREQ_OTHER && s->lanes[i].camera.on; k++)
+			prom_lane_sample(b, "camera_pushes_total",
+			    s->lanes[i].name, "result",
+			    camera_req_name((enum camera_req)k),
+			    s->lanes[i].camera.pushes[k]);
+	prom_head(b, "camera_heard_age_seconds", "gauge", "Seconds since a "
+	    "lane's camera last pushed anything (or since the start).");
+	for (i = 0; i < s->n_lanes; i++)
+		if (s->lanes[i].camera.on)
+			sbuf_printf(b, "weighgate_camera_heard_age_seconds"
+			    "{lane=\"%s\"} %.3f\n", s->lanes[i].name,
+			    (double)s->lanes[i].camera.heard_age_ms / 1000.0);
+}
+
 void
 status_render_metrics(const struct status_snap *s, struct sbuf *b)
 {
@@ -960,6 +1053,7 @@ status_render_metrics(const struct status_snap *s, struct sbuf *b)
 	prom_gauge(b, "store_failing", "gauge", "1 while the event store "
 	    "cannot commit (every lane is then FAULT).", store_failing);
 	prom_server(b, &s->server);
+	prom_camera(b, s);
 	prom_gauge(b, "store_replaced", "gauge", "1 once the event store was "
 	    "found deleted, replaced or behind while running (every lane FAULT "
 	    "until a restart).", s->store_replaced[0] != '\0');
@@ -1275,7 +1369,8 @@ board_devices(struct sbuf *b, const struct status_lane *l)
 	}
 	sbuf_puts(b, "<div class=\"row devs\">");
 	for (k = 0; k < ROLE_N; k++)
-		sbuf_printf(b, "<span class=\"%s\">%s %s</span>", l->dev_up[k] ?
+		if (dev_shown(l, k))
+			sbuf_printf(b, "<span class=\"%s\">%s %s</span>", l->dev_up[k] ?
 		    "ok" : "bad", dev_label[k], l->dev_up[k] ? "✓" : "✗ 故障 FAULT");
 	if (l->store_fault)
 		sbuf_puts(b, "<span class=\"bad\">存储 Store ✗</span>");

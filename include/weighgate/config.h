@@ -83,6 +83,11 @@ struct lane_cfg {
 	 * in profile_dir, a built-in name or a path; "": the built-in one */
 	char profile[ROLE_NMODBUS][CFG_PATH_MAX];
 	int profile_line[ROLE_NMODBUS];	/* where set; 0: not set */
+	/* which pushes of the camera listener are this lane's camera's */
+	char camera_id[64];		/* deviceID / "camera"; "": any */
+	char camera_channel[16];	/* channelID; "": any */
+	char camera_source[128];	/* peer addresses; "": any allowed */
+	int camera_silent_ms;		/* nothing heard this long: a fault */
 };
 
 struct config {
@@ -97,6 +102,16 @@ struct config {
 		int64_t db_max_mb;
 		int64_t disk_min_free_mb;
 		char profile_dir[CFG_PATH_MAX];	/* device profiles */
+		/* the camera listener (docs/camera.md "The listener") */
+		char camera_listen[128];	/* "": off */
+		int camera_max_connections;
+		int camera_timeout_s;
+		char camera_allow[CFG_PATH_MAX];	/* addresses / prefixes */
+		char camera_user[64];		/* "": no credentials asked */
+		char camera_password_file[CFG_PATH_MAX];
+		int camera_body_max_kb;
+		int camera_part_max_kb;
+		int camera_parts_max;
 	} controller;
 	struct rules rules;		/* [rules] and [limits] */
 	struct {

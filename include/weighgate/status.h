@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "weighgate/alarms.h"
+#include "weighgate/camera_listen.h"
 #include "weighgate/clockwatch.h"
 #include "weighgate/config.h"
 #include "weighgate/lane.h"
@@ -144,6 +145,12 @@ struct status_lane {
 	struct status_last last;
 	struct status_counters c;
 	int64_t fault_ms;			/* in FAULT this long, -1: not */
+	/* the lane's camera (docs/camera.md), when plate_source = camera */
+	struct {
+		bool on;
+		uint64_t pushes[CREQ_OTHER + 1];	/* read, no_plate, other */
+		int64_t heard_age_ms;		/* since its last push */
+	} camera;
 };
 
 /*
@@ -199,6 +206,7 @@ struct status_snap {
 	struct status_server_stats server;
 	struct status_proc proc;	/* filled by the server */
 	struct alarms alarms;		/* the feed and the day's counts */
+	struct camera_listen_stats camera;	/* the camera listener */
 };
 
 /* Fill one lane's entry from the lane and the daemon's counters for it. */

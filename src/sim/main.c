@@ -39,7 +39,12 @@ usage_to(FILE *f, int status)
 	    "           [--barrier-ms MS] [--weigh-ms MS] [--decide-ms MS]\n"
 	    "           [--pass-ms MS] [--reverse-ms MS] [--hold]\n"
 	    "           [--scale-profile P] [--io-profile P] [--led-profile P]\n"
-	    "           [--profile-dir DIR] TRAFFIC\n"
+	    "           [--profile-dir DIR]\n"
+	    "           [--camera URL [--camera-format xml|multipart|json|generic]\n"
+	    "            [--camera-offset-ms MS] [--camera-mode MODE]\n"
+	    "            [--camera-plate PLATE] [--camera-second PLATE]\n"
+	    "            [--camera-user USER:PASSWORD]\n"
+	    "            [--camera-heartbeat-ms MS]] TRAFFIC\n"
 	    "       weighgate-sim --rtu DEVICE [--baud B] [options] TRAFFIC\n"
 	    "       weighgate-sim --generate N [--seed S] [--lanes N]\n"
 	    "       weighgate-sim --read|--read-coils|--read-inputs HOST:PORT UNIT ADDR COUNT\n"
@@ -124,6 +129,14 @@ static const struct option longopts[] = {
 	{ "io-profile", required_argument, NULL, 21 },
 	{ "led-profile", required_argument, NULL, 22 },
 	{ "profile-dir", required_argument, NULL, 23 },
+	{ "camera", required_argument, NULL, SIM_CAM_OPT_URL },
+	{ "camera-format", required_argument, NULL, SIM_CAM_OPT_FORMAT },
+	{ "camera-offset-ms", required_argument, NULL, SIM_CAM_OPT_OFFSET },
+	{ "camera-mode", required_argument, NULL, SIM_CAM_OPT_MODE },
+	{ "camera-second", required_argument, NULL, SIM_CAM_OPT_SECOND },
+	{ "camera-user", required_argument, NULL, SIM_CAM_OPT_USER },
+	{ "camera-heartbeat-ms", required_argument, NULL, SIM_CAM_OPT_BEAT },
+	{ "camera-plate", required_argument, NULL, SIM_CAM_OPT_PLATE },
 	{ "generate", required_argument, NULL, 'g' },
 	{ "seed", required_argument, NULL, 'S' },
 	{ "read", no_argument, NULL, 10 },
@@ -180,6 +193,12 @@ parse_opt(struct cli *c, int ch, const char *name)
 	case 6: o->hold = true; break;
 	case 20: case 21: case 22: o->profile[ch - 20] = optarg; break;
 	case 23: o->profile_dir = optarg; break;
+	case SIM_CAM_OPT_URL: case SIM_CAM_OPT_FORMAT: case SIM_CAM_OPT_OFFSET:
+	case SIM_CAM_OPT_MODE: case SIM_CAM_OPT_SECOND: case SIM_CAM_OPT_USER:
+	case SIM_CAM_OPT_BEAT: case SIM_CAM_OPT_PLATE:
+		if (sim_camera_option(o, ch, name, optarg) != 0)
+			exit(EX_USAGE);
+		break;
 	case 'g':
 		c->mode = MODE_GENERATE;
 		c->gen_n = (long)cliarg_num(name, optarg, 0, 1e9);
@@ -310,7 +329,7 @@ serve(struct sim *s)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (!held)
 		traffic_go(s);
-	if (server_start(s) == -1 ||
+	if (server_start(s) == -1 || sim_camera_start(s) == -1 ||
 	    pthread_create(&phys, NULL, physics_thread, s) != 0) {
 		s->stop = 1;
 		return 1;
@@ -325,6 +344,7 @@ serve(struct sim *s)
 	log_info("signal %d: stopping", sig);
 	s->stop = 1;
 	pthread_join(phys, NULL);
+	sim_camera_stop(s);
 	return 0;
 }
 
@@ -351,6 +371,7 @@ main(int argc, char **argv)
 	s->rng = (uint64_t)ts_now_ms() | 1;
 	pthread_mutex_init(&s->mu, NULL);
 	rc = serve(s);
+	sim_camera_stop(s);	/* when serve() failed: after s->stop */
 	server_stop(s);
 	timeline_close(s);
 	for (i = 0; i < s->nlanes; i++)

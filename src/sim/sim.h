@@ -115,6 +115,12 @@ struct sim_opts {
 	const char *traffic;
 	const char *profile[3];		/* --scale-profile ...; NULL: today's */
 	const char *profile_dir;
+	/* the lanes' cameras (camera.c); camera_url NULL: none */
+	const char *camera_url, *camera_user, *camera_second;
+	const char *camera_plate;	/* read instead of the vehicle's */
+	int camera_format;		/* enum sim_cam_format */
+	int camera_mode;		/* enum sim_cam_mode */
+	int64_t camera_offset_ms, camera_heartbeat_ms;
 };
 
 /* A listening TCP port (or the RTU bus) and the lanes behind it. */
@@ -151,6 +157,7 @@ struct sim {
 	uint64_t rng;
 	volatile int stop;
 	struct sim_traffic traffic;
+	struct sim_camera *cam;		/* camera.c; NULL: no --camera */
 };
 
 /* traffic.c */
@@ -195,6 +202,25 @@ void server_stop(struct sim *s);
 /* generate.c */
 int generate_traffic(FILE *out, long n, uint64_t seed, int nlanes);
 uint64_t sim_rand(uint64_t *state);
+
+/* camera.c: the lanes' cameras, posting to the daemon's camera listener */
+enum sim_cam_format { SIM_CAM_XML, SIM_CAM_MULTIPART, SIM_CAM_JSON,
+	SIM_CAM_GENERIC };
+enum sim_cam_mode { SIM_CAM_PLATE, SIM_CAM_NOPLATE, SIM_CAM_SKIP,
+	SIM_CAM_TWO, SIM_CAM_SILENT };
+enum {	/* the --camera options' codes for getopt_long */
+	SIM_CAM_OPT_URL = 40, SIM_CAM_OPT_FORMAT, SIM_CAM_OPT_OFFSET,
+	SIM_CAM_OPT_MODE, SIM_CAM_OPT_SECOND, SIM_CAM_OPT_USER, SIM_CAM_OPT_BEAT,
+	SIM_CAM_OPT_PLATE
+};
+/* One --camera option into o; -1 (said) when its value is wrong. */
+int sim_camera_option(struct sim_opts *o, int ch, const char *name,
+    const char *arg);
+int sim_camera_start(struct sim *s);
+void sim_camera_stop(struct sim *s);
+/* A vehicle of lane l whose result is published at result_at (mu held). */
+void sim_camera_vehicle(struct sim *s, const struct sim_lane *l,
+    const struct sim_item *it, int64_t result_at, int64_t now);
 
 /* client.c */
 int client_main(int op, int argc, char **argv, const struct sim_opts *o);

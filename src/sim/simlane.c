@@ -315,6 +315,7 @@ next_item(struct sim *s, struct sim_lane *l, int64_t now)
 		l->passes_left = it->tailgate ? 2 : 1;
 		l->phase = VP_WEIGHING;
 		l->phase_end = now + dur(s, s->o.weigh_ms);
+		sim_camera_vehicle(s, l, it, l->phase_end, now);
 	}
 }
 
