@@ -11,7 +11,7 @@
  * How it fits: a row is turned into the JSON record of docs/design.md §8 (cells of
  * number and boolean columns written bare when they look like one, quoted
  * otherwise, so that a bad cell draws the same message as a bad JSON
- * value) and read by record_read_json: CSV and JSON Lines share every check.
+ * value) and read by jsonrec_read_json: CSV and JSON Lines share every check.
  * Cells follow RFC 4180 ("a ""quoted"" cell", commas inside quotes), but a
  * quoted cell may not span lines.
  */
@@ -41,7 +41,7 @@ static const struct column columns[] = {
 #define NCOLUMNS ((int)(sizeof(columns) / sizeof(columns[0])))
 #define COL_AXLE0 1000		/* axleN_kg: COL_AXLE0 + N - 1 */
 
-struct record_csv {
+struct csvrec {
 	int ncols;
 	int col[CSV_MAX_COLS];		/* index in columns[], COL_AXLE0+i, -1 */
 	struct sbuf json;
@@ -64,7 +64,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* A quoted cell at *p (its opening quote) into c->cells. */
 static int
-quoted_cell(struct record_csv *c, const char **p, const char *end)
+quoted_cell(struct csvrec *c, const char **p, const char *end)
 {
 	const char *s = *p + 1;
 
@@ -86,7 +86,7 @@ quoted_cell(struct record_csv *c, const char **p, const char *end)
 
 /* Split a row into cells; how many, or -1 (err set). */
 static int
-split(struct record_csv *c, const char *line, size_t len, char *err,
+split(struct csvrec *c, const char *line, size_t len, char *err,
     size_t errlen)
 {
 	const char *p = line, *end = line + len, *e;
@@ -127,7 +127,7 @@ split(struct record_csv *c, const char *line, size_t len, char *err,
 }
 
 static const char *
-cell(const struct record_csv *c, int i)
+cell(const struct csvrec *c, int i)
 {
 	return c->cells.p + c->off[i];
 }
@@ -153,7 +153,7 @@ column_of(const char *name)
 }
 
 static int
-header_check(struct record_csv *c, char *err, size_t errlen)
+header_check(struct csvrec *c, char *err, size_t errlen)
 {
 	bool seen[COL_AXLE0 + MEAS_MAX_AXLES] = { false };
 	int i;
@@ -174,10 +174,10 @@ header_check(struct record_csv *c, char *err, size_t errlen)
 	return 0;
 }
 
-struct record_csv *
-record_csv_new(const char *header, size_t len, char *err, size_t errlen)
+struct csvrec *
+csvrec_new(const char *header, size_t len, char *err, size_t errlen)
 {
-	struct record_csv *c;
+	struct csvrec *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		fail(err, errlen, "out of memory");
@@ -191,14 +191,14 @@ record_csv_new(const char *header, size_t len, char *err, size_t errlen)
 	}
 	if ((c->ncols = split(c, header, len, err, errlen)) < 0 ||
 	    header_check(c, err, errlen) != 0) {
-		record_csv_free(c);
+		csvrec_free(c);
 		return NULL;
 	}
 	return c;
 }
 
 void
-record_csv_free(struct record_csv *c)
+csvrec_free(struct csvrec *c)
 {
 	if (c == NULL)
 		return;
@@ -207,7 +207,7 @@ record_csv_free(struct record_csv *c)
 	free(c);
 }
 
-/* A JSON string of the cell's bytes as they are (record_read_json judges). */
+/* A JSON string of the cell's bytes as they are (jsonrec_read_json judges). */
 static void
 put_str(struct sbuf *b, const char *s)
 {
@@ -347,7 +347,7 @@ put_cell(struct sbuf *b, const struct column *col, const char *v)
 
 /* The row's cells as a JSON record in c->json. */
 static void
-row_json(struct record_csv *c)
+row_json(struct csvrec *c)
 {
 	const char *axle[MEAS_MAX_AXLES] = { NULL };
 	const char *decision = NULL, *reasons = NULL, *v;
@@ -374,7 +374,7 @@ row_json(struct record_csv *c)
 }
 
 enum record_status
-record_read_csv(struct record_csv *c, const char *line, size_t len,
+csvrec_read(struct csvrec *c, const char *line, size_t len,
     struct record *r, char *err, size_t errlen)
 {
 	int n;
@@ -386,5 +386,5 @@ record_read_csv(struct record_csv *c, const char *line, size_t len,
 		return RECORD_BAD;
 	}
 	row_json(c);
-	return record_read_json(c->json.p, c->json.len, r, err, errlen);
+	return jsonrec_read_json(c->json.p, c->json.len, r, err, errlen);
 }

@@ -32,7 +32,7 @@ swap16(uint16_t v)
  * word first, bytes swapped.
  */
 uint32_t
-wo_get_u32(const uint16_t regs[2], enum word_order wo)
+decode_wo_get_u32(const uint16_t regs[2], enum word_order wo)
 {
 	switch (wo) {
 	case WO_CDAB:
@@ -48,7 +48,7 @@ wo_get_u32(const uint16_t regs[2], enum word_order wo)
 }
 
 void
-wo_set_u32(uint16_t regs[2], uint32_t v, enum word_order wo)
+decode_wo_set_u32(uint16_t regs[2], uint32_t v, enum word_order wo)
 {
 	uint16_t hi = (uint16_t)(v >> 16), lo = (uint16_t)(v & 0xffff);
 
@@ -100,7 +100,7 @@ utf8_seq(const unsigned char *s, size_t n)
 }
 
 int
-text_control_char(const char *s, size_t len)
+decode_text_control_char(const char *s, size_t len)
 {
 	size_t i;
 
@@ -111,7 +111,7 @@ text_control_char(const char *s, size_t len)
 }
 
 bool
-text_utf8_valid(const char *s, size_t len)
+decode_text_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
@@ -166,11 +166,11 @@ done:
 }
 
 int
-text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t outsz)
+decode_text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t outsz)
 {
 	size_t len = strlen(in);
 
-	if (!text_utf8_valid(in, len))
+	if (!decode_text_utf8_valid(in, len))
 		return -1;
 	if (enc == ENC_UTF8)
 		return copy_out(in, len, out, outsz);
@@ -178,11 +178,11 @@ text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t outsz)
 }
 
 int
-text_to_utf8(enum text_encoding enc, const char *in, size_t inlen,
+decode_text_to_utf8(enum text_encoding enc, const char *in, size_t inlen,
     char *out, size_t outsz)
 {
 	if (enc == ENC_UTF8) {
-		if (!text_utf8_valid(in, inlen))
+		if (!decode_text_utf8_valid(in, inlen))
 			return -1;
 		return copy_out(in, inlen, out, outsz);
 	}
@@ -246,7 +246,7 @@ decode_plate(const uint16_t *regs, enum text_encoding enc,
 	}
 	for (n = 0; n < PLATE_BYTES && raw[n] != '\0'; n++)
 		;
-	len = text_to_utf8(enc, raw, n, m->plate, sizeof(m->plate));
+	len = decode_text_to_utf8(enc, raw, n, m->plate, sizeof(m->plate));
 	if (len < 0) {
 		m->plate[0] = '\0';
 		bad(m, rc, err, errlen, "plate: bytes not valid %s",
@@ -254,7 +254,7 @@ decode_plate(const uint16_t *regs, enum text_encoding enc,
 		return;
 	}
 	m->plate[len] = '\0';
-	if ((c = text_control_char(m->plate, (size_t)len)) >= 0) {
+	if ((c = decode_text_control_char(m->plate, (size_t)len)) >= 0) {
 		m->plate[0] = '\0';
 		bad(m, rc, err, errlen, "plate: control character 0x%02x", c);
 	}
@@ -285,7 +285,7 @@ decode_scale(const uint16_t regs[SCALE_NREGS], enum word_order wo,
 	m->unstable = (st & SCALE_ST_UNSTABLE) != 0;
 	m->abnormal = (st & SCALE_ST_ABNORMAL) != 0;
 	m->seq = regs[R_SEQ];
-	m->gross_kg = wo_get_u32(regs + R_GROSS, wo);
+	m->gross_kg = decode_wo_get_u32(regs + R_GROSS, wo);
 	m->axles = regs[R_AXLES];
 	m->speed_dkmh = regs[R_SPEED];
 	if (regs[R_KIND] <= VK_TRUCK)
@@ -316,7 +316,7 @@ encode_plate(const char *plate, enum text_encoding enc, uint16_t *regs)
 	int n, i;
 
 	memset(raw, 0, sizeof(raw));
-	if ((n = text_from_utf8(enc, plate, raw, PLATE_BYTES)) < 0)
+	if ((n = decode_text_from_utf8(enc, plate, raw, PLATE_BYTES)) < 0)
 		return -1;
 	for (i = 0; i < PLATE_BYTES / 2; i++)
 		regs[i] = (uint16_t)((unsigned char)raw[2 * i] << 8 |
@@ -330,7 +330,7 @@ encode_plate(const char *plate, enum text_encoding enc, uint16_t *regs)
  * not fit its register (regs then partly written).
  */
 int
-encode_scale(const struct measurement *m, uint16_t status, uint16_t seq,
+decode_encode_scale(const struct measurement *m, uint16_t status, uint16_t seq,
     enum word_order wo, enum text_encoding enc, uint16_t regs[SCALE_NREGS])
 {
 	int i;
@@ -343,7 +343,7 @@ encode_scale(const struct measurement *m, uint16_t status, uint16_t seq,
 		return -1;
 	regs[R_STATUS] = status;
 	regs[R_SEQ] = seq;
-	wo_set_u32(regs + R_GROSS, (uint32_t)m->gross_kg, wo);
+	decode_wo_set_u32(regs + R_GROSS, (uint32_t)m->gross_kg, wo);
 	regs[R_AXLES] = (uint16_t)m->axles;
 	regs[R_KIND] = (uint16_t)m->kind;
 	regs[R_CONFIG] = (uint16_t)m->config;

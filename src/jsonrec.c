@@ -502,7 +502,7 @@ trailing(const char *p, const char *end)
 }
 
 enum record_status
-record_read_json(const char *line, size_t len, struct record *r,
+jsonrec_read_json(const char *line, size_t len, struct record *r,
     char *err, size_t errlen)
 {
 	struct jp j = { line, line + len, 0 };
@@ -599,7 +599,7 @@ event_parts(const char *body, size_t len, struct event_parts *ep,
 }
 
 enum record_status
-record_read_event(const char *body, size_t len, struct record *r,
+jsonrec_read_event(const char *body, size_t len, struct record *r,
     char *err, size_t errlen)
 {
 	struct event_parts ep;

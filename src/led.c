@@ -88,7 +88,7 @@ led_encode(enum text_encoding enc, const char *utf8, int nregs, uint16_t *regs)
 			return -1;
 		memcpy(chr, p, cl);
 		chr[cl] = '\0';
-		if ((k = text_from_utf8(enc, chr, one, sizeof(one))) < 0)
+		if ((k = decode_text_from_utf8(enc, chr, one, sizeof(one))) < 0)
 			return -1;
 		if (used + (size_t)k > cap)
 			break;		/* cut here: the whole character or none */

@@ -55,7 +55,7 @@ raw_u(const struct dec *d, const struct pfield *f, int e)
 	const uint16_t *w = words(d, f, e);
 
 	if (profile_field_regs(f) == 2)
-		return wo_get_u32(w, (enum word_order)f->word_order);
+		return decode_wo_get_u32(w, (enum word_order)f->word_order);
 	return f->byte_order ? swap16(w[0]) : w[0];
 }
 
@@ -372,7 +372,7 @@ text_decode(int enc, const char *raw, size_t n, char *out, size_t outsz)
 	size_t i;
 
 	if (enc != FE_ASCII)
-		return text_to_utf8(enc == FE_UTF8 ? ENC_UTF8 : ENC_GB18030,
+		return decode_text_to_utf8(enc == FE_UTF8 ? ENC_UTF8 : ENC_GB18030,
 		    raw, n, out, outsz);
 	if (n >= outsz)
 		return -1;
@@ -414,7 +414,7 @@ do_plate(struct dec *d)
 		return;
 	}
 	m->plate[len] = '\0';
-	if ((c = text_control_char(m->plate, (size_t)len)) >= 0) {
+	if ((c = decode_text_control_char(m->plate, (size_t)len)) >= 0) {
 		m->plate[0] = '\0';
 		bad(d, "plate: control character 0x%02x", c);
 	}

@@ -54,7 +54,7 @@ get_raw(const struct enc *e, const struct pfield *f, int el)
 	const uint16_t *w = words(e, f, el);
 
 	if (profile_field_regs(f) == 2)
-		return wo_get_u32(w, (enum word_order)f->word_order);
+		return decode_wo_get_u32(w, (enum word_order)f->word_order);
 	return f->byte_order ? swap16(w[0]) : w[0];
 }
 
@@ -64,7 +64,7 @@ put_raw(const struct enc *e, const struct pfield *f, int el, uint32_t raw)
 	uint16_t *w = words(e, f, el);
 
 	if (profile_field_regs(f) == 2)
-		wo_set_u32(w, raw, (enum word_order)f->word_order);
+		decode_wo_set_u32(w, raw, (enum word_order)f->word_order);
 	else
 		w[0] = f->byte_order ? swap16((uint16_t)raw) : (uint16_t)raw;
 }
@@ -304,8 +304,8 @@ text_conv(int fenc, bool to_utf8, const char *in, size_t n, char *out,
 			return -1;
 		memcpy(out, in, n);
 		r = (int)n;
-	} else if ((r = to_utf8 ? text_to_utf8(enc, in, n, out, outsz - 1) :
-	    text_from_utf8(enc, in, out, outsz - 1)) < 0)
+	} else if ((r = to_utf8 ? decode_text_to_utf8(enc, in, n, out, outsz - 1) :
+	    decode_text_from_utf8(enc, in, out, outsz - 1)) < 0)
 		return -1;
 	out[r] = '\0';
 	return r;

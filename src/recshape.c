@@ -43,7 +43,7 @@ text_ok(const struct recshape_val *v, size_t min, size_t max)
 {
 	size_t i, n = v->slen;
 
-	if (!is_str(v) || n < min || n > max || !text_utf8_valid(v->s, n))
+	if (!is_str(v) || n < min || n > max || !decode_text_utf8_valid(v->s, n))
 		return false;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)v->s[i] < 0x20 || v->s[i] == 0x7f)

@@ -34,7 +34,7 @@ struct input {
 	size_t cap, start, len;
 	bool eof;
 	uint64_t done, total;
-	struct record_csv *csv;
+	struct csvrec *csv;
 	/* databases */
 	store_reader_t *db;
 	/* plate_source = camera */
@@ -254,13 +254,13 @@ file_next(struct input *in, struct record *r, char *err, size_t errlen)
 	} while (blank(line, len));
 	memset(&in->cam, 0, sizeof(in->cam));
 	if (in->kind == IN_CSV)
-		return status_of(record_read_csv(in->csv, line, len, r, err,
+		return status_of(csvrec_read(in->csv, line, len, r, err,
 		    errlen));
 	if (has_key(line, len, "\"plate_read\"") &&
 	    (st = plate_line(in, line, len, err, errlen)) != READ_RECORD)
 		return st;
 	cam_scan(in, line, len);
-	return status_of(record_read_json(line, len, r, err, errlen));
+	return status_of(jsonrec_read_json(line, len, r, err, errlen));
 }
 
 static enum read_status
@@ -280,7 +280,7 @@ db_next(struct input *in, struct record *r, char *err, size_t errlen)
 		return READ_BAD;
 	}
 	cam_scan(in, body, len);
-	return status_of(record_read_event(body, len, r, err, errlen));
+	return status_of(jsonrec_read_event(body, len, r, err, errlen));
 }
 
 const struct replay_read *
@@ -337,7 +337,7 @@ csv_open(struct input *in, char *err, size_t errlen)
 			return -1;
 		}
 	} while (blank(line, len));
-	if ((in->csv = record_csv_new(line, len, why, sizeof(why))) == NULL) {
+	if ((in->csv = csvrec_new(line, len, why, sizeof(why))) == NULL) {
 		snprintf(err, errlen, "line %lld: not JSON Lines, CSV or a "
 		    "weighgate database (as a CSV header: %s)", in->where, why);
 		return -1;
@@ -421,7 +421,7 @@ input_close(struct input *in)
 	store_reader_close(in->db);
 	if (in->fd > STDIN_FILENO)
 		close(in->fd);
-	record_csv_free(in->csv);
+	csvrec_free(in->csv);
 	free(in->buf);
 	free(in);
 }

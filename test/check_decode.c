@@ -23,12 +23,12 @@ START_TEST(test_word_order_get)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		ck_assert_uint_eq(wo_get_u32(regs_12345678[i], orders[i]),
+		ck_assert_uint_eq(decode_wo_get_u32(regs_12345678[i], orders[i]),
 		    0x12345678u);
 	/* the same registers read in the wrong order give another value */
-	ck_assert_uint_eq(wo_get_u32(regs_12345678[0], WO_CDAB), 0x56781234u);
-	ck_assert_uint_eq(wo_get_u32(regs_12345678[0], WO_BADC), 0x34127856u);
-	ck_assert_uint_eq(wo_get_u32(regs_12345678[0], WO_DCBA), 0x78563412u);
+	ck_assert_uint_eq(decode_wo_get_u32(regs_12345678[0], WO_CDAB), 0x56781234u);
+	ck_assert_uint_eq(decode_wo_get_u32(regs_12345678[0], WO_BADC), 0x34127856u);
+	ck_assert_uint_eq(decode_wo_get_u32(regs_12345678[0], WO_DCBA), 0x78563412u);
 }
 END_TEST
 
@@ -40,16 +40,16 @@ START_TEST(test_word_order_set)
 	size_t i, j;
 
 	for (i = 0; i < 4; i++) {
-		wo_set_u32(r, 0x12345678u, orders[i]);
+		decode_wo_set_u32(r, 0x12345678u, orders[i]);
 		ck_assert_uint_eq(r[0], regs_12345678[i][0]);
 		ck_assert_uint_eq(r[1], regs_12345678[i][1]);
 		for (j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
-			wo_set_u32(r, vals[j], orders[i]);
-			ck_assert_uint_eq(wo_get_u32(r, orders[i]), vals[j]);
+			decode_wo_set_u32(r, vals[j], orders[i]);
+			ck_assert_uint_eq(decode_wo_get_u32(r, orders[i]), vals[j]);
 		}
 	}
 	/* 101 300 kg = 0x00018BB4: ABCD high word first */
-	wo_set_u32(r, 101300, WO_ABCD);
+	decode_wo_set_u32(r, 101300, WO_ABCD);
 	ck_assert_uint_eq(r[0], 0x0001);
 	ck_assert_uint_eq(r[1], 0x8bb4);
 }
@@ -200,7 +200,7 @@ START_TEST(test_decode_garbage)
 		if (decode_scale(regs, orders[rc % 4], rc & 1 ? ENC_UTF8 :
 		    ENC_GB18030, &m, err, sizeof(err)) != 0)
 			ck_assert(!m.valid && err[0] != '\0');
-		ck_assert(text_utf8_valid(m.plate, strlen(m.plate)));
+		ck_assert(decode_text_utf8_valid(m.plate, strlen(m.plate)));
 	}
 }
 END_TEST
@@ -228,7 +228,7 @@ START_TEST(test_plate_gb18030_bytes)
 
 	meas_init(&m);
 	strcpy(m.plate, "豫A12345");
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_GB18030, regs), 0);
 	plate_bytes(regs, got);
 	ck_assert_mem_eq(got, want, 16);
@@ -238,7 +238,7 @@ START_TEST(test_plate_gb18030_bytes)
 	ck_assert_str_eq(d.plate, "豫A12345");
 
 	/* the same plate as UTF-8 bytes: 豫 is E8 B1 AB */
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_UTF8, regs), 0);
 	ck_assert_uint_eq(regs[20], 0xe8b1);
 	ck_assert_uint_eq(regs[21], 0xab41);
@@ -293,7 +293,7 @@ START_TEST(test_plate_padding)
 	/* an odd-length plate: the NUL pad shares the last register */
 	meas_init(&m);
 	strcpy(m.plate, "ABC");
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_GB18030, regs), 0);
 	ck_assert_uint_eq(regs[20], 0x4142);
 	ck_assert_uint_eq(regs[21], 0x4300);
@@ -307,10 +307,10 @@ START_TEST(test_plate_padding)
 
 	/* a full 16-byte plate has no NUL at all */
 	strcpy(m.plate, "豫A12345678901");	/* 2 + 12 = 14 bytes */
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_GB18030, regs), 0);
 	strcpy(m.plate, "豫A123456789012X");	/* 16 bytes in GB18030 */
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_GB18030, regs), 0);
 	ck_assert_uint_eq(regs[27], 0x3258);	/* "2X" */
 	ck_assert_int_eq(decode_scale(regs, WO_ABCD, ENC_GB18030, &d, err,
@@ -318,17 +318,17 @@ START_TEST(test_plate_padding)
 	ck_assert_str_eq(d.plate, "豫A123456789012X");
 	/* 17 bytes do not fit */
 	strcpy(m.plate, "豫A123456789012XY");
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_GB18030, regs), -1);
 	/* in UTF-8 豫 takes 3 bytes: 16 fit, 17 do not */
 	strcpy(m.plate, "豫A123456789012");
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_UTF8, regs), 0);
 	ck_assert_int_eq(decode_scale(regs, WO_ABCD, ENC_UTF8, &d, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(d.plate, "豫A123456789012");
 	strcpy(m.plate, "豫A123456789012X");
-	ck_assert_int_eq(encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
+	ck_assert_int_eq(decode_encode_scale(&m, SCALE_ST_VALID, 1, WO_ABCD,
 	    ENC_UTF8, regs), -1);
 }
 END_TEST
@@ -338,27 +338,27 @@ START_TEST(test_text_conversion)
 	char out[64];
 	int n;
 
-	n = text_from_utf8(ENC_GB18030, "豫A·D2345", out, sizeof(out));
+	n = decode_text_from_utf8(ENC_GB18030, "豫A·D2345", out, sizeof(out));
 	ck_assert_int_eq(n, 10);		/* 2 + 1 + 2 + 5 */
 	ck_assert_uint_eq((unsigned char)out[0], 0xd4);
 	ck_assert_uint_eq((unsigned char)out[1], 0xa5);
 	ck_assert_uint_eq((unsigned char)out[3], 0xa1);	/* · is A1A4 */
 	ck_assert_uint_eq((unsigned char)out[4], 0xa4);
-	ck_assert_int_eq(text_to_utf8(ENC_GB18030, out, 10, out + 16, 48), 11);
+	ck_assert_int_eq(decode_text_to_utf8(ENC_GB18030, out, 10, out + 16, 48), 11);
 	ck_assert_str_eq(out + 16, "豫A·D2345");
 	/* UTF-8 passes through, validated */
-	ck_assert_int_eq(text_from_utf8(ENC_UTF8, "京B", out, sizeof(out)), 4);
+	ck_assert_int_eq(decode_text_from_utf8(ENC_UTF8, "京B", out, sizeof(out)), 4);
 	ck_assert_str_eq(out, "京B");
-	ck_assert_int_eq(text_to_utf8(ENC_UTF8, "\xed\xa0\x80", 3, out,
+	ck_assert_int_eq(decode_text_to_utf8(ENC_UTF8, "\xed\xa0\x80", 3, out,
 	    sizeof(out)), -1);		/* a surrogate */
-	ck_assert_int_eq(text_from_utf8(ENC_GB18030, "\xff", out,
+	ck_assert_int_eq(decode_text_from_utf8(ENC_GB18030, "\xff", out,
 	    sizeof(out)), -1);
 	/* overflow is an error, not a cut */
-	ck_assert_int_eq(text_from_utf8(ENC_GB18030, "豫A12345", out, 4), -1);
-	ck_assert_int_eq(text_to_utf8(ENC_UTF8, "ABCDE", 5, out, 4), -1);
+	ck_assert_int_eq(decode_text_from_utf8(ENC_GB18030, "豫A12345", out, 4), -1);
+	ck_assert_int_eq(decode_text_to_utf8(ENC_UTF8, "ABCDE", 5, out, 4), -1);
 	/* exactly full: no NUL written past the end */
 	memset(out, 'z', sizeof(out));
-	ck_assert_int_eq(text_to_utf8(ENC_UTF8, "ABCD", 4, out, 4), 4);
+	ck_assert_int_eq(decode_text_to_utf8(ENC_UTF8, "ABCD", 4, out, 4), 4);
 	ck_assert_int_eq(out[4], 'z');
 }
 END_TEST
@@ -411,7 +411,7 @@ START_TEST(test_round_trip)
 			for (e = 0; e < 2; e++) {
 				enum text_encoding enc = e ? ENC_UTF8 : ENC_GB18030;
 
-				ck_assert_int_eq(encode_scale(&m, status_of(&m),
+				ck_assert_int_eq(decode_encode_scale(&m, status_of(&m),
 				    (uint16_t)m.seq, orders[o], enc, regs), 0);
 				memset(&d, 0x5a, sizeof(d));
 				memset(d.lane, 0, sizeof(d.lane));
@@ -432,13 +432,13 @@ START_TEST(test_encode_out_of_range)
 
 	sample(1, &m);
 	m.gross_kg = (int64_t)UINT32_MAX + 1;
-	ck_assert_int_eq(encode_scale(&m, 0, 0, WO_ABCD, ENC_UTF8, regs), -1);
+	ck_assert_int_eq(decode_encode_scale(&m, 0, 0, WO_ABCD, ENC_UTF8, regs), -1);
 	sample(1, &m);
 	m.axle_kg[0] = 70000;
-	ck_assert_int_eq(encode_scale(&m, 0, 0, WO_ABCD, ENC_UTF8, regs), -1);
+	ck_assert_int_eq(decode_encode_scale(&m, 0, 0, WO_ABCD, ENC_UTF8, regs), -1);
 	sample(1, &m);
 	strcpy(m.plate, "\xc3");		/* invalid UTF-8 */
-	ck_assert_int_eq(encode_scale(&m, 0, 0, WO_ABCD, ENC_GB18030, regs), -1);
+	ck_assert_int_eq(decode_encode_scale(&m, 0, 0, WO_ABCD, ENC_GB18030, regs), -1);
 }
 END_TEST
 

@@ -142,7 +142,7 @@ scale(const struct measurement *m, uint16_t status, uint16_t seq)
 	profile_t *p;
 	bool in_file;
 
-	ck_assert_int_eq(encode_scale(m, status, seq, cfg.lanes[0].word_order,
+	ck_assert_int_eq(decode_encode_scale(m, status, seq, cfg.lanes[0].word_order,
 	    cfg.lanes[0].plate_encoding, regs), 0);
 	p = profile_for_lane("", &cfg.lanes[0], ROLE_SCALE, &in_file, err,
 	    sizeof(err));

@@ -259,7 +259,7 @@ START_TEST(test_builtin_round_trip)
 			for (e = 0; e < 2; e++) {
 				enum text_encoding enc = e ? ENC_UTF8 : ENC_GB18030;
 
-				ck_assert_int_eq(encode_scale(&m, (uint16_t)(i & 0x3f),
+				ck_assert_int_eq(decode_encode_scale(&m, (uint16_t)(i & 0x3f),
 				    (uint16_t)i, orders[o], enc, regs), 0);
 				same_as_decode(regs, orders[o], enc);
 			}

@@ -24,7 +24,7 @@ static reader_fn READ = record_from_json;
 static void
 use_fast_reader(void)
 {
-	READ = record_read_json;
+	READ = jsonrec_read_json;
 }
 
 /* A minimal valid record with one more member spliced in at the end. */
@@ -416,7 +416,7 @@ same_reading(const char *line, size_t len)
 	enum record_status sa, sb;
 
 	sa = record_from_json(line, len, &a, ea, sizeof(ea));
-	sb = record_read_json(line, len, &b, eb, sizeof(eb));
+	sb = jsonrec_read_json(line, len, &b, eb, sizeof(eb));
 	diff_lines++;
 	ck_assert_msg(sa == sb, "status %d (cJSON) vs %d (fast): %s | %s | "
 	    "[%.*s]", sa, sb, ea, eb, (int)len, line);
@@ -619,7 +619,7 @@ START_TEST(test_read_event)
 	struct record r, want;
 	char err[256];
 
-	ck_assert_int_eq(record_read_event(body, strlen(body), &r, err,
+	ck_assert_int_eq(jsonrec_read_event(body, strlen(body), &r, err,
 	    sizeof(err)), RECORD_OK);
 	ck_assert_int_eq(record_from_json(DESIGN_EXAMPLE, strlen(DESIGN_EXAMPLE),
 	    &want, err, sizeof(err)), RECORD_OK);
@@ -628,12 +628,12 @@ START_TEST(test_read_event)
 	ck_assert_int_eq(r.recorded, DEC_TURNBACK);
 	ck_assert_int_eq(r.n_recorded_reasons, 2);
 	ck_assert_int_eq(r.recorded_reasons[1], R_CONFIG_UNKNOWN);
-	ck_assert_int_eq(record_read_event("{\"decision\":\"pass\"}", 19, &r,
+	ck_assert_int_eq(jsonrec_read_event("{\"decision\":\"pass\"}", 19, &r,
 	    err, sizeof(err)), RECORD_BAD);
 	ck_assert_str_eq(err, "measurement: missing or not an object");
-	ck_assert_int_eq(record_read_event("{\"decision\":\"pass\"", 18, &r,
+	ck_assert_int_eq(jsonrec_read_event("{\"decision\":\"pass\"", 18, &r,
 	    err, sizeof(err)), RECORD_BAD);
-	ck_assert_int_eq(record_read_event(maybe, strlen(maybe), &r, err,
+	ck_assert_int_eq(jsonrec_read_event(maybe, strlen(maybe), &r, err,
 	    sizeof(err)), RECORD_BAD);
 	ck_assert_str_eq(err, "decision: missing or not a decision");
 }
@@ -645,17 +645,17 @@ START_TEST(test_read_csv)
 	static const char header[] = "lane,ts,seq,kind,config,axles,gross_kg,"
 	    "speed_kmh,plate,plate_color,axle1_kg,axle2_kg,recorded_decision,"
 	    "recorded_reasons,note";
-	struct record_csv *c;
+	struct csvrec *c;
 	struct record r;
 	char err[256];
 	const char *row;
 
-	c = record_csv_new(header, strlen(header), err, sizeof(err));
+	c = csvrec_new(header, strlen(header), err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,"
 	    "\"豫A,1\"\"2\",yellow,9000,10000,turnback,over_gross;config_unknown,"
 	    "any text";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_OK);
 	ck_assert_str_eq(r.m.plate, "豫A,1\"2");
 	ck_assert_int_eq(r.m.seq, 5);
@@ -667,26 +667,26 @@ START_TEST(test_read_csv)
 	ck_assert(r.has_recorded && r.recorded == DEC_TURNBACK);
 	ck_assert_int_eq(r.n_recorded_reasons, 2);
 	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,,6.5,P,,,,,,";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_BAD);
 	ck_assert_str_eq(err, "gross_kg: missing");
 	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,heavy,6.5,P,,,,,,";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_BAD);
 	ck_assert_str_eq(err, "gross_kg: must be a non-negative integer "
 	    "(at most 4294967295)");
 	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,100,6.5,P";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_BAD);
 	ck_assert_str_eq(err, "9 cells, the header names 15");
 	row = "L01,2026-11-22T08:00:00Z,6,truck,rigid,2,100,6.5,\"P,,,,,,";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_BAD);
-	record_csv_free(c);
+	csvrec_free(c);
 	/* a header without gross_kg, a column twice */
-	ck_assert_ptr_null(record_csv_new("lane,ts,seq", 11, err, sizeof(err)));
+	ck_assert_ptr_null(csvrec_new("lane,ts,seq", 11, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "no column kind"));
-	ck_assert_ptr_null(record_csv_new("lane,lane", 9, err, sizeof(err)));
+	ck_assert_ptr_null(csvrec_new("lane,lane", 9, err, sizeof(err)));
 	ck_assert_str_eq(err, "column lane given twice");
 }
 END_TEST
@@ -701,7 +701,7 @@ START_TEST(test_clock_doubt)
 	static const char header[] = "lane,ts,seq,kind,config,axles,gross_kg,"
 	    "speed_kmh,plate,clock_doubt";
 	struct record r, r2;
-	struct record_csv *c;
+	struct csvrec *c;
 	struct decision d;
 	struct sbuf b;
 	char err[256];
@@ -710,7 +710,7 @@ START_TEST(test_clock_doubt)
 	ck_assert_int_eq(record_from_json(line, strlen(line), &r, err,
 	    sizeof(err)), RECORD_OK);
 	ck_assert(r.m.clock_doubt);
-	ck_assert_int_eq(record_read_json(line, strlen(line), &r2, err,
+	ck_assert_int_eq(jsonrec_read_json(line, strlen(line), &r2, err,
 	    sizeof(err)), RECORD_OK);
 	ck_assert(memcmp(&r, &r2, sizeof(r)) == 0);
 	/* the measurement and the decision say so; they read back */
@@ -724,7 +724,7 @@ START_TEST(test_clock_doubt)
 	    "\"clock_doubt\":true,\"ruleset\":"));
 	ck_assert_ptr_nonnull(strstr(b.p, "\"abnormal\":false,"
 	    "\"clock_doubt\":true}}"));
-	ck_assert_int_eq(record_read_event(b.p, b.len, &r2, err, sizeof(err)),
+	ck_assert_int_eq(jsonrec_read_event(b.p, b.len, &r2, err, sizeof(err)),
 	    RECORD_OK);
 	ck_assert(r2.m.clock_doubt);
 	ck_assert(r2.has_recorded && r2.recorded == DEC_HOLD);
@@ -736,21 +736,21 @@ START_TEST(test_clock_doubt)
 	ck_assert_ptr_null(strstr(b.p, "clock_doubt\":"));
 	sbuf_fini(&b);
 	/* CSV */
-	c = record_csv_new(header, strlen(header), err, sizeof(err));
+	c = csvrec_new(header, strlen(header), err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,P,true";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_OK);
 	ck_assert(r.m.clock_doubt);
 	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,P,";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_OK);
 	ck_assert(!r.m.clock_doubt);
 	row = "L01,2026-11-22T08:00:00Z,5,truck,rigid,2,19000,6.5,P,maybe";
-	ck_assert_int_eq(record_read_csv(c, row, strlen(row), &r, err,
+	ck_assert_int_eq(csvrec_read(c, row, strlen(row), &r, err,
 	    sizeof(err)), RECORD_BAD);
 	ck_assert_str_eq(err, "clock_doubt: must be true or false");
-	record_csv_free(c);
+	csvrec_free(c);
 }
 END_TEST
 

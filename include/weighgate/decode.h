@@ -22,8 +22,8 @@ enum text_encoding { ENC_GB18030, ENC_UTF8 };
 #define SCALE_ST_REVERSING	0x0010
 #define SCALE_ST_ABNORMAL	0x0020
 
-uint32_t wo_get_u32(const uint16_t regs[2], enum word_order wo);
-void wo_set_u32(uint16_t regs[2], uint32_t v, enum word_order wo);
+uint32_t decode_wo_get_u32(const uint16_t regs[2], enum word_order wo);
+void decode_wo_set_u32(uint16_t regs[2], uint32_t v, enum word_order wo);
 
 /*
  * Decode a scale block.  The plate bytes (registers 20-27, high byte first,
@@ -36,21 +36,21 @@ int decode_scale(const uint16_t regs[SCALE_NREGS], enum word_order wo,
     enum text_encoding enc, struct measurement *m, char *err, size_t errlen);
 
 /* The simulator's side: measurement -> registers (plate encoded to enc). */
-int encode_scale(const struct measurement *m, uint16_t status, uint16_t seq,
+int decode_encode_scale(const struct measurement *m, uint16_t status, uint16_t seq,
     enum word_order wo, enum text_encoding enc, uint16_t regs[SCALE_NREGS]);
 
 /*
  * Convert between UTF-8 and enc (iconv).  Returns bytes written (no NUL
  * added to 'to' beyond what fits), -1 on an invalid sequence or overflow.
  */
-int text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t outsz);
-int text_to_utf8(enum text_encoding enc, const char *in, size_t inlen,
+int decode_text_from_utf8(enum text_encoding enc, const char *in, char *out, size_t outsz);
+int decode_text_to_utf8(enum text_encoding enc, const char *in, size_t inlen,
     char *out, size_t outsz);
 
 /* The first control character (below 0x20, or 0x7f) of s, or -1 when none. */
-int text_control_char(const char *s, size_t len);
+int decode_text_control_char(const char *s, size_t len);
 
 /* Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
-bool text_utf8_valid(const char *s, size_t len);
+bool decode_text_utf8_valid(const char *s, size_t len);
 
 #endif

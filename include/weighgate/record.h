@@ -43,7 +43,7 @@ enum record_status record_from_json(const char *line, size_t len,
  * (but for the byte named in "not valid JSON"), read in one pass without a
  * tree: the reader replay uses (src/jsonrec.c).
  */
-enum record_status record_read_json(const char *line, size_t len,
+enum record_status jsonrec_read_json(const char *line, size_t len,
     struct record *r, char *err, size_t errlen);
 
 /*
@@ -51,7 +51,7 @@ enum record_status record_read_json(const char *line, size_t len,
  * "measurement"): the measurement, and its "decision" and "reasons" as the
  * recorded decision.  RECORD_BAD with err for anything else.
  */
-enum record_status record_read_event(const char *body, size_t len,
+enum record_status jsonrec_read_event(const char *body, size_t len,
     struct record *r, char *err, size_t errlen);
 
 /*
@@ -62,14 +62,14 @@ enum record_status record_read_event(const char *body, size_t len,
  * axle weights (optional), recorded_decision and recorded_reasons (names separated by
  * ';' or '|').  Unknown columns are ignored; an empty cell is an absent key.
  */
-struct record_csv;
+struct csvrec;
 
 /* The header row; NULL with err when it is not a usable header. */
-struct record_csv *record_csv_new(const char *header, size_t len,
+struct csvrec *csvrec_new(const char *header, size_t len,
     char *err, size_t errlen);
-void record_csv_free(struct record_csv *c);
+void csvrec_free(struct csvrec *c);
 /* One data row (without its line end; quoted cells may not span lines). */
-enum record_status record_read_csv(struct record_csv *c, const char *line,
+enum record_status csvrec_read(struct csvrec *c, const char *line,
     size_t len, struct record *r, char *err, size_t errlen);
 
 /* The measurement as the JSON input object of §8 (compact, fixed key order). */

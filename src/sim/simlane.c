@@ -220,7 +220,7 @@ publish(struct sim *s, struct sim_lane *l, int64_t now)
 	st |= m->fault ? SCALE_ST_FAULT : 0;
 	st |= m->abnormal ? SCALE_ST_ABNORMAL : 0;
 	l->seq = (uint16_t)(l->seq + 1 + l->cur->seq_skip);
-	if (encode_scale(m, st, l->seq, s->o.wo, s->o.plate_enc,
+	if (decode_encode_scale(m, st, l->seq, s->o.wo, s->o.plate_enc,
 	    l->scale_truth) == -1) {
 		log_warnx("traffic line %d: does not fit the scale's registers "
 		    "(plate \"%s\")", l->cur->lineno, m->plate);
@@ -531,7 +531,7 @@ simlane_written(struct sim *s, struct sim_lane *l, enum dev_role d, int64_t now)
 	}
 	raw[n] = '\0';
 	n = (int)strlen(raw);
-	if ((n = text_to_utf8(s->o.led_enc, raw, (size_t)n, text,
+	if ((n = decode_text_to_utf8(s->o.led_enc, raw, (size_t)n, text,
 	    sizeof(text) - 1)) >= 0)
 		text[n] = '\0';
 	tl_led(s, l, r[0], r[1] < 3 ? r[1] : 3 + r[1], n >= 0 ? text : NULL);

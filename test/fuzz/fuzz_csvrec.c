@@ -16,12 +16,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size, *nl;
-	struct record_csv *c;
+	struct csvrec *c;
 	struct record r;
 	char err[256];
 
 	nl = memchr(p, '\n', size);
-	if ((c = record_csv_new(p, nl != NULL ? (size_t)(nl - p) : size, err,
+	if ((c = csvrec_new(p, nl != NULL ? (size_t)(nl - p) : size, err,
 	    sizeof(err))) == NULL) {
 		if (err[0] == '\0')
 			abort();
@@ -31,11 +31,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nl + 1;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		err[0] = '\0';
-		if (record_read_csv(c, p, nl != NULL ? (size_t)(nl - p) :
+		if (csvrec_read(c, p, nl != NULL ? (size_t)(nl - p) :
 		    (size_t)(end - p), &r, err, sizeof(err)) == RECORD_BAD &&
 		    err[0] == '\0')
 			abort();
 	}
-	record_csv_free(c);
+	csvrec_free(c);
 	return 0;
 }

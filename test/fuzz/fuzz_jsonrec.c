@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum record_status sa, sb;
 
 	sa = record_from_json(line, size, &a, ea, sizeof(ea));
-	sb = record_read_json(line, size, &b, eb, sizeof(eb));
+	sb = jsonrec_read_json(line, size, &b, eb, sizeof(eb));
 	if (sa != sb) {
 		fprintf(stderr, "status %d (cJSON) vs %d (fast): %s | %s\n",
 		    sa, sb, ea, eb);
@@ -38,6 +38,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "messages: '%s' vs '%s'\n", ea, eb);
 		abort();
 	}
-	(void)record_read_event(line, size, &b, eb, sizeof(eb));
+	(void)jsonrec_read_event(line, size, &b, eb, sizeof(eb));
 	return 0;
 }
