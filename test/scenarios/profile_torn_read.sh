@@ -10,41 +10,15 @@
 # requests"): the legal truck passes, the 30 t truck is turned back and the
 # barrier never goes up for it.
 . "$(dirname "$0")/lib.inc"
+. "$(dirname "$0")/profile_lib.inc"
 
 sed 's/^group_gap = 10$/group_gap = 0/' \
 	"$ROOT/test/fixtures/profiles/example-cdab-scale.profile" >"$WORK/split.profile"
 grep -q '^group_gap = 0$' "$WORK/split.profile" || fail "no group_gap line to change"
 py_device profile_torn_read cdab_torn_scale.py
-cat >"$WORK/wg.conf" <<CONF
-[controller]
-id = TEST-0001
-db = $WORK/weighgate.db
-status_listen = 127.0.0.1:$(free_port)
-
-[rules]
-scale_class = 2
-
-[lane L01]
-scale = tcp://127.0.0.1:$PORT?unit=1
-io = tcp://127.0.0.1:$PORT?unit=2
-led = tcp://127.0.0.1:$PORT?unit=3
-scale_profile = $WORK/split.profile
-poll_ms = 20
-timeout_ms = 200
-fault_after_ms = 1000
-CONF
-"$WG_BIN/weighgated" --check -c "$WORK/wg.conf" >"$WORK/check.log" 2>&1 ||
-	fail "--check: $(cat "$WORK/check.log")"
-start_daemon "$WORK/wg.conf"
-wait_for 20 "the Python lane's timeline to end" grep -q ' done$' "$WORK/dev.out"
-stop_pid "$WG_PID" || fail "weighgated exit status $?"
-cat "$WORK/dev.out"
+py_lane "$WORK/split.profile"
 
 dev_has() { grep -Eq "$1" "$WORK/dev.out"; }
-weighing() {
-	sql "SELECT json_extract(body, '\$.$2') FROM events WHERE kind = 'weighing'
-		AND json_extract(body, '\$.measurement.plate') = '$1'"
-}
 dev_has ' torn after gross read 豫A11111$' && dev_has ' torn after gross read 豫A30000$' ||
 	fail "the device did not publish between two requests"
 [ "$(ev_count weighing)" = 2 ] ||
