@@ -1391,6 +1391,17 @@ split_read(const profile_t *p, const struct split_img *s,
 	feed(&in);
 }
 
+/* The registers of a 6-axle combination of gross kg on the scale as seq. */
+static void
+split_truck(const profile_t *p, int64_t gross, int64_t seq,
+    struct split_img *s)
+{
+	struct measurement m;
+
+	truck(&m, 6, VC_COMBINATION, gross);
+	split_encode(p, &m, seq, true, s);
+}
+
 /* A baseline (seq 100, a light truck gone) on the split layout. */
 static profile_t *
 split_started(struct split_img *light)
@@ -1415,11 +1426,9 @@ split_started(struct split_img *light)
 START_TEST(test_torn_read_decided_on_settled_values)
 {
 	struct split_img light, heavy;
-	struct measurement m;
 	profile_t *p = split_started(&light);
 
-	truck(&m, 6, VC_COMBINATION, 55000);
-	split_encode(p, &m, 101, true, &heavy);
+	split_truck(p, 55000, 101, &heavy);
 	split_read(p, &heavy, &light);		/* torn: seq 101, gross 30000 */
 	ck_assert_int_eq(count_records("weighing"), 0);
 	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
@@ -1444,11 +1453,9 @@ END_TEST
 START_TEST(test_split_result_two_equal_reads)
 {
 	struct split_img light, next;
-	struct measurement m;
 	profile_t *p = split_started(&light);
 
-	truck(&m, 6, VC_COMBINATION, 40000);
-	split_encode(p, &m, 101, true, &next);
+	split_truck(p, 40000, 101, &next);
 	split_read(p, &next, NULL);
 	ck_assert_int_eq(count_records("weighing"), 0);
 	tick(50);
