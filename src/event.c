@@ -57,6 +57,7 @@ event_cause_name(enum event_cause c)
 	case EC_POSITION_INPUTS:	return "position_inputs";
 	case EC_REPEATED:		return "repeated";
 	case EC_IMPLAUSIBLE:		return "implausible";
+	case EC_UNSETTLED:		return "unsettled";
 	case EC_NCAUSES:		break;
 	}
 	return "?";

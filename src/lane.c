@@ -773,6 +773,74 @@ repeated_result(struct lane *l, int64_t seq, const struct lane_recent *r,
 	hold_result(l, out, "repeated result");
 }
 
+/* Two reads show the same result: its words and what they decode to. */
+static bool
+same_result(const struct profile_reading *a, const struct profile_reading *b)
+{
+	return a->key_len == b->key_len && memcmp(a->key, b->key,
+	    (size_t)a->key_len * sizeof(a->key[0])) == 0 &&
+	    a->m.gross_kg == b->m.gross_kg && a->m.n_axle_kg == b->m.n_axle_kg &&
+	    memcmp(a->m.axle_kg, b->m.axle_kg, sizeof(a->m.axle_kg)) == 0 &&
+	    a->m.speed_dkmh == b->m.speed_dkmh;
+}
+
+/* A result read in several requests did not read the same twice in time. */
+static void
+unsettled_result(struct lane *l, int64_t seq, struct lane_now now,
+    struct lane_actions *out)
+{
+	struct sbuf b;
+	int64_t ahead = seq_ahead(l, seq);
+
+	l->reset_pending = false;
+	if (ahead > 1)
+		missed_results(l, out, l->last_seq, seq, ahead - 1);
+	l->last_seq = seq;
+	device_body(&b, l, ROLE_SCALE);
+	put_cause(&b, EC_UNSETTLED);
+	sbuf_puts(&b, ",\"seq\":");
+	sbuf_put_i64(&b, seq);
+	sbuf_puts(&b, ",\"unsettled_ms\":");
+	sbuf_put_i64(&b, now.mono_ms - l->unconfirmed_since_ms);
+	sbuf_puts(&b, ",\"requests\":");
+	sbuf_put_i64(&b, l->unconfirmed_rd.requests);
+	sbuf_putc(&b, '}');
+	act_record(out, EV_DEVICE_FAULT, EVENT_URGENT, &b, true, seq);
+	act_log(l, out, "result seq %lld read in %d requests never read the "
+	    "same twice in %d ms: not decided", (long long)seq,
+	    l->unconfirmed_rd.requests, l->cfg->fault_after_ms);
+	hold_result(l, out, "unsettled result");
+}
+
+/*
+ * A new result read in more than one request is decided only when the
+ * next read shows the same result words again: the device may publish
+ * the next vehicle between two requests of one poll, and a torn read
+ * pairs one vehicle's sequence with another's weights.  Read in one
+ * request it is decided at once.  True: decide on rd now.
+ */
+static bool
+result_confirmed(struct lane *l, const struct profile_reading *rd,
+    int64_t seq, struct lane_now now, struct lane_actions *out)
+{
+	if (rd->requests <= 1)
+		return true;
+	if (l->unconfirmed && same_result(&l->unconfirmed_rd, rd)) {
+		l->unconfirmed = false;
+		return true;
+	}
+	if (!l->unconfirmed) {
+		l->unconfirmed = true;
+		l->unconfirmed_since_ms = now.mono_ms;
+	}
+	l->unconfirmed_rd = *rd;
+	if (now.mono_ms - l->unconfirmed_since_ms >= l->cfg->fault_after_ms) {
+		unsettled_result(l, seq, now, out);
+		l->unconfirmed = false;
+	}
+	return false;
+}
+
 /* A forward step from the reference: a new result. */
 static void
 new_result(struct lane *l, const struct lane_ctx *ctx,
@@ -866,13 +934,16 @@ scale_data(struct lane *l, const struct lane_ctx *ctx,
 		    (long long)seq);
 		return;
 	}
+	if (seq == l->last_seq || l->state == LANE_FAULT || l->stopping ||
+	    seq_ahead(l, seq) >= seq_mod(l) / 2)
+		l->unconfirmed = false;
 	if (seq == l->last_seq)
 		return;
 	if (l->state == LANE_FAULT || l->stopping)
 		seen_in_fault(l, seq, out);
 	else if (seq_ahead(l, seq) >= seq_mod(l) / 2)
 		seq_backwards(l, seq, out);
-	else
+	else if (result_confirmed(l, rd, seq, now, out))
 		new_result(l, ctx, in, now, out);
 }
 

@@ -12,8 +12,12 @@
  * Choices made here (see also docs):
  * - A "device" for health is one registered poll (lane, device).  The first
  *   answer after start is reported as MB_DATA; after that MB_DATA only when
- *   the values changed.  The first failure of a device since it last
- *   answered is one MB_DOWN; its next answer is MB_UP then MB_DATA (always).
+ *   the values changed, and for a poll of several requests once more after
+ *   each change, unchanged or not: a new result read across requests may
+ *   be torn, and the lane decides it only when a second read shows the
+ *   same (docs/devices.md "A result read in several requests").  The first
+ *   failure of a device since it last answered is one MB_DOWN; its next
+ *   answer is MB_UP then MB_DATA (always).
  *   A Modbus exception is a failure of that poll only: the link stays up.
  * - Over TCP every read and write goes through mbtcp: each request has a
  *   fresh transaction id, and only the frame with that id, the unit and
@@ -107,6 +111,7 @@ struct poll_state {
 	struct mb_poll p;
 	enum health health;
 	bool have_last;
+	bool report_next;		/* nreq > 1: report the next answer too */
 	int nwords;			/* nreq > 0: words of all requests */
 	uint16_t regs[MB_POLL_WORDS];
 	uint8_t bits[MB_MAX_BITS];
@@ -385,8 +390,12 @@ poll_up(struct mblink *l, struct poll_state *ps, const uint16_t *regs,
 		report_push(l, &r);
 	}
 	ps->health = H_UP;
-	if (ps->have_last && memcmp(dst, src, nbytes) == 0)
-		return;
+	if (ps->have_last && memcmp(dst, src, nbytes) == 0) {
+		if (!ps->report_next)
+			return;
+		ps->report_next = false;
+	} else
+		ps->report_next = ps->p.nreq > 1;
 	memcpy(dst, src, nbytes);
 	ps->have_last = true;
 	report_init(&r, MB_DATA, ps->p.lane, ps->p.device);

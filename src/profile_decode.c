@@ -466,6 +466,7 @@ profile_decode_scale(const profile_t *p, const uint16_t *const *img,
 	do_axle_kg(&d);
 	do_plate(&d);
 	do_key(&d);
+	r->requests = profile_nrequests(p);
 	return d.rc;
 }
 

@@ -66,6 +66,7 @@ START_TEST(names_on_the_wire)
 		[EC_POSITION_INPUTS] = "position_inputs",
 		[EC_REPEATED] = "repeated",
 		[EC_IMPLAUSIBLE] = "implausible",
+		[EC_UNSETTLED] = "unsettled",
 	};
 	static const char *const states[LANE_NSTATES] = {
 		[LANE_IDLE] = "IDLE", [LANE_OPEN] = "OPEN",

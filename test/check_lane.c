@@ -1676,6 +1676,208 @@ START_TEST(test_scale_source_ignores_camera)
 }
 END_TEST
 
+/*
+ * A result read in several requests (docs/devices.md "A result read in
+ * several requests"): the CDAB example layout with group_gap = 0, so
+ * that the gross (registers 0-1) comes in a request of its own, before
+ * the status and the sequence.
+ */
+static profile_t *
+split_profile(void)
+{
+	const char *top = getenv("ROOT");
+	char path[512], text[8192], *gap;
+	static char perr[256];
+	size_t n;
+	FILE *f;
+	profile_t *p;
+
+	snprintf(path, sizeof(path), "%s/test/fixtures/profiles/"
+	    "example-cdab-scale.profile", top != NULL && top[0] != '\0' ? top : ".");
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	ck_assert_ptr_nonnull(gap = strstr(text, "group_gap = 10"));
+	gap[strlen("group_gap = ")] = '0';
+	gap[strlen("group_gap = ") + 1] = ' ';
+	p = profile_parse(path, text, n, perr, sizeof(perr));
+	ck_assert_msg(p != NULL, "%s", perr);
+	ck_assert_int_gt(profile_nrequests(p), 1);
+	ck_assert_int_eq(profile_request(p, 0)->start, 0);	/* the gross */
+	return p;
+}
+
+/* The device's registers for m as result seq, by request. */
+struct split_img {
+	uint16_t buf[1024];
+	uint16_t *img[PROFILE_MAX_REQUESTS];
+};
+
+static void
+split_encode(const profile_t *p, const struct measurement *m, int64_t seq,
+    bool present, struct split_img *s)
+{
+	struct profile_reading r;
+	static char eerr[160];
+	int i, off = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < profile_nrequests(p); i++) {
+		s->img[i] = s->buf + off;
+		off += profile_request(p, i)->count;
+	}
+	memset(&r, 0, sizeof(r));
+	r.m = *m;
+	r.present = present;
+	r.seq = seq;
+	ck_assert_msg(profile_encode_scale(p, &r, s->img, eerr,
+	    sizeof(eerr)) == 0, "%s", eerr);
+}
+
+/* One poll: request k from torn[k] when torn is not NULL there, else from s. */
+static void
+split_read(const profile_t *p, const struct split_img *s,
+    const struct split_img *old_gross)
+{
+	struct lane_input in = { .kind = LI_SCALE };
+	const uint16_t *img[PROFILE_MAX_REQUESTS];
+	static char derr[160];
+	int i;
+
+	for (i = 0; i < profile_nrequests(p); i++)
+		img[i] = s->img[i];
+	if (old_gross != NULL)
+		img[0] = old_gross->img[0];
+	if (profile_decode_scale(p, img, &in.scale, derr, sizeof(derr)) != 0)
+		in.err = derr;
+	ck_assert_int_eq(in.scale.requests, profile_nrequests(p));
+	feed(&in);
+}
+
+/* The registers of a 6-axle combination of gross kg on the scale as seq. */
+static void
+split_truck(const profile_t *p, int64_t gross, int64_t seq,
+    struct split_img *s)
+{
+	struct measurement m;
+
+	truck(&m, 6, VC_COMBINATION, gross);
+	split_encode(p, &m, seq, true, s);
+}
+
+/* A baseline (seq 100, a light truck gone) on the split layout. */
+static profile_t *
+split_started(struct split_img *light)
+{
+	profile_t *p = split_profile();
+	struct measurement m;
+
+	io(false, true, false, false);
+	truck(&m, 6, VC_COMBINATION, 30000);
+	split_encode(p, &m, 100, false, light);
+	split_read(p, light, NULL);
+	ck_assert(lane.have_seq);
+	return p;
+}
+
+/*
+ * The next vehicle published between two requests of one poll: its
+ * sequence with the previous one's gross.  Not decided on that read, nor
+ * on the first settled read (it differs from the torn one), but on the
+ * second: once, on its own gross.
+ */
+START_TEST(test_torn_read_decided_on_settled_values)
+{
+	struct split_img light, heavy;
+	profile_t *p = split_started(&light);
+
+	split_truck(p, 55000, 101, &heavy);
+	split_read(p, &heavy, &light);		/* torn: seq 101, gross 30000 */
+	ck_assert_int_eq(count_records("weighing"), 0);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	tick(50);
+	split_read(p, &heavy, NULL);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	tick(50);
+	split_read(p, &heavy, NULL);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	assert_body_has(find_record("weighing"), "\"gross_kg\":55000");
+	assert_body_has(find_record("weighing"), "\"decision\":\"turnback\"");
+	ck_assert_int_eq(acts.a[find_record("weighing")].result_seq, 101);
+	tick(50);
+	split_read(p, &heavy, NULL);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	ck_assert_int_eq(count_records("device_fault"), 0);
+	profile_free(p);
+}
+END_TEST
+
+/* Two equal reads of a result read in several requests: decided. */
+START_TEST(test_split_result_two_equal_reads)
+{
+	struct split_img light, next;
+	profile_t *p = split_started(&light);
+
+	split_truck(p, 40000, 101, &next);
+	split_read(p, &next, NULL);
+	ck_assert_int_eq(count_records("weighing"), 0);
+	tick(50);
+	split_read(p, &next, NULL);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	assert_body_has(find_record("weighing"), "\"gross_kg\":40000");
+	assert_body_has(find_record("weighing"), "\"decision\":\"pass\"");
+	profile_free(p);
+}
+END_TEST
+
+/* A result read in one request (the built-in layout): decided on its first read. */
+START_TEST(test_single_request_decided_at_once)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 6, VC_COMBINATION, 40000);
+	weigh(&m);
+	ck_assert_int_eq(count_records("weighing"), 1);
+	assert_body_has(find_record("weighing"), "\"gross_kg\":40000");
+}
+END_TEST
+
+/*
+ * A result that reads differently on every poll for fault_after_ms: a
+ * device_fault (cause unsettled), never a pass; the sequence is accounted
+ * for, so it is not decided later either.
+ */
+START_TEST(test_unsettled_result_not_decided)
+{
+	struct split_img light, heavy;
+	struct measurement m;
+	profile_t *p = split_started(&light);
+	int i, faults = 0, weighings = 0, raised = 0, b;
+
+	truck(&m, 6, VC_COMBINATION, 55000);
+	split_encode(p, &m, 101, true, &heavy);
+	for (i = 0; i < 30; i++) {
+		split_read(p, &heavy, i % 2 == 0 ? &light : NULL);
+		faults += count_records("device_fault");
+		weighings += count_records("weighing");
+		for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+			raised += acts.a[b].on;
+		if (count_records("device_fault") > 0)
+			assert_body_has(find_record("device_fault"),
+			    "\"cause\":\"unsettled\"");
+		tick(100);
+	}
+	ck_assert_int_eq(faults, 1);
+	ck_assert_int_eq(weighings, 0);
+	ck_assert_int_eq(raised, 0);
+	ck_assert_int_eq(lane.last_seq, 101);
+	ck_assert_int_eq(lane.want_led, LED_HOLD);
+	profile_free(p);
+}
+END_TEST
+
 static Suite *
 lane_suite(void)
 {
@@ -1741,6 +1943,13 @@ lane_suite(void)
 	    test_cam_shutdown_no_wait, test_cam_wait_zero_decides_at_once);
 	cu_tcase(s, "scale plates", 30, setup, teardown,
 	    test_scale_source_ignores_camera);
+	tc = tcase_create("split_read");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_torn_read_decided_on_settled_values);
+	tcase_add_test(tc, test_split_result_two_equal_reads);
+	tcase_add_test(tc, test_single_request_decided_at_once);
+	tcase_add_test(tc, test_unsettled_result_not_decided);
+	suite_add_tcase(s, tc);
 	return s;
 }
 

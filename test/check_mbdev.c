@@ -967,6 +967,44 @@ START_TEST(test_profile_requests)
 }
 END_TEST
 
+/*
+ * A poll of several requests is reported once more after each change,
+ * unchanged or not (the lane confirms a result read across requests, see
+ * docs/devices.md), then not again until the next change.
+ */
+START_TEST(test_split_poll_reported_again)
+{
+	struct devaddr a = tcp_addr(srv.port);
+	struct mb_poll p;
+	int i, j, from;
+
+	memset(&p, 0, sizeof(p));
+	p.device = ROLE_SCALE;
+	p.unit = 1;
+	p.nreq = 2;
+	p.req[0] = (struct mb_req){ MB_READ_HOLDING, 0, 2 };
+	p.req[1] = (struct mb_req){ MB_READ_HOLDING, 10, 2 };
+	lk = mblink_new(&a, 20, 200, wake);
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(mblink_add_poll(lk, &p), 0);
+	ck_assert_int_eq(mblink_start(lk), 0);
+	ck_assert_int_ge(i = wait_for(0, MB_DATA, 0, ROLE_SCALE, 2000), 0);
+	ck_assert_int_ge(wait_for(i + 1, MB_DATA, 0, ROLE_SCALE, 500), 0);
+	from = nreports;
+	run_for(300);		/* ~15 polls of unchanged values */
+	ck_assert_int_eq(nreports, from);
+	set_reg(1, 11, 5);
+	ck_assert_int_ge(i = wait_for(from, MB_DATA, 0, ROLE_SCALE, 500), 0);
+	ck_assert_int_ge(j = wait_for(i + 1, MB_DATA, 0, ROLE_SCALE, 500), 0);
+	ck_assert_uint_eq(reports[i].regs[3], 5);
+	ck_assert_int_eq(memcmp(reports[i].regs, reports[j].regs,
+	    4 * sizeof(reports[i].regs[0])), 0);
+	from = nreports;
+	run_for(200);
+	ck_assert_int_eq(nreports, from);
+}
+END_TEST
+
 START_TEST(test_profile_requests_refused)
 {
 	struct devaddr a = tcp_addr(srv.port);
@@ -1000,5 +1038,5 @@ CU_SUITE("mbdev")
 	    test_rtu_fd_setsize, test_dead_unit_shared_address, test_refused,
 	    test_stop_flushes_writes, test_abandon_stuck);
 	cu_tcase(s, "profile", 30, setup, teardown, test_profile_requests,
-	    test_profile_requests_refused);
+	    test_profile_requests_refused, test_split_poll_reported_again);
 }

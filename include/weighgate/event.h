@@ -51,6 +51,8 @@ enum event_cause {
 	EC_POSITION_INPUTS,	/* both or neither barrier position input */
 	EC_REPEATED,		/* a result decided minutes ago, shown again */
 	EC_IMPLAUSIBLE,		/* results faster than min_result_interval_ms */
+	EC_UNSETTLED,		/* a result read in several requests never read
+				   the same twice within fault_after_ms */
 	EC_NCAUSES
 };
 

@@ -177,6 +177,11 @@ struct lane {
 					   publication time is unknown */
 	int recent_next;		/* ring slot the next decided result takes */
 	struct lane_recent recent[LANE_RECENT_N];
+	/* a new result read in several requests, waiting for a second read of
+	 * the same words (docs/devices.md "A result read in several requests") */
+	bool unconfirmed;
+	int64_t unconfirmed_since_ms;	/* first read of the step (mono) */
+	struct profile_reading unconfirmed_rd;	/* the last read of it */
 	bool scale_present;		/* status b0 */
 	bool scale_fault_bit;
 	int retries;

@@ -91,6 +91,9 @@ struct profile_reading {
 	 * decimals), in field order: what "the same result" compares. */
 	uint16_t key[96];
 	int key_len;
+	/* Modbus requests the reading took (profile_nrequests): more than
+	 * one, and the device may change between them (a torn read). */
+	int requests;
 };
 
 enum profile_write_when { PW_CONNECT, PW_RESULT };

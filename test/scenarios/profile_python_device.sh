@@ -8,38 +8,12 @@
 # truck is turned back and the barrier never goes up for it; every barrier
 # raise the device logged comes after the committed pass of its truck.
 . "$(dirname "$0")/lib.inc"
+. "$(dirname "$0")/profile_lib.inc"
 
 py_device profile_python_device cdab_scale.py
-cat >"$WORK/wg.conf" <<CONF
-[controller]
-id = TEST-0001
-db = $WORK/weighgate.db
-status_listen = 127.0.0.1:$(free_port)
-
-[rules]
-scale_class = 2
-
-[lane L01]
-scale = tcp://127.0.0.1:$PORT?unit=1
-io = tcp://127.0.0.1:$PORT?unit=2
-led = tcp://127.0.0.1:$PORT?unit=3
-scale_profile = $ROOT/test/fixtures/profiles/example-cdab-scale.profile
-poll_ms = 20
-timeout_ms = 200
-fault_after_ms = 1000
-CONF
-"$WG_BIN/weighgated" --check -c "$WORK/wg.conf" >"$WORK/check.log" 2>&1 ||
-	fail "--check: $(cat "$WORK/check.log")"
-start_daemon "$WORK/wg.conf"
-wait_for 20 "the Python lane's timeline to end" grep -q ' done$' "$WORK/dev.out"
-stop_pid "$WG_PID" || fail "weighgated exit status $?"
-cat "$WORK/dev.out"
+py_lane "$ROOT/test/fixtures/profiles/example-cdab-scale.profile"
 
 dev_has() { grep -Eq "$1" "$WORK/dev.out"; }
-weighing() {
-	sql "SELECT json_extract(body, '\$.$2') FROM events WHERE kind = 'weighing'
-		AND json_extract(body, '\$.measurement.plate') = '$1'"
-}
 [ "$(decision_of 豫A11111)" = pass ] || fail "the legal truck: '$(decision_of 豫A11111)'"
 [ "$(decision_of 豫A30000)" = turnback ] || fail "the 30 t truck: '$(decision_of 豫A30000)'"
 [ "$(ev_count weighing)" = 2 ] || fail "weighings: $(ev_count weighing)"
