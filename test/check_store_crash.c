@@ -10,6 +10,8 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,9 @@ child(int fd)
 		fprintf(stderr, "child: %s\n", err);
 		_exit(3);
 	}
+	next = 0;	/* "open": the parent may start its delay from here */
+	if (write(fd, &next, sizeof(next)) != sizeof(next))
+		_exit(6);
 	for (;;) {
 		next = store_last_seq(s) + 1;
 		body_of(next, body, sizeof(body));
@@ -83,9 +88,15 @@ child(int fd)
 	}
 }
 
-/* One round: fork, let it run for up to MAX_DELAY_US, kill; collect seqs. */
+/*
+ * One round: fork, let it run for up to MAX_DELAY_US, kill; collect seqs.
+ * Odd rounds count the delay from the fork, so that some kills fall in
+ * the store's open; even rounds count it from the child's "open" report
+ * (bounded at 10 s), so that the kills fall among the appends however
+ * slow the open is on a loaded machine.
+ */
 static size_t
-round_run(int64_t **seqs, size_t *n, size_t *cap)
+round_run(int64_t **seqs, size_t *n, size_t *cap, bool after_open)
 {
 	int p[2], status;
 	int64_t v;
@@ -101,10 +112,20 @@ round_run(int64_t **seqs, size_t *n, size_t *cap)
 		child(p[1]);
 	}
 	close(p[1]);
+	if (after_open) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+
+		ck_assert_msg(poll(&pfd, 1, 10000) == 1, "the child did not open "
+		    "the store within 10 s");
+		ck_assert_int_eq(read(p[0], &v, sizeof(v)), sizeof(v));
+		ck_assert_int_eq(v, 0);
+	}
 	usleep((useconds_t)(next_rand() % (MAX_DELAY_US + 1)));
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	while ((r = read(p[0], &v, sizeof(v))) == sizeof(v)) {
+		if (v == 0)
+			continue;	/* the "open" report */
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 1024;
 			*seqs = realloc(*seqs, *cap * sizeof(**seqs));
@@ -192,7 +213,7 @@ START_TEST(t_crash)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (round = 0; round < ROUNDS; round++) {
-		got = round_run(&seqs, &n, &cap);
+		got = round_run(&seqs, &n, &cap, round % 2 == 0);
 		total += got;
 		check_after(seqs, n, round);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
