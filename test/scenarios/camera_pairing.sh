@@ -5,6 +5,7 @@
 # camera_plate, camera_second: docs/simulator.md "Traffic file").
 #  a. a permit matched from the camera's plate, posted 300 ms after the
 #     weighing, lets an over-limit truck through (the scale's plate has none);
+#     the camera repeats the read 200 ms later: one plate, not two;
 #  b. a watch-listed plate posted too late (after plate_wait_ms) is not
 #     attached: the weighing is decided on weight with plate_missing, and the
 #     next vehicle carries its own plate only.
@@ -14,12 +15,14 @@
 cam_lists
 
 # a. the permit is the camera's plate's, 300 ms late; 30 t on 2 axles is over.
-cam_run permit "$(cam_truck L01 100 苏A00001 30000 '"camera_plate":"鲁B66666","camera_offset_ms":300')" --decide-ms 4000
+cam_run permit "$(cam_truck L01 100 苏A00001 30000 '"camera_plate":"鲁B66666","camera_offset_ms":300,"camera_mode":"repeat"')" --decide-ms 4000
 nweigh 1
 [ "$(dec 鲁B66666)" = 'pass ["permit"] P-C1' ] ||
 	fail "permit from the camera's plate: $(dec 鲁B66666) / $(weighing_json)"
-timeline_has '"what":"camera","post":"xml","plate":"鲁B66666","status":200' ||
-	fail "the camera's post: $(grep camera "$WORK/timeline.jsonl")"
+[ "$(tl_count '"what":"camera","post":"xml","plate":"鲁B66666","status":200')" = 2 ] ||
+	fail "the camera's two posts: $(grep camera "$WORK/timeline.jsonl")"
+off=$(sql "SELECT json_extract(body, '\$.plates[0].offset_ms') FROM events WHERE kind = 'weighing'")
+[ "${off:-0}" -ge 250 ] && [ "$off" -le 1500 ] || fail "the read's offset from the result: '$off' ms"
 wait_for 10 "the barrier" timeline_has '"what":"barrier_cmd","value":1'
 through 1
 
