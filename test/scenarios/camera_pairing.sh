@@ -8,7 +8,9 @@
 #     the camera repeats the read 200 ms later: one plate, not two;
 #  b. a watch-listed plate posted too late (after plate_wait_ms) is not
 #     attached: the weighing is decided on weight with plate_missing, and the
-#     next vehicle carries its own plate only.
+#     next vehicle carries its own plate only; a read arriving within
+#     plate_wait_ms but after the next vehicle's presence edge is not
+#     attached to the earlier weighing either.
 # camera_pairing_two.sh: two trucks 1 s apart; two plates for one weighing.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/camera_lib.inc"
@@ -41,6 +43,20 @@ wait_for 10 "the late read recorded" sql_ge 1 "SELECT count(*) FROM events
 [ "$(ev_count weighing "json_extract(body, '\$.decision') = 'intercept'")" = 0 ] ||
 	fail "the late watch-listed read intercepted: $(weighing_json)"
 through 2
+
+# b2. the first truck waits 300 ms for the barrier (--decide-ms), reverses
+# off, the next one arrives at once: its presence edge comes before the
+# first truck's read (+1200 ms), which then falls in the next one's window.
+cam_run edge "$(cam_truck L01 100 苏A00001 12000 '"camera_plate":"鲁B77777","camera_offset_ms":1200')
+$(cam_truck L01 0 苏A00002 12000 '"camera_mode":"skip"')" --decide-ms 300
+nweigh 2
+wait_for 10 "the late read's post" timeline_has '"what":"camera".*"plate":"鲁B77777","status":200'
+assert_in_order '"what":"weighed".*"plate":"苏A00001"' '"what":"arrive".*"plate":"苏A00002"' \
+	'"what":"camera".*"plate":"鲁B77777","status":200'
+[ "$(sql "SELECT json_extract(body, '\$.decision') || ' ' || json_extract(body, '\$.reasons')
+	FROM events WHERE kind = 'weighing' ORDER BY seq LIMIT 1")" = 'pass ["within_limit","plate_missing"]' ] ||
+	fail "the read after the next presence edge attached: $(weighing_json)"
+[ "$(plates_of 1)" = '' ] || fail "the first weighing's plates: $(plates_of 1)"
 
 cam_end
 echo "camera_pairing: ok"
