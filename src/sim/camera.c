@@ -7,8 +7,9 @@
  * of lane L01 is deviceID "CAM-L01", channel 1.  --camera-mode says what
  * the camera does (--camera-plate: it reads that plate, not the vehicle's
  * of the traffic file): plate, noplate (无车牌), skip (no read, heartbeats
- * only), two (the plate, then --camera-second 200 ms later) or silent
- * (nothing at all).  Heartbeats (videoloss, inactive) every
+ * only), two (the plate, then --camera-second 200 ms later), repeat (the
+ * plate twice, 200 ms apart) or silent (nothing at all).  A vehicle's
+ * camera_* keys in the traffic file override these for that vehicle.  Heartbeats (videoloss, inactive) every
  * --camera-heartbeat-ms.
  *
  * The posts are made by one thread of their own with libcurl (blocking,
@@ -55,7 +56,7 @@ struct sim_camera {
 static const char *const format_names[] = { "xml", "multipart", "json",
 	"generic", NULL };
 static const char *const mode_names[] = { "plate", "noplate", "skip", "two",
-	"silent", NULL };
+	"silent", "repeat", NULL };
 
 /* The index of s among names, or -1. */
 static int
@@ -83,6 +84,12 @@ ms_arg(const char *name, const char *arg, long min, long max, int64_t *out)
 	}
 	*out = v;
 	return 0;
+}
+
+int
+sim_camera_mode_of(const char *word)
+{
+	return word_of(mode_names, word);
 }
 
 int
@@ -142,24 +149,28 @@ sim_camera_vehicle(struct sim *s, const struct sim_lane *l,
     const struct sim_item *it, int64_t result_at, int64_t now)
 {
 	struct cam_post p;
+	int mode = it->cam_mode >= 0 ? it->cam_mode : s->o.camera_mode;
+	const char *plate = it->cam_plate[0] != '\0' ? it->cam_plate :
+	    s->o.camera_plate != NULL ? s->o.camera_plate : it->m.plate;
 
-	if (s->cam == NULL || s->o.camera_mode == SIM_CAM_SILENT ||
-	    s->o.camera_mode == SIM_CAM_SKIP)
+	if (s->cam == NULL || mode == SIM_CAM_SILENT || mode == SIM_CAM_SKIP)
 		return;
 	memset(&p, 0, sizeof(p));
-	p.due = result_at + s->o.camera_offset_ms;
+	p.due = result_at + (it->cam_has_offset ? it->cam_offset_ms :
+	    s->o.camera_offset_ms);
 	if (p.due < now)
 		p.due = now;
 	p.lane = l->no - 1;
-	snprintf(p.plate, sizeof(p.plate), "%s", s->o.camera_plate != NULL ?
-	    s->o.camera_plate : it->m.plate);
-	p.has_plate = s->o.camera_mode != SIM_CAM_NOPLATE && p.plate[0] != '\0';
+	snprintf(p.plate, sizeof(p.plate), "%s", plate);
+	p.has_plate = mode != SIM_CAM_NOPLATE && p.plate[0] != '\0';
 	p.color = it->m.plate_color;
 	enqueue(s, &p);
-	if (s->o.camera_mode != SIM_CAM_TWO)
+	if (mode != SIM_CAM_TWO && mode != SIM_CAM_REPEAT)
 		return;
 	p.due += CAM_SECOND_MS;
-	snprintf(p.plate, sizeof(p.plate), "%s", s->o.camera_second);
+	if (mode == SIM_CAM_TWO)
+		snprintf(p.plate, sizeof(p.plate), "%s", it->cam_second[0] != '\0' ?
+		    it->cam_second : s->o.camera_second);
 	enqueue(s, &p);
 }
 

@@ -41,6 +41,12 @@ struct sim_item {
 	enum dev_role dev;		/* fault lines */
 	enum sim_fault_mode mode;
 	struct measurement m;
+	/* the camera for this vehicle (camera_* keys); unset: the options' */
+	bool cam_has_offset;
+	int64_t cam_offset_ms;
+	int cam_mode;			/* enum sim_cam_mode; -1: --camera-mode */
+	char cam_plate[MEAS_PLATE_MAX];	/* "": --camera-plate or the plate */
+	char cam_second[MEAS_PLATE_MAX];	/* "": --camera-second */
 };
 
 struct sim_traffic {
@@ -207,7 +213,7 @@ uint64_t sim_rand(uint64_t *state);
 enum sim_cam_format { SIM_CAM_XML, SIM_CAM_MULTIPART, SIM_CAM_JSON,
 	SIM_CAM_GENERIC };
 enum sim_cam_mode { SIM_CAM_PLATE, SIM_CAM_NOPLATE, SIM_CAM_SKIP,
-	SIM_CAM_TWO, SIM_CAM_SILENT };
+	SIM_CAM_TWO, SIM_CAM_SILENT, SIM_CAM_REPEAT };
 enum {	/* the --camera options' codes for getopt_long */
 	SIM_CAM_OPT_URL = 40, SIM_CAM_OPT_FORMAT, SIM_CAM_OPT_OFFSET,
 	SIM_CAM_OPT_MODE, SIM_CAM_OPT_SECOND, SIM_CAM_OPT_USER, SIM_CAM_OPT_BEAT,
@@ -216,6 +222,8 @@ enum {	/* the --camera options' codes for getopt_long */
 /* One --camera option into o; -1 (said) when its value is wrong. */
 int sim_camera_option(struct sim_opts *o, int ch, const char *name,
     const char *arg);
+/* enum sim_cam_mode of a --camera-mode / camera_mode word, or -1. */
+int sim_camera_mode_of(const char *word);
 int sim_camera_start(struct sim *s);
 void sim_camera_stop(struct sim *s);
 /* A vehicle of lane l whose result is published at result_at (mu held). */

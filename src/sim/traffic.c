@@ -109,6 +109,54 @@ parse_fault(const cJSON *o, struct sim_item *it, char *err, size_t errlen)
 	return 0;
 }
 
+/* An optional plate key into out (size MEAS_PLATE_MAX); -1 and err when bad. */
+static int
+get_plate(const cJSON *o, const char *key, char *out, char *err,
+    size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
+	    strlen(v->valuestring) >= MEAS_PLATE_MAX) {
+		snprintf(err, errlen, "%s: not a plate (1..%d bytes)", key,
+		    MEAS_PLATE_MAX - 1);
+		return -1;
+	}
+	snprintf(out, MEAS_PLATE_MAX, "%s", v->valuestring);
+	return 0;
+}
+
+/* The camera_* keys of a vehicle line (docs/simulator.md "Traffic file"). */
+static int
+parse_camera(const cJSON *o, struct sim_item *it, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "camera_offset_ms");
+
+	it->cam_mode = -1;
+	if (v != NULL) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < -30000 ||
+		    v->valuedouble > 30000) {
+			snprintf(err, errlen, "camera_offset_ms: not a number "
+			    "of ms in -30000..30000");
+			return -1;
+		}
+		it->cam_has_offset = true;
+		it->cam_offset_ms = (int64_t)v->valuedouble;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "camera_mode");
+	if (v != NULL && (!cJSON_IsString(v) ||
+	    (it->cam_mode = sim_camera_mode_of(v->valuestring)) < 0)) {
+		snprintf(err, errlen, "camera_mode: not plate, noplate, skip, "
+		    "two, silent or repeat");
+		return -1;
+	}
+	return get_plate(o, "camera_plate", it->cam_plate, err, errlen) == -1 ||
+	    get_plate(o, "camera_second", it->cam_second, err, errlen) == -1 ?
+	    -1 : 0;
+}
+
 /* The keys of a vehicle line; the measurement through record_from_json. */
 static int
 parse_vehicle(const cJSON *o, const char *line, size_t len,
@@ -122,7 +170,8 @@ parse_vehicle(const cJSON *o, const char *line, size_t len,
 	if (get_enum(o, "behaviour", beh_names, 4, BEH_OBEY, &b, err,
 	    errlen) == -1 ||
 	    get_ms(o, "block_ms", 10000, &it->block_ms, err, errlen) == -1 ||
-	    get_ms(o, "seq_skip", 0, &it->seq_skip, err, errlen) == -1)
+	    get_ms(o, "seq_skip", 0, &it->seq_skip, err, errlen) == -1 ||
+	    parse_camera(o, it, err, errlen) == -1)
 		return -1;
 	if (it->seq_skip > 65534) {
 		snprintf(err, errlen, "seq_skip: more than 65534");

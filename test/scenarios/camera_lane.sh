@@ -11,43 +11,14 @@
 #  3. a camera that falls silent is a device_fault (camera) of the lane,
 #     which still decides on weight; its next push is a device_recovered.
 . "$(dirname "$0")/lib.inc"
+. "$(dirname "$0")/camera_lib.inc"
 
 cat >"$WORK/lists.json" <<'T'
 {"version":"w-cam-1","watch":[{"plate":"鲁B77777","reason":"布控"}],"exempt":[],"permits":[]}
 T
 
-# run PHASE TRAFFIC_LINES SIM_OPTIONS...: a fresh store, simulator and daemon.
-run() {
-	local phase=$1 traffic=$2; shift 2
-	if [ -n "${WG_PID:-}" ]; then
-		stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-		stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-		assert_barrier_authorized
-	fi
-	rm -f "$WORK"/weighgate.db* "$WORK/timeline.jsonl"
-	: >"$WORK/weighgated.log"
-	printf '%s\n' "$traffic" >"$WORK/traffic-$phase.jsonl"
-	CAM_PORT=$(free_port)
-	start_sim "$WORK/traffic-$phase.jsonl" --hold --weigh-ms 200 \
-		--decide-ms 1500 --reverse-ms 300 \
-		--camera "http://127.0.0.1:$CAM_PORT/ISAPI/Event/notification/alert" "$@"
-	CONTROLLER_EXTRA="camera_listen = 127.0.0.1:$CAM_PORT
-camera_allow = 127.0.0.1" LANE_EXTRA="plate_source = camera
-camera_id = CAM-L01
-camera_silent_ms = ${SILENT_MS:-60000}" write_conf "$WORK/wg.conf"
-	"$WG_BIN/weighgate" lists import -c "$WORK/wg.conf" "$WORK/lists.json" \
-		>"$WORK/import.log" 2>&1 || fail "lists import: $(cat "$WORK/import.log")"
-	start_daemon "$WORK/wg.conf"
-	wait_for 10 "the camera listener" grep -q "camera listener on" \
-		"$WORK/weighgated.log"
-	go_traffic
-}
-weighing_json() {
-	sql "SELECT body FROM events WHERE kind = 'weighing'"
-}
-
 # 1. the watch list hit comes from the camera's plate, 300 ms late
-run watch "$(truck L01 100 苏A00001 12000)" --camera-offset-ms 300 \
+cam_run watch "$(truck L01 100 苏A00001 12000)" --camera-offset-ms 300 \
 	--camera-plate 鲁B77777 --camera-format multipart
 wait_for 15 "the intercept" sql_ge 1 "SELECT count(*) FROM events WHERE
 	kind = 'weighing' AND json_extract(body, '$.decision') = 'intercept'"
@@ -58,7 +29,7 @@ timeline_has '"what":"camera","post":"multipart","plate":"鲁B77777","status":20
 ! timeline_has '"what":"barrier_cmd","value":1' || fail "the barrier was raised"
 
 # 2. no read: decided on weight, plate_missing, the scale's plate unused
-run missing "$(truck L01 100 鲁B77777 12000)" --camera-mode skip \
+cam_run missing "$(truck L01 100 鲁B77777 12000)" --camera-mode skip \
 	--camera-heartbeat-ms 300
 wait_for 15 "the weighing" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing'"
 [ "$(ev_count weighing "json_extract(body, '\$.decision') = 'pass' AND
@@ -67,7 +38,7 @@ wait_for 10 "the barrier" timeline_has '"what":"barrier_cmd","value":1'
 [ "$(ev_count device_fault)" = 0 ] || fail "a heartbeating camera faulted"
 
 # 3. a silent camera: device_fault (camera), the lane decides on weight
-SILENT_MS=1000 run silent "$(truck L01 2500 苏A12345 12000)" --camera-mode silent
+SILENT_MS=1000 cam_run silent "$(truck L01 2500 苏A12345 12000)" --camera-mode silent
 wait_for 10 "the camera's device_fault" sql_ge 1 "SELECT count(*) FROM events
 	WHERE kind = 'device_fault' AND json_extract(body, '$.device') = 'camera'"
 wait_for 15 "the weighing" sql_ge 1 "SELECT count(*) FROM events WHERE kind = 'weighing'"
@@ -84,7 +55,5 @@ curl -s -o /dev/null --max-time 5 -H 'Content-Type: application/json' \
 wait_for 5 "the camera's device_recovered" sql_ge 1 "SELECT count(*) FROM events
 	WHERE kind = 'device_recovered' AND json_extract(body, '$.device') = 'camera'"
 
-stop_pid "$WG_PID" || fail "weighgated exit status $? on SIGTERM"
-stop_pid "$SIM_PID" || fail "weighgate-sim exit status $?"
-assert_barrier_authorized
+cam_end
 echo "camera_lane: ok"
