@@ -455,7 +455,7 @@ pair_collect(struct lane *l, int64_t t, struct pairing *pr)
 /* Decide the weighing that waits for its plate, with what has come. */
 static void
 pair_finish(struct lane *l, const struct lane_ctx *ctx, struct lane_now now,
-    struct lane_actions *out, const char *why)
+    struct lane_actions *out, const char *why, bool next_vehicle)
 {
 	struct pairing pr;
 	struct measurement m;
@@ -470,6 +470,13 @@ pair_finish(struct lane *l, const struct lane_ctx *ctx, struct lane_now now,
 	    (long long)m.seq, pr.n_reads,
 	    (long long)(now.mono_ms - l->pair_result_ms), why);
 	decided(l, ctx, &m, &pr, now, out);
+	if (next_vehicle && l->state == LANE_OPEN) {
+		/* the vehicle on the loop now is not the one weighed */
+		l->passes_allowed = 0;
+		l->want_led = LED_IDLE;
+		set_state(l, LANE_IDLE, out, "the next vehicle arrived before "
+		    "the decision: not opened for it");
+	}
 	if (in_fault) {
 		l->passes_allowed = 0;
 		l->alarm_intercept = false;
@@ -485,13 +492,13 @@ pair_check(struct lane *l, const struct lane_ctx *ctx, struct lane_now now,
 	if (!l->pair_waiting)
 		return;
 	if (l->dev_fault[ROLE_CAMERA])
-		pair_finish(l, ctx, now, out, "camera in fault");
+		pair_finish(l, ctx, now, out, "camera in fault", false);
 	else if (l->state == LANE_FAULT)
-		pair_finish(l, ctx, now, out, "lane in fault");
+		pair_finish(l, ctx, now, out, "lane in fault", false);
 	else if (l->presence_ms > l->pair_result_ms)
-		pair_finish(l, ctx, now, out, "next vehicle arrived");
+		pair_finish(l, ctx, now, out, "next vehicle arrived", true);
 	else if (now.mono_ms - l->pair_result_ms >= l->cfg->plate_wait_ms)
-		pair_finish(l, ctx, now, out, "wait over");
+		pair_finish(l, ctx, now, out, "wait over", false);
 }
 
 /*
@@ -511,7 +518,7 @@ weighing(struct lane *l, const struct lane_ctx *ctx, struct measurement *m,
 		decided(l, ctx, m, NULL, now, out);
 		return;
 	}
-	pair_finish(l, ctx, now, out, "a new result came");
+	pair_finish(l, ctx, now, out, "a new result came", true);
 	m->plate[0] = '\0';	/* the scale's plate registers are not used */
 	m->plate_color = PC_UNKNOWN;
 	decide(m, ctx->rules, NULL, now.wall_ms, l->retries, &d);
@@ -1331,7 +1338,7 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 			override(l, in, now, out);
 		break;
 	case LI_SHUTDOWN:
-		pair_finish(l, ctx, now, out, "stopping");
+		pair_finish(l, ctx, now, out, "stopping", false);
 		l->stopping = true;
 		l->passes_allowed = 0;
 		l->want_led = LED_FAULT;

@@ -1478,7 +1478,7 @@ END_TEST
 START_TEST(test_cam_read_after_next_presence_not_attached)
 {
 	struct measurement a;
-	int r;
+	int r, b;
 
 	started();
 	io(false, true, false, true);	/* first truck on the presence loop */
@@ -1491,6 +1491,16 @@ START_TEST(test_cam_read_after_next_presence_not_attached)
 	io(false, true, false, true);	/* ... and the next one arrives */
 	r = find_record("weighing");
 	assert_body_has(r, "\"plate_missing\"");
+	/* legal on weight, but the barrier never opens for the vehicle
+	   that is on the loop now: it was not weighed */
+	assert_body_has(r, "\"decision\":\"pass\"");
+	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+		ck_assert_msg(!acts.a[b].on, "barrier raised for a vehicle gone");
+	ck_assert_int_ne(lane.state, LANE_OPEN);
+	ck_assert_int_eq(lane.passes_allowed, 0);
+	tick(100);
+	for (b = find(LA_BARRIER, 0); b >= 0; b = find(LA_BARRIER, b + 1))
+		ck_assert_msg(!acts.a[b].on, "barrier raised for a vehicle gone");
 	tick(100);
 	cam_read("豫B22222");		/* within the first one's wait */
 	ck_assert_int_eq(find_record("weighing"), -1);
