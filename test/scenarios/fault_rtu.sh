@@ -16,7 +16,7 @@ wait_for 10 "the pty pair" test -e "$WORK/ttyA" -a -e "$WORK/ttyB"
 } >"$WORK/traffic.jsonl"
 : >"$WORK/sim.out"
 "$WG_BIN/weighgate-sim" --rtu "$WORK/ttyA" --baud 19200 --timeline "$WORK/timeline.jsonl" \
-	--weigh-ms 300 --decide-ms 2000 --reverse-ms 100 --pass-ms 300 \
+	--hold --weigh-ms 300 --decide-ms 2000 --reverse-ms 100 --pass-ms 300 \
 	"$WORK/traffic.jsonl" >"$WORK/sim.out" 2>"$WORK/sim.log" &
 SIM_PID=$!
 PIDS+=("$SIM_PID")
@@ -30,6 +30,7 @@ sed -i -e "s|^scale = .*|scale = $bus\&unit=1|" -e "s|^io = .*|io = $bus\&unit=2
 "$WG_BIN/weighgated" -c "$WORK/wg.conf" --check >/dev/null || fail "config: $(cat "$WORK/wg.conf")"
 start_daemon "$WORK/wg.conf"
 wait_for 10 "the idle text" timeline_has "\"what\":\"led\".*\"text\":\"$IDLE_TEXT\""
+go_traffic
 [ "$(tl_mono "\"text\":\"$IDLE_TEXT\"")" -lt "$(tl_mono '"what":"arrive"')" ] 2>/dev/null ||
 	! timeline_has '"what":"arrive"' || fail "the daemon was not up before the traffic began"
 wait_for 15 "the legal truck through" timeline_has '"what":"drove_through","plate":"浙D11111"'

@@ -13,12 +13,14 @@
 . "$(dirname "$0")/lib.inc"
 CONTROLLER_EXTRA='db_max_mb = 1'
 
-# phase PLATE: a sim with one legal truck arriving after 1.5 s, the daemon.
+# phase PLATE: a sim with one legal truck arriving 1.5 s after the daemon has
+# its baseline (the simulator held until then), the daemon.
 phase() {
 	truck L01 1500 "$1" 15000 >"$WORK/traffic.jsonl"
-	start_sim "$WORK/traffic.jsonl" --weigh-ms 300 --decide-ms 1500 --reverse-ms 100 --pass-ms 300
+	start_sim "$WORK/traffic.jsonl" --hold --weigh-ms 300 --decide-ms 1500 --reverse-ms 100 --pass-ms 300
 	write_conf "$WORK/wg.conf"
 	start_daemon "$WORK/wg.conf"
+	go_traffic
 }
 fill() {
 	sql "CREATE TABLE filler(b BLOB);
