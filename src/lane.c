@@ -1218,14 +1218,19 @@ reconcile_led(struct lane *l, struct lane_actions *out)
  * The barrier may come down: the pass loop is clear, and has been read clear
  * since the lane decided to lower it.  The link reports only changes, so a
  * vehicle that rolled onto the loop just before the decision is seen within
- * two polls: until then the barrier waits.
+ * two polls: until then the barrier waits.  A barrier whose command is not
+ * known yet (at start, or when the module answers again) waits the same way
+ * unless its inputs show it down: after a restart it may still be up for a
+ * vehicle the controller let through before, driving under it now.
  */
 static bool
 lowering_safe(const struct lane *l, struct lane_now now)
 {
 	if (l->in[IO_PASS_LOOP])
 		return false;
-	if (!l->barrier_known || l->dev_fault[ROLE_IO])
+	if (l->dev_fault[ROLE_IO])
+		return true;
+	if (!l->barrier_known && l->in[IO_BARRIER_DOWN] && !l->in[IO_BARRIER_UP])
 		return true;
 	return now.mono_ms - l->lower_wanted_ms >= LOWER_SETTLE_POLLS *
 	    (int64_t)l->cfg->poll_ms;
@@ -1244,7 +1249,8 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 	/* stopping: the fault text stays, whatever a vehicle does meanwhile */
 	if (l->stopping)
 		l->want_led = LED_FAULT;
-	if (want_up || !l->cmd_barrier_up)
+	if (want_up || (l->barrier_known && !l->cmd_barrier_up) ||
+	    !l->inputs_known)
 		l->lower_wanted_ms = -1;
 	else if (l->lower_wanted_ms < 0)
 		l->lower_wanted_ms = now.mono_ms;
