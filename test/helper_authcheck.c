@@ -2,8 +2,8 @@
  * helper_authcheck DB TIMELINE: the promise that no barrier is raised
  * without a committed weighing (pass), override or unweighed_pass before it
  * (docs/design.md §4.2).  Every "barrier_cmd" with value 1 in the simulator's
- * timeline must be matched, in order, by its own authorising event in the
- * store whose time is not later than the command's.  A command of 1 while
+ * timeline must be matched, in order, by its own authorising event of the
+ * same lane in the store whose time is not later than the command's.  A command of 1 while
  * the lane's last command was already 1 raises nothing: the daemon writes
  * its outputs again when a module answers after a failed transaction, and
  * that is counted as a re-assertion, not a raise.  Exit 0 when it holds, 1
@@ -21,40 +21,43 @@
 #define MAX_AUTH 100000
 #define MAX_LANES 64
 
-/* The last barrier command of each lane of the timeline. */
-static struct {
+/* Each lane of the timeline: its last barrier command, its next event. */
+struct lane_seen {
 	char lane[32];
-	int value;
-} last_cmd[MAX_LANES];
+	int cmd;
+	int next;		/* the first authorising event not yet matched */
+};
+static struct lane_seen lanes[MAX_LANES];
 static int n_lanes;
 
-/* The lane's last command slot, made on first sight; NULL when full. */
-static int *
-lane_cmd(const char *lane)
+/* The lane's slot, made on first sight; NULL when full. */
+static struct lane_seen *
+lane_seen(const char *lane)
 {
 	int i;
 
 	for (i = 0; i < n_lanes; i++)
-		if (strcmp(last_cmd[i].lane, lane) == 0)
-			return &last_cmd[i].value;
+		if (strcmp(lanes[i].lane, lane) == 0)
+			return &lanes[i];
 	if (n_lanes == MAX_LANES)
 		return NULL;
-	snprintf(last_cmd[n_lanes].lane, sizeof(last_cmd[n_lanes].lane), "%s", lane);
-	last_cmd[n_lanes].value = 0;
-	return &last_cmd[n_lanes++].value;
+	snprintf(lanes[n_lanes].lane, sizeof(lanes[n_lanes].lane), "%s", lane);
+	return &lanes[n_lanes++];
 }
 
 struct auth {
 	long long seq;
 	int64_t ts_ms;
 	char kind[32];
+	char lane[32];
 };
 
 static int
 load_auth(const char *db, struct auth *a, int max)
 {
 	static const char q[] =
-	    "SELECT seq, ts_ms, kind FROM events WHERE kind IN "
+	    "SELECT seq, ts_ms, kind, json_extract(body, '$.lane') FROM events "
+	    "WHERE kind IN "
 	    "('override','unweighed_pass') OR (kind = 'weighing' AND "
 	    "json_extract(body, '$.decision') = 'pass') ORDER BY seq";
 	sqlite3 *h;
@@ -71,6 +74,9 @@ load_auth(const char *db, struct auth *a, int max)
 		a[n].ts_ms = sqlite3_column_int64(st, 1);
 		snprintf(a[n].kind, sizeof(a[n].kind), "%s",
 		    (const char *)sqlite3_column_text(st, 2));
+		snprintf(a[n].lane, sizeof(a[n].lane), "%s",
+		    sqlite3_column_type(st, 3) == SQLITE_TEXT ?
+		    (const char *)sqlite3_column_text(st, 3) : "");
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -84,7 +90,7 @@ main(int argc, char **argv)
 	static struct auth a[MAX_AUTH];
 	char line[8192];
 	FILE *f;
-	int n, used = 0, raises = 0, again = 0, lineno = 0;
+	int n, raises = 0, again = 0, lineno = 0;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: helper_authcheck DB TIMELINE\n");
@@ -99,7 +105,7 @@ main(int argc, char **argv)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		cJSON *j = cJSON_Parse(line), *what, *val, *t, *lane;
 		int64_t ms;
-		int *cmd;
+		struct lane_seen *ls;
 
 		lineno++;
 		if (j == NULL) {
@@ -116,14 +122,14 @@ main(int argc, char **argv)
 			cJSON_Delete(j);
 			continue;
 		}
-		if (!cJSON_IsString(lane) || (cmd = lane_cmd(lane->valuestring)) == NULL) {
+		if (!cJSON_IsString(lane) || (ls = lane_seen(lane->valuestring)) == NULL) {
 			fprintf(stderr, "%s:%d: no lane, or more than %d lanes\n",
 			    argv[2], lineno, MAX_LANES);
 			cJSON_Delete(j);
 			fclose(f);
 			return 2;
 		}
-		if (val->valueint == 1 && *cmd == 1)
+		if (val->valueint == 1 && ls->cmd == 1)
 			again++;
 		else if (val->valueint == 1) {
 			raises++;
@@ -133,7 +139,9 @@ main(int argc, char **argv)
 				fclose(f);
 				return 2;
 			}
-			if (used >= n || a[used].ts_ms > ms) {
+			while (ls->next < n && strcmp(a[ls->next].lane, ls->lane) != 0)
+				ls->next++;
+			if (ls->next >= n || a[ls->next].ts_ms > ms) {
 				fprintf(stderr, "%s:%d: barrier raised at %s without a "
 				    "committed pass, override or unweighed_pass before it "
 				    "(%d raises, %d authorising events)\n", argv[2],
@@ -142,9 +150,9 @@ main(int argc, char **argv)
 				fclose(f);
 				return 1;
 			}
-			used++;
+			ls->next++;
 		}
-		*cmd = val->valueint == 1;
+		ls->cmd = val->valueint == 1;
 		cJSON_Delete(j);
 	}
 	fclose(f);
