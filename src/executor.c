@@ -266,8 +266,6 @@ run_output(struct executor *x, const struct lane_action *a)
 	case LA_BARRIER:
 		write_barrier(x, a->on);
 		x->ops->output(x->arg, x->index, ts_mono_ms());
-		/* the barrier's time runs from the write, not the decision */
-		lane_barrier_sent(x->lane, ts_mono_ms());
 		break;
 	case LA_LIGHT:
 		write_coil(x, EXECUTOR_COIL_LIGHT, a->on, false);

@@ -1214,6 +1214,31 @@ reconcile_led(struct lane *l, struct lane_actions *out)
 		snprintf(l->last.led_text, sizeof(l->last.led_text), "%s", text);
 }
 
+/* Is an action of kind k already in the list? */
+static bool
+find_action(const struct lane_actions *out, enum lane_action_kind k)
+{
+	int i;
+
+	for (i = 0; i < out->n; i++)
+		if (out->a[i].kind == k)
+			return true;
+	return false;
+}
+
+/*
+ * The outcome of a list with a record came back: a barrier command that
+ * followed the record was written only after the commit, so
+ * barrier_timeout_ms runs from now, not from the decision.
+ */
+static void
+barrier_sent(struct lane *l, struct lane_now now)
+{
+	if (l->cmd_after_record && !l->cmd_confirmed)
+		l->cmd_changed_ms = now.mono_ms;
+	l->cmd_after_record = false;
+}
+
 /*
  * The barrier may come down: the pass loop is clear, and has been read clear
  * since the lane decided to lower it.  The link reports only changes, so a
@@ -1256,6 +1281,7 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 		l->lower_wanted_ms = now.mono_ms;
 	if (l->inputs_known && (!l->barrier_known || want_up != l->cmd_barrier_up) &&
 	    (want_up || lowering_safe(l, now))) {
+		l->cmd_after_record = find_action(out, LA_RECORD);
 		push(out, LA_BARRIER)->on = want_up;
 		l->barrier_known = true;
 		l->cmd_barrier_up = want_up;
@@ -1326,6 +1352,7 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		device_recovered(l, out, in->dev);
 		break;
 	case LI_COMMITTED:
+		barrier_sent(l, now);
 		if (l->want_uuid && in->uuid != NULL)
 			snprintf(l->last.uuid, sizeof(l->last.uuid), "%s", in->uuid);
 		l->want_uuid = false;
@@ -1335,6 +1362,7 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		}
 		break;
 	case LI_COMMIT_FAILED:
+		barrier_sent(l, now);
 		l->want_uuid = false;
 		l->store_fault = true;
 		enter_fault(l, out, "event store cannot commit");
@@ -1363,13 +1391,6 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 	check_reset_settle(l, now, out);
 	vehicle_left(l, out);
 	reconcile(l, now, out);
-}
-
-void
-lane_barrier_sent(struct lane *l, int64_t mono_ms)
-{
-	if (l->barrier_known && !l->cmd_confirmed)
-		l->cmd_changed_ms = mono_ms;
 }
 
 /*

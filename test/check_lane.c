@@ -543,6 +543,30 @@ START_TEST(test_barrier_does_not_rise)
 }
 END_TEST
 
+/*
+ * A slow commit: the raise is written only when the commit has come back,
+ * so barrier_timeout_ms runs from the commit's outcome, not the decision.
+ */
+START_TEST(test_barrier_timeout_runs_from_the_commit)
+{
+	struct measurement m;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	ck_assert_int_ge(find(LA_BARRIER, 0), 0);
+	tick(2000);			/* the commit takes 2 s */
+	committed();
+	io(true, true, false, false);	/* on its way: both inputs on */
+	tick(2999);
+	ck_assert_int_eq(find_record("device_fault"), -1);
+	ck_assert_int_eq(lane.state, LANE_OPEN);
+	tick(2);
+	ck_assert_int_ge(find_record("device_fault"), 0);
+	ck_assert_int_eq(lane.state, LANE_FAULT);
+}
+END_TEST
+
 /* A barrier stuck down: the raise taken back proves nothing until it moves. */
 START_TEST(test_stuck_barrier_stays_fault_while_vehicle_waits)
 {
@@ -1955,6 +1979,7 @@ lane_suite(void)
 	tcase_add_test(tc, test_sequence_wraps);
 	tcase_add_test(tc, test_barrier_unauthorized);
 	tcase_add_test(tc, test_barrier_does_not_rise);
+	tcase_add_test(tc, test_barrier_timeout_runs_from_the_commit);
 	tcase_add_test(tc, test_stuck_barrier_stays_fault_while_vehicle_waits);
 	tcase_add_test(tc, test_outputs_rewritten_after_io_returns);
 	tcase_add_test(tc, test_retry_then_hold);

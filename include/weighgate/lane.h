@@ -200,6 +200,7 @@ struct lane {
 	bool barrier_known;
 	bool cmd_barrier_up;
 	int64_t cmd_changed_ms;
+	bool cmd_after_record;		/* written after a commit: timed from its outcome */
 	int64_t lower_wanted_ms;	/* since when the barrier should come down, or -1 */
 	bool cmd_confirmed;		/* the inputs showed the commanded position */
 	int64_t inconsistent_since_ms;
@@ -242,12 +243,6 @@ void lane_init(struct lane *l, const struct lane_cfg *cfg, bool have_seq,
 void lane_step(struct lane *l, const struct lane_ctx *ctx,
     const struct lane_input *in, struct lane_now now, struct lane_actions *out);
 void lane_actions_clear(struct lane_actions *a);
-
-/*
- * The shell has written the barrier command (after the commit before it):
- * barrier_timeout_ms runs from here.
- */
-void lane_barrier_sent(struct lane *l, int64_t mono_ms);
 
 /*
  * Between two vehicles: a new configuration (SIGHUP reload) may take the
