@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 
 #include "weighgate/camera_digest.h"
+#include "weighgate/chain.h"
 
 #define MAC_BYTES	16	/* of HMAC-SHA256 kept in a nonce */
 #define PARAMS_MAX	32	/* parameters of one header, known or not */
@@ -33,19 +34,6 @@ camera_digest_verdict_name(enum camera_digest_verdict v)
 	return (unsigned)v < CDIG_VERDICT_N ? verdict_names[v] : "?";
 }
 
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* HMAC-SHA256(secret, msg), its first MAC_BYTES in hex (2 * MAC_BYTES + 1). */
 static int
 mac_hex(const struct camera_digest *d, const unsigned char *msg, size_t n,
@@ -57,7 +45,7 @@ mac_hex(const struct camera_digest *d, const unsigned char *msg, size_t n,
 	if (HMAC(EVP_sha256(), d->secret, sizeof(d->secret), msg, n, md,
 	    &len) == NULL || len < MAC_BYTES)
 		return -1;
-	hex(md, MAC_BYTES, out);
+	chain_hex(md, MAC_BYTES, out);
 	OPENSSL_cleanse(md, sizeof(md));
 	return 0;
 }
@@ -89,7 +77,7 @@ nonce_make(const struct camera_digest *d, int64_t ms, char *out)
 
 	for (i = 7; i >= 0; i--, u >>= 8)
 		be[i] = (unsigned char)(u & 0xff);
-	hex(be, sizeof(be), out);
+	chain_hex(be, sizeof(be), out);
 	return mac_hex(d, be, sizeof(be), out + 16);
 }
 
@@ -289,7 +277,7 @@ digest_hex(enum camera_digest_alg alg, const char *const *parts, int n,
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1 && 2 * len < outlen;
 	EVP_MD_CTX_free(ctx);
 	if (ok)
-		hex(md, len, out);
+		chain_hex(md, len, out);
 	OPENSSL_cleanse(md, sizeof(md));
 	return ok ? 0 : -1;
 }

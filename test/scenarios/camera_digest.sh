@@ -9,23 +9,10 @@
 # and give no read; the password is never in the log; the daemon goes on.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/status_lib.inc"
+. "$(dirname "$0")/camera_lib.inc"
 
 FIX="$ROOT/test/fixtures/camera"
-: >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold
-CAM_PORT=$(free_port)
-STATUS_PORT=$(free_port)
-printf 'lane-secret\n' >"$WORK/campw"
-chmod 600 "$WORK/campw"
-CONTROLLER_EXTRA="camera_listen = 127.0.0.1:$CAM_PORT
-camera_allow = 127.0.0.1
-camera_user = cam
-camera_password_file = $WORK/campw
-camera_auth = digest" LANE_EXTRA="plate_source = camera" \
-	write_conf "$WORK/wg.conf"
-start_daemon "$WORK/wg.conf"
-wait_for 10 "the camera listener" grep -q "camera listener on 127.0.0.1:$CAM_PORT" \
-	"$WORK/weighgated.log"
+cam_listener "camera_auth = digest"
 URL="http://127.0.0.1:$CAM_PORT/ISAPI/Event/notification/alert"
 XML=(-H 'Content-Type: application/xml; charset="UTF-8"' --data-binary "@$FIX/isapi_anpr.xml")
 

@@ -23,7 +23,7 @@ for t in isapi multipart; do
 done
 # shellcheck disable=SC2086
 clang $FUZZ_CFLAGS -o "$W/fuzz_camera_digest" test/fuzz/fuzz_camera_digest.c \
-    src/camera_digest.c $(pkg-config --libs libcrypto) ||
+    src/camera_digest.c src/chain.c $(pkg-config --libs libcrypto) ||
 	fail "building fuzz_camera_digest"
 
 # seeds: each fixture behind the byte that picks its parser (isapi), or
