@@ -315,11 +315,14 @@ alg_of(const char *name)
 	return -1;
 }
 
-/* The parameters are a qop=auth answer to this listener for uri and user. */
+/*
+ * The parameters are a qop=auth answer to this listener for uri.  (The
+ * user is judged with the response: a wrong one is told as a wrong
+ * password, at the same step, so that no answer says which users exist.)
+ */
 static enum camera_digest_verdict
 params_judge(const struct camera_digest *d,
-    const struct camera_digest_params *p, const char *uri, const char *user,
-    uint32_t *nc)
+    const struct camera_digest_params *p, const char *uri, uint32_t *nc)
 {
 	char *end;
 	unsigned long u;
@@ -338,7 +341,7 @@ params_judge(const struct camera_digest *d,
 		return CDIG_MALFORMED;
 	*nc = (uint32_t)u;
 	if (strcmp(p->realm, CAMERA_DIGEST_REALM) != 0 ||
-	    strcmp(p->uri, uri) != 0 || strcmp(p->username, user) != 0 ||
+	    strcmp(p->uri, uri) != 0 ||
 	    (p->opaque[0] != '\0' && strcmp(p->opaque, d->opaque) != 0))
 		return CDIG_MISMATCH;
 	return CDIG_OK;
@@ -396,10 +399,11 @@ seen_take(struct camera_digest *d, const char *nonce, int64_t made,
 	return CDIG_OK;
 }
 
-/* The response of p checked, then its nonce's age and count. */
+/* The nonce of p, then its user and response, then the nonce's age and count. */
 static enum camera_digest_verdict
 response_judge(struct camera_digest *d, const struct camera_digest_params *p,
-    const char *method, const char *password, uint32_t nc, int64_t now)
+    const char *method, const char *user, const char *password, uint32_t nc,
+    int64_t now)
 {
 	char want[2 * EVP_MAX_MD_SIZE + 1];
 	enum camera_digest_verdict v;
@@ -412,7 +416,7 @@ response_judge(struct camera_digest *d, const struct camera_digest_params *p,
 	    p->username, p->realm, password, method, p->uri, p->nonce, p->nc,
 	    p->cnonce, want, sizeof(want)) != 0)
 		return CDIG_WRONG;
-	ok = response_eq(p->response, want);
+	ok = response_eq(p->response, want) && strcmp(p->username, user) == 0;
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!ok)
 		return CDIG_WRONG;
@@ -436,8 +440,8 @@ camera_digest_check(struct camera_digest *d, const char *authorization,
 	    CAMERA_DIGEST_HEADER_MAX ||
 	    camera_digest_parse(authorization, &p) != 0)
 		v = CDIG_MALFORMED;
-	else if ((v = params_judge(d, &p, uri, user, &nc)) == CDIG_OK)
-		v = response_judge(d, &p, method, password, nc, now_ms);
+	else if ((v = params_judge(d, &p, uri, &nc)) == CDIG_OK)
+		v = response_judge(d, &p, method, user, password, nc, now_ms);
 	OPENSSL_cleanse(&p, sizeof(p));
 	return v;
 }

@@ -33,9 +33,9 @@ enum camera_digest_verdict {
 	CDIG_OK,
 	CDIG_MALFORMED,		/* not a digest header this listener parses */
 	CDIG_UNSUPPORTED,	/* qop, algorithm or userhash not offered */
-	CDIG_MISMATCH,		/* username, realm, uri or opaque not ours */
+	CDIG_MISMATCH,		/* realm, uri or opaque not ours */
 	CDIG_FORGED,		/* a nonce this listener did not make */
-	CDIG_WRONG,		/* the response: wrong password */
+	CDIG_WRONG,		/* the response: wrong user or password */
 	CDIG_STALE,		/* right password, nonce too old or forgotten */
 	CDIG_REPLAY,		/* right password, nonce-count not above the last */
 	CDIG_VERDICT_N
