@@ -26,8 +26,10 @@
 #include <event2/listener.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "weighgate/camera_digest.h"
 #include "weighgate/camera_listen.h"
 #include "weighgate/log.h"
 #include "weighgate/sbuf.h"
@@ -57,6 +59,7 @@ struct camera_listen {
 	char listen[128], host[128];
 	unsigned short port;
 	char user[64], password[256];
+	struct camera_digest dig;	/* its secret, the nonce-counts */
 	bool bound, bind_warned;
 	struct camera_listen_source src;
 	struct conn *conns;
@@ -307,9 +310,6 @@ answer(struct camera_listen *c, struct evhttp_request *req, enum camera_req k,
 	sbuf_puts(&b, "}\n");
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (k == CREQ_UNAUTHORIZED)
-		evhttp_add_header(h, "WWW-Authenticate",
-		    "Basic realm=\"weighgate camera\"");
 	if (k == CREQ_METHOD)
 		evhttp_add_header(h, "Allow", "POST, PUT");
 	if (out != NULL)
@@ -378,6 +378,83 @@ take_push(struct camera_listen *c, struct evhttp_request *req)
 }
 
 /*
+ * A 401's challenges: digest with MD5 first (clients that read only the
+ * first challenge, Python's urllib, speak it), then SHA-256, then basic;
+ * each as camera_auth accepts.  stale: the password was right, the nonce
+ * old or used, so the client may ask again with the fresh one.
+ */
+static void
+challenge(struct camera_listen *c, struct evhttp_request *req, bool stale)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char v[CAMERA_DIGEST_CHALLENGE_MAX];
+	int64_t now = ts_mono_ms();
+	int a;
+
+	for (a = 0; c->cfg.auth != CAMERA_AUTH_BASIC && a < CDIG_ALG_N; a++)
+		if (camera_digest_challenge(&c->dig, now,
+		    (enum camera_digest_alg)a, stale, v, sizeof(v)) == 0)
+			evhttp_add_header(h, "WWW-Authenticate", v);
+	if (c->cfg.auth != CAMERA_AUTH_DIGEST)
+		evhttp_add_header(h, "WWW-Authenticate",
+		    "Basic realm=\"" CAMERA_DIGEST_REALM "\"");
+}
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_POST:	return "POST";
+	case EVHTTP_REQ_PUT:	return "PUT";
+	case EVHTTP_REQ_GET:	return "GET";
+	case EVHTTP_REQ_HEAD:	return "HEAD";
+	case EVHTTP_REQ_DELETE:	return "DELETE";
+	case EVHTTP_REQ_OPTIONS:	return "OPTIONS";
+	case EVHTTP_REQ_PATCH:	return "PATCH";
+	default:		return "?";
+	}
+}
+
+/*
+ * The request's credentials as camera_auth takes them (none asked: true);
+ * false with why (for the log and the answer) and whether stale.
+ */
+static bool
+credentials_ok(struct camera_listen *c, struct evhttp_request *req,
+    char *why, size_t whylen, bool *stale)
+{
+	const char *authz = evhttp_find_header(evhttp_request_get_input_headers(
+	    req), "Authorization");
+	enum camera_digest_verdict v;
+
+	*stale = false;
+	snprintf(why, whylen, "no or wrong credentials");
+	if (c->user[0] == '\0')
+		return true;
+	if (authz == NULL)
+		return false;
+	if (strncasecmp(authz, "Digest", 6) != 0) {
+		if (c->cfg.auth == CAMERA_AUTH_DIGEST)
+			snprintf(why, whylen, "digest credentials only "
+			    "(camera_auth)");
+		return c->cfg.auth != CAMERA_AUTH_DIGEST &&
+		    strlen(authz) < AUTH_MAX &&
+		    camera_basic_ok(authz, c->user, c->password);
+	}
+	if (c->cfg.auth == CAMERA_AUTH_BASIC) {
+		snprintf(why, whylen, "basic credentials only (camera_auth)");
+		return false;
+	}
+	v = camera_digest_check(&c->dig, authz, method_name(
+	    evhttp_request_get_command(req)), evhttp_request_get_uri(req),
+	    c->user, c->password, ts_mono_ms());
+	*stale = v == CDIG_STALE || v == CDIG_REPLAY;
+	snprintf(why, whylen, "digest credentials refused: %s",
+	    camera_digest_verdict_name(v));
+	return v == CDIG_OK;
+}
+
+/*
  * Every request, and every one evhttp failed itself (no URI: the body was
  * larger than the limit, or the request could not be parsed).
  */
@@ -386,8 +463,8 @@ on_request(struct evhttp_request *req, void *arg)
 {
 	struct camera_listen *c = arg;
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	const char *authz = evhttp_find_header(evhttp_request_get_input_headers(
-	    req), "Authorization");
+	char why[ERR_MAX];
+	bool stale;
 
 	conn_answered(c, req);
 	if (evhttp_request_get_uri(req) == NULL) {
@@ -398,10 +475,10 @@ on_request(struct evhttp_request *req, void *arg)
 	if (!camera_nets_match(&c->cfg.allow, request_peer(req)))
 		refused(c, req, CREQ_FORBIDDEN, "source not allowed "
 		    "(camera_allow, camera_source)");
-	else if (c->user[0] != '\0' && (authz == NULL ||
-	    strlen(authz) >= AUTH_MAX || !camera_basic_ok(authz, c->user,
-	    c->password)))
-		refused(c, req, CREQ_UNAUTHORIZED, "no or wrong credentials");
+	else if (!credentials_ok(c, req, why, sizeof(why), &stale)) {
+		challenge(c, req, stale);
+		refused(c, req, CREQ_UNAUTHORIZED, why);
+	}
 	else if (m != EVHTTP_REQ_POST && m != EVHTTP_REQ_PUT)
 		refused(c, req, CREQ_METHOD, "pushes are POST or PUT");
 	else
@@ -630,6 +707,22 @@ copy_cfg(struct camera_listen *c, const struct camera_listen_cfg *cfg)
 	return 0;
 }
 
+/* The digest secret: fresh random bytes for every listener. */
+static int
+digest_setup(struct camera_listen *c)
+{
+	unsigned char secret[CAMERA_DIGEST_SECRET_LEN];
+	int rc = -1;
+
+	if (RAND_bytes(secret, sizeof(secret)) == 1)
+		rc = camera_digest_init(&c->dig, secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (rc != 0)
+		log_warnx("camera listener: no random bytes for the digest "
+		    "nonces");
+	return rc;
+}
+
 struct camera_listen *
 camera_listen_new(struct event_base *base, const struct camera_listen_cfg *cfg,
     const struct camera_listen_source *src)
@@ -641,7 +734,7 @@ camera_listen_new(struct event_base *base, const struct camera_listen_cfg *cfg,
 		return NULL;
 	c->base = base;
 	c->src = *src;
-	if (copy_cfg(c, cfg) != 0 ||
+	if (copy_cfg(c, cfg) != 0 || digest_setup(c) != 0 ||
 	    (c->conns = calloc((size_t)c->st.max_connections,
 	    sizeof(*c->conns))) == NULL ||
 	    (c->http = evhttp_new(base)) == NULL ||
@@ -673,6 +766,7 @@ camera_listen_free(struct camera_listen *c)
 		bufferevent_decref(c->conns[i].bev);
 	free(c->conns);
 	OPENSSL_cleanse(c->password, sizeof(c->password));
+	camera_digest_fini(&c->dig);
 	free(c);
 }
 

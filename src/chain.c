@@ -7,8 +7,8 @@
 
 #include "weighgate/chain.h"
 
-static void
-to_hex(const unsigned char *d, size_t n, char *out)
+void
+chain_hex(const unsigned char *d, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
@@ -32,7 +32,7 @@ chain_hash(const char prev_hex[65], const char *body, size_t len, char out[65])
 	EVP_DigestUpdate(ctx, body, len);
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);
-	to_hex(md, mdlen, out);
+	chain_hex(md, mdlen, out);
 }
 
 void
@@ -42,7 +42,7 @@ chain_sha256_hex(const void *data, size_t len, char out[65])
 	unsigned int mdlen = 0;
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	to_hex(md, mdlen, out);
+	chain_hex(md, mdlen, out);
 }
 
 int
@@ -55,7 +55,7 @@ chain_uuid4(char out[37])
 		return -1;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	to_hex(b, sizeof(b), h);
+	chain_hex(b, sizeof(b), h);
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
 	    h + 16, h + 20);
 	return 0;

@@ -85,6 +85,8 @@ static const char *const w_barrier[] = { "level", "pulse", NULL };
 static const char *const w_on_fault[] = { "closed", "open", NULL };
 static const char *const w_off_on[] = { "off", "on", NULL };
 static const char *const w_plate_source[] = { "scale", "camera", NULL };
+/* enum camera_auth's order */
+static const char *const w_camera_auth[] = { "any", "basic", "digest", NULL };
 
 /* Every key of every section.  [rules] and [limits] take rules_defaults(). */
 static const struct key keys[] = {
@@ -108,6 +110,8 @@ static const struct key keys[] = {
 	    CF(controller.camera_user)),
 	K_STR(S_CONTROLLER, "camera_password_file", KC_SECRET, NULL,
 	    CF(controller.camera_password_file)),
+	K_ENUM(S_CONTROLLER, "camera_auth", w_camera_auth, "any",
+	    CF(controller.camera_auth)),
 	K_INT(S_CONTROLLER, "camera_body_max_kb", 1, 16384, "2048",
 	    CF(controller.camera_body_max_kb)),
 	K_INT(S_CONTROLLER, "camera_part_max_kb", 1, 16384, "1024",
@@ -1368,9 +1372,9 @@ files_check(struct parse *p)
 }
 
 /*
- * The camera listener (docs/camera.md): credentials come as a pair, and a
- * listener takes plates only from sources named in camera_allow or in a
- * lane's camera_source (daemon only).
+ * The camera listener (docs/camera.md): credentials come as a pair (and
+ * camera_auth only with them), and a listener takes plates only from
+ * sources named in camera_allow or in a lane's camera_source (daemon only).
  */
 static int
 camera_check(struct parse *p)
@@ -1386,6 +1390,11 @@ camera_check(struct parse *p)
 		    c->controller.camera_user[0] == '\0' ? "camera_password_file" :
 		    "camera_user")], "[controller] camera_user and "
 		    "camera_password_file go together");
+	if (c->controller.camera_user[0] == '\0' &&
+	    p->key_line[key_find(S_CONTROLLER, "camera_auth")] != 0)
+		return fail(p, p->key_line[key_find(S_CONTROLLER,
+		    "camera_auth")], "[controller] camera_auth needs camera_user "
+		    "and camera_password_file");
 	if (c->controller.camera_listen[0] == '\0')
 		return 0;
 	for (i = 0; i < c->n_lanes; i++)

@@ -186,6 +186,7 @@ daemon_camera_start(struct daemon *d)
 	}
 	lc.user = cfg->controller.camera_user;
 	lc.password = password;
+	lc.auth = (enum camera_auth)cfg->controller.camera_auth;
 	d->camera = camera_listen_new(d->base, &lc, &src);
 	OPENSSL_cleanse(password, sizeof(password));
 	return d->camera != NULL ? 0 : -1;

@@ -78,7 +78,8 @@ camera_diff(struct diff *d, const struct config *a, const struct config *b)
 	    p->camera_timeout_s != q->camera_timeout_s ||
 	    p->camera_body_max_kb != q->camera_body_max_kb ||
 	    p->camera_part_max_kb != q->camera_part_max_kb ||
-	    p->camera_parts_max != q->camera_parts_max, "[controller] camera_*");
+	    p->camera_parts_max != q->camera_parts_max ||
+	    p->camera_auth != q->camera_auth, "[controller] camera_*");
 	for (i = 0; i < a->n_lanes && i < b->n_lanes; i++)
 		lanes = lanes || str_differs(a->lanes[i].camera_id,
 		    b->lanes[i].camera_id) || str_differs(a->lanes[i].camera_channel,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "weighgate/camera_listen.h"
 #include "weighgate/config.h"
 
 #include "check_util.h"
@@ -394,6 +395,48 @@ START_TEST(test_overrides_on)
 	    sizeof(path)) == 0, "%s", errbuf);
 	ck_assert(cfg.rules.overrides);
 	ck_assert_str_eq(cfg.controller.override_token_file, tok);
+	ck_assert_int_eq(cu_rmtree(dir), 0);
+}
+END_TEST
+
+/* camera_auth: any by default, basic or digest; FILE:LINE on a bad value or without a user. */
+START_TEST(test_camera_auth)
+{
+	static const char *const auth[] = { "", "camera_auth = any\n",
+	    "camera_auth = Basic\n", "camera_auth = digest\n",
+	    "camera_auth = ntlm\n" };
+	char dir[64], path[128], pw[128], text[1024];
+	struct config cfg;
+	size_t i;
+
+	cu_mkdtemp(dir, sizeof(dir));
+	snprintf(pw, sizeof(pw), "%s/campw", dir);
+	write_file(pw, "s\n", 0600);
+	for (i = 0; i < sizeof(auth) / sizeof(auth[0]); i++) {
+		snprintf(text, sizeof(text), "[controller]\nid = T\ndb = x.db\n"
+		    "camera_listen = 127.0.0.1:8751\ncamera_allow = 127.0.0.1\n"
+		    "camera_user = cam\ncamera_password_file = %s\n%s"
+		    "[lane L01]\nscale = tcp://h:1?unit=1\nio = tcp://h:1?unit=2\n"
+		    "led = tcp://h:1?unit=3\n", pw, auth[i]);
+		if (i == 4) {
+			ck_assert_int_eq(load_text(dir, text, CFG_DAEMON, &cfg,
+			    path, sizeof(path)), -1);
+			assert_error(path, 8, "must be any, basic or digest");
+			continue;
+		}
+		ck_assert_msg(load_text(dir, text, CFG_DAEMON, &cfg, path,
+		    sizeof(path)) == 0, "%s", errbuf);
+		ck_assert_int_eq(cfg.controller.camera_auth, i < 2 ?
+		    CAMERA_AUTH_ANY : i == 2 ? CAMERA_AUTH_BASIC :
+		    CAMERA_AUTH_DIGEST);
+	}
+	snprintf(text, sizeof(text), "[controller]\nid = T\ndb = x.db\n"
+	    "camera_listen = 127.0.0.1:8751\ncamera_allow = 127.0.0.1\n"
+	    "camera_auth = digest\n[lane L01]\nscale = tcp://h:1?unit=1\n"
+	    "io = tcp://h:1?unit=2\nled = tcp://h:1?unit=3\n");
+	ck_assert_int_eq(load_text(dir, text, CFG_DAEMON, &cfg, path,
+	    sizeof(path)), -1);
+	assert_error(path, 6, "camera_auth needs camera_user");
 	ck_assert_int_eq(cu_rmtree(dir), 0);
 }
 END_TEST
@@ -1402,7 +1445,7 @@ CU_SUITE("config")
 	cu_tests(tc, test_daemon_only_checks, test_missing_file,
 	    test_failure_keeps_cfg, test_lane_names, test_line_length,
 	    test_token_file_mode, test_overrides_on, test_check_named_files,
-	    test_unknown_key_hint);
+	    test_unknown_key_hint, test_camera_auth);
 
 	tc = cu_tcase_new(s, "values", 30, NULL, NULL);
 	tcase_add_loop_test(tc, test_range, 0,

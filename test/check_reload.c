@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "weighgate/camera_listen.h"
 #include "weighgate/config.h"
 #include "weighgate/reload.h"
 #include "weighgate/sbuf.h"
@@ -54,6 +55,11 @@ START_TEST(controller_platform_lanes_need_a_restart)
 	load(&b, "status_max_connections = 16", "", "", "");
 	ck_assert_int_eq(reload_restart_needed(&a, &b, what, sizeof(what)), 1);
 	ck_assert_str_eq(what, "[controller] status_max_connections");
+	/* the camera listener's credentials are set up once */
+	b = a;
+	b.controller.camera_auth = CAMERA_AUTH_DIGEST;
+	ck_assert_int_eq(reload_restart_needed(&a, &b, what, sizeof(what)), 1);
+	ck_assert_str_eq(what, "[controller] camera_*");
 	/* the same two lanes in another order are another set of lanes */
 	b = a;
 	memcpy(&b.lanes[0], &a.lanes[1], sizeof(b.lanes[0]));

@@ -5,10 +5,11 @@
  *
  * Every request is checked in this order, and each refusal answered and
  * counted: the peer's address against the allowed sources (403), the
- * credentials when configured (401), the method (405), the body's size
- * (413), the body (400: camera_parse() refused it).  An accepted push goes
- * to the source (the daemon), which says which lane's camera it is (404:
- * none) and feeds the lane.  The listener keeps nothing of the daemon.
+ * credentials when configured (401; basic or digest: camera_auth), the
+ * method (405), the body's size (413), the body (400: camera_parse()
+ * refused it).  An accepted push goes to the source (the daemon), which
+ * says which lane's camera it is (404: none) and feeds the lane.  The
+ * listener keeps nothing of the daemon.
  */
 #ifndef WEIGHGATE_CAMERA_LISTEN_H
 #define WEIGHGATE_CAMERA_LISTEN_H
@@ -102,6 +103,12 @@ struct camera_listen_stats {
 	uint64_t requests[CREQ_N];
 };
 
+/*
+ * Which credentials a listener with camera_user takes (camera_auth, in
+ * the configuration's order): both schemes, basic, or digest only.
+ */
+enum camera_auth { CAMERA_AUTH_ANY, CAMERA_AUTH_BASIC, CAMERA_AUTH_DIGEST };
+
 struct camera_listen_cfg {
 	const char *listen;		/* "HOST:PORT" */
 	int max_conns;
@@ -110,6 +117,7 @@ struct camera_listen_cfg {
 	struct camera_nets allow;	/* who may push at all */
 	const char *user;		/* NULL or "": no credentials asked */
 	const char *password;
+	enum camera_auth auth;		/* with user */
 };
 
 struct camera_listen_source {

@@ -109,6 +109,7 @@ struct config {
 		char camera_allow[CFG_PATH_MAX];	/* addresses / prefixes */
 		char camera_user[64];		/* "": no credentials asked */
 		char camera_password_file[CFG_PATH_MAX];
+		int camera_auth;		/* enum camera_auth */
 		int camera_body_max_kb;
 		int camera_part_max_kb;
 		int camera_parts_max;

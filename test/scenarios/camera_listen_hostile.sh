@@ -8,25 +8,12 @@
 # becomes the lane's camera read.
 . "$(dirname "$0")/lib.inc"
 . "$(dirname "$0")/status_lib.inc"
+. "$(dirname "$0")/camera_lib.inc"
 
 FIX="$ROOT/test/fixtures/camera"
-: >"$WORK/traffic.jsonl"
-start_sim "$WORK/traffic.jsonl" --hold
-CAM_PORT=$(free_port)
-STATUS_PORT=$(free_port)
-printf 'lane-secret\n' >"$WORK/campw"
-chmod 600 "$WORK/campw"
-CONTROLLER_EXTRA="camera_listen = 127.0.0.1:$CAM_PORT
-camera_allow = 127.0.0.1
-camera_user = cam
-camera_password_file = $WORK/campw
-camera_body_max_kb = 16
+cam_listener "camera_body_max_kb = 16
 camera_timeout_s = 2
-camera_max_connections = 4" LANE_EXTRA="plate_source = camera" \
-	write_conf "$WORK/wg.conf"
-start_daemon "$WORK/wg.conf"
-wait_for 10 "the camera listener" grep -q "camera listener on 127.0.0.1:$CAM_PORT" \
-	"$WORK/weighgated.log"
+camera_max_connections = 4"
 URL="http://127.0.0.1:$CAM_PORT/ISAPI/Event/notification/alert"
 
 # push CODE [CURL OPTIONS...]: POST to the listener, the answer's status is CODE.
