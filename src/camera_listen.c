@@ -70,11 +70,11 @@ struct camera_listen {
 
 static const char *const req_names[CREQ_N] = {
 	"read", "no_plate", "other", "unmatched", "bad", "too_large",
-	"forbidden", "unauthorized", "method"
+	"forbidden", "unauthorized", "method", "challenged"
 };
 
 static const int req_codes[CREQ_N] = {
-	200, 200, 200, 404, 400, 413, 403, 401, 405
+	200, 200, 200, 404, 400, 413, 403, 401, 405, 401
 };
 
 const char *
@@ -417,22 +417,28 @@ method_name(enum evhttp_cmd_type m)
 
 /*
  * The request's credentials as camera_auth takes them (none asked: true);
- * false with why (for the log and the answer) and whether stale.
+ * false with why (for the log and the answer), whether stale, and whether
+ * it was only the protocol's first step (no credentials yet, or the right
+ * password on an expired nonce: what a digest client does every time).
  */
 static bool
 credentials_ok(struct camera_listen *c, struct evhttp_request *req,
-    char *why, size_t whylen, bool *stale)
+    char *why, size_t whylen, bool *stale, bool *first_step)
 {
 	const char *authz = evhttp_find_header(evhttp_request_get_input_headers(
 	    req), "Authorization");
 	enum camera_digest_verdict v;
 
 	*stale = false;
+	*first_step = false;
 	snprintf(why, whylen, "no or wrong credentials");
 	if (c->user[0] == '\0')
 		return true;
-	if (authz == NULL)
+	if (authz == NULL) {
+		snprintf(why, whylen, "credentials required");
+		*first_step = true;
 		return false;
+	}
 	if (strncasecmp(authz, "Digest", 6) != 0) {
 		if (c->cfg.auth == CAMERA_AUTH_DIGEST)
 			snprintf(why, whylen, "digest credentials only "
@@ -449,6 +455,7 @@ credentials_ok(struct camera_listen *c, struct evhttp_request *req,
 	    evhttp_request_get_command(req)), evhttp_request_get_uri(req),
 	    c->user, c->password, ts_mono_ms());
 	*stale = v == CDIG_STALE || v == CDIG_REPLAY;
+	*first_step = v == CDIG_STALE;
 	snprintf(why, whylen, "digest credentials refused: %s",
 	    camera_digest_verdict_name(v));
 	return v == CDIG_OK;
@@ -464,7 +471,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct camera_listen *c = arg;
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	char why[ERR_MAX];
-	bool stale;
+	bool stale, first_step;
 
 	conn_answered(c, req);
 	if (evhttp_request_get_uri(req) == NULL) {
@@ -475,9 +482,13 @@ on_request(struct evhttp_request *req, void *arg)
 	if (!camera_nets_match(&c->cfg.allow, request_peer(req)))
 		refused(c, req, CREQ_FORBIDDEN, "source not allowed "
 		    "(camera_allow, camera_source)");
-	else if (!credentials_ok(c, req, why, sizeof(why), &stale)) {
+	else if (!credentials_ok(c, req, why, sizeof(why), &stale,
+	    &first_step)) {
 		challenge(c, req, stale);
-		refused(c, req, CREQ_UNAUTHORIZED, why);
+		if (first_step)		/* not worth a line */
+			answer(c, req, CREQ_CHALLENGED, why);
+		else
+			refused(c, req, CREQ_UNAUTHORIZED, why);
 	}
 	else if (m != EVHTTP_REQ_POST && m != EVHTTP_REQ_PUT)
 		refused(c, req, CREQ_METHOD, "pushes are POST or PUT");

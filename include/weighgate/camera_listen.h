@@ -88,6 +88,7 @@ enum camera_req {
 	CREQ_FORBIDDEN,		/* 403: source not allowed */
 	CREQ_UNAUTHORIZED,	/* 401 */
 	CREQ_METHOD,		/* 405: not POST/PUT */
+	CREQ_CHALLENGED,	/* 401: no credentials yet, or a stale nonce */
 	CREQ_N
 };
 

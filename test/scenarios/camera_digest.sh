@@ -29,6 +29,7 @@ metric() {
 		sed -n "s/^weighgate_$1 //p"
 }
 unauthorized() { metric 'camera_requests_total{result="unauthorized"}'; }
+challenged() { metric 'camera_requests_total{result="challenged"}'; }
 
 # Python's standard library as the camera (not weighgate's code)
 /usr/bin/python3 - "$URL" "$FIX/isapi_anpr.xml" >"$WORK/urllib.out" 2>&1 <<'PY' ||
@@ -45,7 +46,9 @@ with opener.open(req, timeout=5) as r:
 PY
 	fail "urllib digest push: $(cat "$WORK/urllib.out")"
 grep -q '^200 .*"result":"read"' "$WORK/urllib.out" || fail "urllib: $(cat "$WORK/urllib.out")"
-[ "$(unauthorized)" = 1 ] || fail "urllib's challenge: $(unauthorized) 401s, not 1"
+# its first request, without credentials, is the protocol's first step
+[ "$(challenged)" = 1 ] || fail "urllib's challenge: $(challenged) challenged, not 1"
+[ "$(unauthorized)" = 0 ] || fail "urllib's push: $(unauthorized) unauthorized, not 0"
 
 # no credentials: the challenge is digest only, MD5 first, then SHA-256
 push 401 "${XML[@]}"
@@ -61,7 +64,8 @@ push 200 --digest -u cam:lane-secret "${XML[@]}"
 grep -q '"result":"read"' "$WORK/answer" || fail "curl digest push: $(cat "$WORK/answer")"
 sent=$(sed -n 's/^> Authorization: //p' "$WORK/sent" | tr -d '\r')
 case "$sent" in Digest*'response="'*) ;; *) fail "curl sent: $sent" ;; esac
-[ "$(unauthorized)" = 3 ] || fail "401s after curl: $(unauthorized), not 3"
+[ "$(challenged)" = 3 ] || fail "challenges after curl: $(challenged), not 3"
+[ "$(unauthorized)" = 0 ] || fail "unauthorized after curl: $(unauthorized), not 0"
 # the same answer again: refused, the client told its nonce is stale
 push 401 -H "Authorization: $sent" "${XML[@]}"
 grep -q 'replay' "$WORK/answer" || fail "replay: $(cat "$WORK/answer")"
@@ -110,7 +114,11 @@ PY
 	fail "SHA-256 client: $(cat "$WORK/sha256.out")"
 
 kill -0 "$WG_PID" || fail "weighgated died"
-[ "$(unauthorized)" = 12 ] || fail "camera_requests_total unauthorized: $(unauthorized), not 12"
+# challenged: urllib's, curl's two and the bare push's first requests and
+# the SHA-256 client's; unauthorized: the replay, the wrong password, basic,
+# the three malformed headers, the wrong uri
+[ "$(challenged)" = 5 ] || fail "camera_requests_total challenged: $(challenged), not 5"
+[ "$(unauthorized)" = 7 ] || fail "camera_requests_total unauthorized: $(unauthorized), not 7"
 [ "$(metric 'camera_requests_total{result="read"}')" = 4 ] ||
 	fail "reads: $(metric 'camera_requests_total{result="read"}')"
 [ "$(metric 'camera_pushes_total{lane="L01",result="read"}')" = 4 ] ||
@@ -119,7 +127,8 @@ curl -s --max-time 5 "http://127.0.0.1:$STATUS_PORT/v1/status" >"$WORK/status.js
 /usr/bin/python3 - "$WORK/status.json" <<'PY' || fail "status: $(cat "$WORK/status.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["camera_listener"]["requests"]["unauthorized"] == 12, s["camera_listener"]
+assert s["camera_listener"]["requests"]["unauthorized"] == 7, s["camera_listener"]
+assert s["camera_listener"]["requests"]["challenged"] == 5, s["camera_listener"]
 assert s["lanes"][0]["camera"]["pushes"]["read"] == 4, s["lanes"][0]["camera"]
 PY
 ! grep -q 'lane-secret' "$WORK/weighgated.log" || fail "the password is in the log"

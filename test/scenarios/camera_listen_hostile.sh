@@ -79,7 +79,7 @@ secs=$(sed -n 's/closed after \([0-9]*\)\..*/\1/p' "$WORK/slow.out")
 kill -0 "$WG_PID" || fail "weighgated died"
 [ "$(metric 'camera_requests_total{result="read"}')" = 2 ] ||
 	fail "reads: $(metric 'camera_requests_total{result="read"}')"
-for r in forbidden:1 unauthorized:3 too_large:1 bad:3 method:1; do
+for r in forbidden:1 unauthorized:2 challenged:1 too_large:1 bad:3 method:1; do
 	[ "$(metric "camera_requests_total{result=\"${r%:*}\"}")" = "${r#*:}" ] ||
 		fail "camera_requests_total ${r%:*}: $(metric "camera_requests_total{result=\"${r%:*}\"}"), not ${r#*:}"
 done
