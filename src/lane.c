@@ -1410,6 +1410,11 @@ lane_between_vehicles(const struct lane *l)
 bool
 lane_quiescent(const struct lane *l)
 {
-	return !l->barrier_known || !l->cmd_barrier_up || l->dev_fault[ROLE_IO] ||
-	    l->down_since[ROLE_IO] >= 0;
+	if (l->dev_fault[ROLE_IO] || l->down_since[ROLE_IO] >= 0)
+		return true;
+	if (l->barrier_known)
+		return !l->cmd_barrier_up;
+	/* not commanded yet: done unless the inputs show it may be up */
+	return !l->inputs_known ||
+	    (l->in[IO_BARRIER_DOWN] && !l->in[IO_BARRIER_UP]);
 }

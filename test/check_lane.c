@@ -272,6 +272,25 @@ START_TEST(test_barrier_up_at_start_waits_for_the_loop)
 }
 END_TEST
 
+/* Stopping just after a start with the barrier up: not done until it is down. */
+START_TEST(test_shutdown_waits_for_a_barrier_up_at_start)
+{
+	struct lane_input in = { .kind = LI_SHUTDOWN };
+	int b;
+
+	ck_assert(lane_quiescent(&lane));	/* nothing read: nothing to do */
+	io(true, false, false, false);
+	feed(&in);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	ck_assert(!lane_quiescent(&lane));
+	settle();
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	ck_assert(lane_quiescent(&lane));
+}
+END_TEST
+
 /* Up at start and nobody comes: down after two polls of a clear loop. */
 START_TEST(test_barrier_up_at_start_lowered_after_settle)
 {
@@ -1966,6 +1985,7 @@ lane_suite(void)
 	tcase_add_test(tc, test_no_barrier_lowered_onto_occupied_loop_at_start);
 	tcase_add_test(tc, test_barrier_up_at_start_waits_for_the_loop);
 	tcase_add_test(tc, test_barrier_up_at_start_lowered_after_settle);
+	tcase_add_test(tc, test_shutdown_waits_for_a_barrier_up_at_start);
 	tcase_add_test(tc, test_baseline_not_decided);
 	tcase_add_test(tc, test_stored_seq_not_decided_twice);
 	tcase_add_test(tc, test_pass_records_before_barrier);

@@ -250,7 +250,10 @@ void lane_actions_clear(struct lane_actions *a);
  */
 bool lane_between_vehicles(const struct lane *l);
 
-/* Nothing left to do before exit: barrier down (or I/O dead), not in a pass. */
+/*
+ * Nothing left to do before exit: barrier commanded down, or shown down and
+ * not commanded yet, or the I/O module dead (or never read).
+ */
 bool lane_quiescent(const struct lane *l);
 
 /* "IDLE", "OPEN", "REFUSED", "FAULT" (the log, /v1/status, the board). */
