@@ -1237,13 +1237,14 @@ barrier_sent(struct lane *l, struct lane_now now)
 	if (l->cmd_after_record && !l->cmd_confirmed)
 		l->cmd_changed_ms = now.mono_ms;
 	l->cmd_after_record = false;
+	l->lower_after_record = false;
 }
 
 /*
- * The barrier may come down: the pass loop is clear, and has been read clear
- * since the lane decided to lower it.  The link reports only changes, so a
- * vehicle that rolled onto the loop just before the decision is seen within
- * two polls: until then the barrier waits.  A barrier whose command is not
+ * The barrier may come down: the pass loop is clear as last reported, and
+ * two poll periods have passed since the lane decided to lower it.  The link
+ * reports only changes, so a vehicle that rolled onto the loop just before
+ * the decision is seen within two polls: until then the barrier waits.  A barrier whose command is not
  * known yet (at start, or when the module answers again) waits the same way
  * unless its inputs show it down: after a restart it may still be up for a
  * vehicle the controller let through before, driving under it now.
@@ -1251,11 +1252,12 @@ barrier_sent(struct lane *l, struct lane_now now)
 static bool
 lowering_safe(const struct lane *l, struct lane_now now)
 {
+	/* a command that keeps a barrier down where it is moves nothing */
+	if (!l->barrier_known && l->in[IO_BARRIER_DOWN] && !l->in[IO_BARRIER_UP])
+		return true;
 	if (l->in[IO_PASS_LOOP])
 		return false;
 	if (l->dev_fault[ROLE_IO])
-		return true;
-	if (!l->barrier_known && l->in[IO_BARRIER_DOWN] && !l->in[IO_BARRIER_UP])
 		return true;
 	return now.mono_ms - l->lower_wanted_ms >= LOWER_SETTLE_POLLS *
 	    (int64_t)l->cfg->poll_ms;
@@ -1282,6 +1284,7 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 	if (l->inputs_known && (!l->barrier_known || want_up != l->cmd_barrier_up) &&
 	    (want_up || lowering_safe(l, now))) {
 		l->cmd_after_record = find_action(out, LA_RECORD);
+		l->lower_after_record = l->cmd_after_record && !want_up;
 		push(out, LA_BARRIER)->on = want_up;
 		l->barrier_known = true;
 		l->cmd_barrier_up = want_up;
@@ -1362,6 +1365,10 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		}
 		break;
 	case LI_COMMIT_FAILED:
+		/* the outputs after the failed record were dropped: a lowering
+		 * among them must be written again */
+		if (l->lower_after_record)
+			forget_outputs(l, ROLE_IO);
 		barrier_sent(l, now);
 		l->want_uuid = false;
 		l->store_fault = true;
@@ -1410,11 +1417,8 @@ lane_between_vehicles(const struct lane *l)
 bool
 lane_quiescent(const struct lane *l)
 {
-	if (l->dev_fault[ROLE_IO] || l->down_since[ROLE_IO] >= 0)
+	if (l->dev_fault[ROLE_IO])
 		return true;
-	if (l->barrier_known)
-		return !l->cmd_barrier_up;
-	/* not commanded yet: done unless the inputs show it may be up */
-	return !l->inputs_known ||
-	    (l->in[IO_BARRIER_DOWN] && !l->in[IO_BARRIER_UP]);
+	/* never read: nothing can be done; read: commanded down */
+	return l->barrier_known ? !l->cmd_barrier_up : !l->inputs_known;
 }

@@ -291,6 +291,19 @@ START_TEST(test_shutdown_waits_for_a_barrier_up_at_start)
 }
 END_TEST
 
+/* Shown down at start with the loop occupied: commanded down at once. */
+START_TEST(test_barrier_shown_down_at_start_commanded_at_once)
+{
+	int b;
+
+	io(false, true, true, false);
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	ck_assert(lane_quiescent(&lane));
+}
+END_TEST
+
 /* Up at start and nobody comes: down after two polls of a clear loop. */
 START_TEST(test_barrier_up_at_start_lowered_after_settle)
 {
@@ -414,6 +427,64 @@ START_TEST(test_commit_failed_means_fault_barrier_down)
 	weigh(&m);
 	ck_assert_int_eq(find(LA_RECORD, 0), -1);
 	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+}
+END_TEST
+
+/*
+ * A lowering decided in the same step as a record that does not commit is
+ * dropped with the rest of the list: the lane writes it again.
+ */
+START_TEST(test_commit_failed_lowering_written_again)
+{
+	struct measurement m, heavy;
+	struct lane_input failed = { .kind = LI_COMMIT_FAILED };
+	int r, b;
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	committed();
+	io(true, false, false, true);		/* up */
+	io(true, false, true, false);		/* the vehicle on the pass loop */
+	io(true, false, false, false);		/* past it: lowering wanted */
+	tick(2 * cfg.lanes[0].poll_ms - 1);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	t.mono_ms++;
+	t.wall_ms++;
+	truck(&heavy, 2, VC_RIGID, 25000);
+	weigh(&heavy);				/* turned back, and the lowering */
+	r = find(LA_RECORD, 0);
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_gt(b, r);
+	ck_assert(!acts.a[b].on);
+	feed(&failed);			/* both dropped: the lowering, already */
+	ck_assert_int_eq(lane.state, LANE_FAULT);	/* due, written again */
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
+	assert_no_raise();
+}
+END_TEST
+
+/* One failed poll of the I/O module does not end the wait at shutdown. */
+START_TEST(test_shutdown_waits_through_one_failed_poll)
+{
+	struct measurement m;
+	struct lane_input shut = { .kind = LI_SHUTDOWN };
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_IO, .err = "timeout" };
+
+	started();
+	truck(&m, 2, VC_RIGID, 12000);
+	weigh(&m);
+	committed();
+	io(true, false, false, true);		/* up for the vehicle */
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	feed(&shut);
+	ck_assert(!lane_quiescent(&lane));
+	tick(cfg.lanes[0].fault_after_ms);	/* silent: in fault, nothing to do */
+	ck_assert(lane_quiescent(&lane));
 }
 END_TEST
 
@@ -1985,12 +2056,15 @@ lane_suite(void)
 	tcase_add_test(tc, test_no_barrier_lowered_onto_occupied_loop_at_start);
 	tcase_add_test(tc, test_barrier_up_at_start_waits_for_the_loop);
 	tcase_add_test(tc, test_barrier_up_at_start_lowered_after_settle);
+	tcase_add_test(tc, test_barrier_shown_down_at_start_commanded_at_once);
 	tcase_add_test(tc, test_shutdown_waits_for_a_barrier_up_at_start);
 	tcase_add_test(tc, test_baseline_not_decided);
 	tcase_add_test(tc, test_stored_seq_not_decided_twice);
 	tcase_add_test(tc, test_pass_records_before_barrier);
 	tcase_add_test(tc, test_turnback_text_and_leave);
 	tcase_add_test(tc, test_commit_failed_means_fault_barrier_down);
+	tcase_add_test(tc, test_commit_failed_lowering_written_again);
+	tcase_add_test(tc, test_shutdown_waits_through_one_failed_poll);
 	tcase_add_test(tc, test_forced_entry_no_pass);
 	tcase_add_test(tc, test_forced_entry_tailgate);
 	tcase_add_test(tc, test_pass_timeout);

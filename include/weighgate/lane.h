@@ -201,6 +201,7 @@ struct lane {
 	bool cmd_barrier_up;
 	int64_t cmd_changed_ms;
 	bool cmd_after_record;		/* written after a commit: timed from its outcome */
+	bool lower_after_record;	/* that command lowers: dropped if the commit fails */
 	int64_t lower_wanted_ms;	/* since when the barrier should come down, or -1 */
 	bool cmd_confirmed;		/* the inputs showed the commanded position */
 	int64_t inconsistent_since_ms;
@@ -251,8 +252,8 @@ void lane_actions_clear(struct lane_actions *a);
 bool lane_between_vehicles(const struct lane *l);
 
 /*
- * Nothing left to do before exit: barrier commanded down, or shown down and
- * not commanded yet, or the I/O module dead (or never read).
+ * Nothing left to do before exit: barrier commanded down, or the I/O module
+ * in fault (or never read).
  */
 bool lane_quiescent(const struct lane *l);
 
