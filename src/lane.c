@@ -1018,6 +1018,7 @@ io_data(struct lane *l, const struct lane_ctx *ctx,
 
 	memcpy(l->in, in->bits, sizeof(l->in));
 	l->inputs_known = true;
+	l->inputs_stale = false;
 	if (was_known && l->in[IO_PRESENCE] && !prev_presence)
 		l->presence_ms = now.mono_ms;
 	if (was_known && l->in[IO_PASS_LOOP] != prev_pass)
@@ -1277,11 +1278,12 @@ reconcile(struct lane *l, struct lane_now now, struct lane_actions *out)
 	if (l->stopping)
 		l->want_led = LED_FAULT;
 	if (want_up || (l->barrier_known && !l->cmd_barrier_up) ||
-	    !l->inputs_known)
+	    !l->inputs_known || l->inputs_stale)
 		l->lower_wanted_ms = -1;
 	else if (l->lower_wanted_ms < 0)
 		l->lower_wanted_ms = now.mono_ms;
-	if (l->inputs_known && (!l->barrier_known || want_up != l->cmd_barrier_up) &&
+	if (l->inputs_known && !l->inputs_stale &&
+	    (!l->barrier_known || want_up != l->cmd_barrier_up) &&
 	    (want_up || lowering_safe(l, now))) {
 		l->cmd_after_record = find_action(out, LA_RECORD);
 		l->lower_after_record = l->cmd_after_record && !want_up;
@@ -1349,8 +1351,13 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 			    l->down_err[ROLE_CAMERA]);
 		break;
 	case LI_UP:
-		if (l->down_since[in->dev] >= 0 || l->dev_fault[in->dev])
+		if (l->down_since[in->dev] >= 0 || l->dev_fault[in->dev]) {
 			forget_outputs(l, in->dev);
+			/* no barrier command on inputs read before the silence:
+			 * the module's next report comes with its answer */
+			if (in->dev == ROLE_IO)
+				l->inputs_stale = true;
+		}
 		l->down_since[in->dev] = -1;
 		device_recovered(l, out, in->dev);
 		break;

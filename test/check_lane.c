@@ -692,12 +692,44 @@ START_TEST(test_outputs_rewritten_after_io_returns)
 	feed(&down);
 	tick(100);
 	feed(&up);
-	ck_assert_int_ge(find(LA_BARRIER, 0), 0);
-	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
 	ck_assert_int_ge(find(LA_LIGHT, 0), 0);
 	ck_assert_int_ge(find(LA_ALARM, 0), 0);
+	/* the barrier on the module's fresh inputs, which come with it */
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(false, true, false, false);
+	ck_assert_int_ge(find(LA_BARRIER, 0), 0);
+	ck_assert(!acts.a[find(LA_BARRIER, 0)].on);
 	feed(&up);			/* "up" again without a silence: nothing */
 	ck_assert_int_eq(acts.n, 0);
+}
+END_TEST
+
+/*
+ * While the module was silent the barrier was raised by hand and a vehicle
+ * drove under it: the inputs from before the silence say nothing of that,
+ * so no command goes out until the module's fresh inputs, and the barrier
+ * comes down once the vehicle has gone.
+ */
+START_TEST(test_io_returns_barrier_raised_meanwhile)
+{
+	struct lane_input down = { .kind = LI_DOWN, .dev = ROLE_IO, .err = "reset" };
+	struct lane_input up = { .kind = LI_UP, .dev = ROLE_IO };
+	int b;
+
+	started();
+	down.since_mono_ms = t.mono_ms;
+	feed(&down);
+	tick(100);
+	feed(&up);
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(true, false, true, false);		/* up, the vehicle on the loop */
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	settle();
+	ck_assert_int_eq(find(LA_BARRIER, 0), -1);
+	io(true, false, false, false);
+	b = find(LA_BARRIER, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert(!acts.a[b].on);
 }
 END_TEST
 
@@ -2076,6 +2108,7 @@ lane_suite(void)
 	tcase_add_test(tc, test_barrier_timeout_runs_from_the_commit);
 	tcase_add_test(tc, test_stuck_barrier_stays_fault_while_vehicle_waits);
 	tcase_add_test(tc, test_outputs_rewritten_after_io_returns);
+	tcase_add_test(tc, test_io_returns_barrier_raised_meanwhile);
 	tcase_add_test(tc, test_retry_then_hold);
 	tcase_add_test(tc, test_intercept_alarm);
 	tcase_add_test(tc, test_scale_fault_bit_once_per_episode);

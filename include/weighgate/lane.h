@@ -188,6 +188,7 @@ struct lane {
 
 	/* I/O module inputs */
 	bool inputs_known;
+	bool inputs_stale;		/* the module answers again: in[] is from before */
 	bool in[IO_NINPUTS];
 
 	/* devices: silent since (mono ms) or -1; faulted past fault_after_ms */
