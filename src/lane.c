@@ -1245,10 +1245,11 @@ barrier_sent(struct lane *l, struct lane_now now)
  * The barrier may come down: the pass loop is clear as last reported, and
  * two poll periods have passed since the lane decided to lower it.  The link
  * reports only changes, so a vehicle that rolled onto the loop just before
- * the decision is seen within two polls: until then the barrier waits.  A barrier whose command is not
- * known yet (at start, or when the module answers again) waits the same way
- * unless its inputs show it down: after a restart it may still be up for a
- * vehicle the controller let through before, driving under it now.
+ * the decision is seen within two polls: until then the barrier waits.  A
+ * barrier whose command is not known yet (at start, or when the module
+ * answers again) waits the same way unless its inputs show it down: after a
+ * restart it may still be up for a vehicle let through before, driving
+ * under it now.
  */
 static bool
 lowering_safe(const struct lane *l, struct lane_now now)
@@ -1321,6 +1322,67 @@ forget_outputs(struct lane *l, enum dev_role dev)
 		l->led_known = false;
 }
 
+/* dev stopped answering (LI_DOWN). */
+static void
+device_down(struct lane *l, const struct lane_input *in,
+    struct lane_actions *out)
+{
+	if (in->dev == ROLE_SCALE)
+		l->result_time_unknown = true;
+	if (l->down_since[in->dev] < 0)
+		l->down_since[in->dev] = in->since_mono_ms;
+	snprintf(l->down_err[in->dev], sizeof(l->down_err[in->dev]),
+	    "%s", in->err != NULL ? in->err : "");
+	/* the camera's silence is timed where it is heard */
+	if (in->dev == ROLE_CAMERA)
+		device_fault(l, out, ROLE_CAMERA, EC_SILENT,
+		    l->down_err[ROLE_CAMERA]);
+}
+
+/* dev answers again (LI_UP). */
+static void
+device_up(struct lane *l, enum dev_role dev, struct lane_actions *out)
+{
+	if (l->down_since[dev] >= 0 || l->dev_fault[dev]) {
+		forget_outputs(l, dev);
+		/* no barrier command on inputs read before the silence:
+		 * the module's next report comes with its answer */
+		if (dev == ROLE_IO)
+			l->inputs_stale = true;
+	}
+	l->down_since[dev] = -1;
+	device_recovered(l, out, dev);
+}
+
+/* The last record committed as uuid (LI_COMMITTED). */
+static void
+committed(struct lane *l, const char *uuid, struct lane_now now,
+    struct lane_actions *out)
+{
+	barrier_sent(l, now);
+	if (l->want_uuid && uuid != NULL)
+		snprintf(l->last.uuid, sizeof(l->last.uuid), "%s", uuid);
+	l->want_uuid = false;
+	if (l->store_fault) {
+		l->store_fault = false;
+		maybe_recover(l, out);
+	}
+}
+
+/* The last record could not be committed (LI_COMMIT_FAILED). */
+static void
+commit_failed(struct lane *l, struct lane_now now, struct lane_actions *out)
+{
+	/* the outputs after the failed record were dropped: a lowering
+	 * among them must be written again */
+	if (l->lower_after_record)
+		forget_outputs(l, ROLE_IO);
+	barrier_sent(l, now);
+	l->want_uuid = false;
+	l->store_fault = true;
+	enter_fault(l, out, "event store cannot commit");
+}
+
 void
 lane_step(struct lane *l, const struct lane_ctx *ctx,
     const struct lane_input *in, struct lane_now now, struct lane_actions *out)
@@ -1339,47 +1401,16 @@ lane_step(struct lane *l, const struct lane_ctx *ctx,
 		io_data(l, ctx, in, now, out);
 		break;
 	case LI_DOWN:
-		if (in->dev == ROLE_SCALE)
-			l->result_time_unknown = true;
-		if (l->down_since[in->dev] < 0)
-			l->down_since[in->dev] = in->since_mono_ms;
-		snprintf(l->down_err[in->dev], sizeof(l->down_err[in->dev]),
-		    "%s", in->err != NULL ? in->err : "");
-		/* the camera's silence is timed where it is heard */
-		if (in->dev == ROLE_CAMERA)
-			device_fault(l, out, ROLE_CAMERA, EC_SILENT,
-			    l->down_err[ROLE_CAMERA]);
+		device_down(l, in, out);
 		break;
 	case LI_UP:
-		if (l->down_since[in->dev] >= 0 || l->dev_fault[in->dev]) {
-			forget_outputs(l, in->dev);
-			/* no barrier command on inputs read before the silence:
-			 * the module's next report comes with its answer */
-			if (in->dev == ROLE_IO)
-				l->inputs_stale = true;
-		}
-		l->down_since[in->dev] = -1;
-		device_recovered(l, out, in->dev);
+		device_up(l, in->dev, out);
 		break;
 	case LI_COMMITTED:
-		barrier_sent(l, now);
-		if (l->want_uuid && in->uuid != NULL)
-			snprintf(l->last.uuid, sizeof(l->last.uuid), "%s", in->uuid);
-		l->want_uuid = false;
-		if (l->store_fault) {
-			l->store_fault = false;
-			maybe_recover(l, out);
-		}
+		committed(l, in->uuid, now, out);
 		break;
 	case LI_COMMIT_FAILED:
-		/* the outputs after the failed record were dropped: a lowering
-		 * among them must be written again */
-		if (l->lower_after_record)
-			forget_outputs(l, ROLE_IO);
-		barrier_sent(l, now);
-		l->want_uuid = false;
-		l->store_fault = true;
-		enter_fault(l, out, "event store cannot commit");
+		commit_failed(l, now, out);
 		break;
 	case LI_OVERRIDE:
 		if (l->state == LANE_REFUSED && !l->stopping)
